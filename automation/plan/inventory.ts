@@ -1,0 +1,263 @@
+/**
+ * A realistic, fixed inventory that the mock runtime answers invokes from, and the per-type rules that give
+ * mocked resources the outputs a real provider would return (ids, uuids, addresses).
+ *
+ * Default inventory: datacenter `dc1` with compute cluster `cluster1` of 6 ESXi hosts (esx01..esx06.lab.local),
+ * datastores `vsan-ds` and `nfs-ds`, distributed switch `dvs-main`, WAN port group `pg-wan` on VLAN 2000,
+ * templates for Talos, OPNsense and Ubuntu.
+ */
+import { createHash } from "node:crypto";
+import type { OnpremOutputs } from "../../stacks/contracts";
+
+/** An answer to one invoke token. */
+export type InvokeHandler = (args: Record<string, any>, inv: Inventory) => Record<string, any>;
+/** Extra outputs for a mocked resource of one type. */
+export type StateHandler = (
+  name: string,
+  inputs: Record<string, any>,
+  inv: Inventory,
+  seq: number,
+) => { id?: string; state?: Record<string, any> };
+
+export interface VsphereHost {
+  name: string;
+  id: string;
+  resourcePoolId: string;
+}
+
+/** The data an inventory holds. Tests may build a variant (e.g. 4 hosts) with {@link defaultInventory}. */
+export interface InventoryData {
+  datacenter: { name: string; id: string };
+  computeCluster: { name: string; id: string; resourcePoolId: string };
+  hosts: VsphereHost[];
+  datastores: { name: string; id: string }[];
+  distributedSwitch: { name: string; id: string; uuid: string; uplinks: string[] };
+  networks: { name: string; id: string; type: string; vlanId?: number }[];
+  templates: { name: string; id: string; uuid: string; guestId: string; firmware: string; diskSizeGb: number }[];
+  folders: { path: string; id: string }[];
+  resourcePools: { name: string; id: string }[];
+  /** Outputs the `onprem` stack publishes; tenant stacks read them through a StackReference. */
+  stackOutputs: Record<string, Record<string, any>>;
+}
+
+const invokeHandlers = new Map<string, InvokeHandler>();
+const stateHandlers = new Map<string, StateHandler>();
+
+/** Registers how an invoke token is answered (providers call this for their functions). */
+export function registerInvoke(token: string, handler: InvokeHandler): void {
+  invokeHandlers.set(token, handler);
+}
+
+/** Registers extra outputs for a resource type token (e.g. an id format or a computed address). */
+export function registerState(type: string, handler: StateHandler): void {
+  stateHandlers.set(type, handler);
+}
+
+/** A deterministic UUID-like value derived from a seed. */
+export function fakeUuid(seed: string): string {
+  const h = createHash("sha256").update(seed).digest("hex");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+function notFound(kind: string, name: unknown, known: string[]): never {
+  throw new Error(`${kind} "${String(name)}" not found (inventory has: ${known.join(", ")})`);
+}
+
+/** The mock inventory: answers invokes by token with the registered handlers. */
+export class Inventory {
+  constructor(public readonly data: InventoryData) {}
+
+  invoke(token: string, args: Record<string, any>): Record<string, any> {
+    const h = invokeHandlers.get(token);
+    if (!h) throw new Error(`the mock inventory has no answer for invoke ${token}`);
+    return h(args, this);
+  }
+
+  state(type: string, name: string, inputs: Record<string, any>, seq: number) {
+    const h = stateHandlers.get(type);
+    return h ? h(name, inputs, this, seq) : {};
+  }
+}
+
+/** Builds the default inventory; `hostCount` varies the number of ESXi hosts (default 6). */
+export function defaultInventory(opts: { hostCount?: number } = {}): Inventory {
+  const inv = baseInventory(opts);
+  const d = inv.data;
+  const onprem: OnpremOutputs = {
+    vcenterServer: "vcenter.lab.local",
+    vcenterThumbprint: "5D:1A:9C:7E:33:0B:AF:12:64:C8:90:DE:44:71:2B:E5:0F:A3:6C:18",
+    datacenterName: d.datacenter.name,
+    datacenterId: d.datacenter.id,
+    computeClusterName: d.computeCluster.name,
+    computeClusterId: d.computeCluster.id,
+    resourcePoolId: d.computeCluster.resourcePoolId,
+    datastoreName: d.datastores[0].name,
+    datastoreId: d.datastores[0].id,
+    folderPath: d.folders[0].path,
+    distributedSwitchName: d.distributedSwitch.name,
+    distributedSwitchUuid: d.distributedSwitch.uuid,
+    wanPortGroupName: d.networks[0].name,
+    wanPortGroupId: d.networks[0].id,
+    wanVlanId: 2000,
+    managementKubeconfig: "apiVersion: v1\nkind: Config\nclusters: []\n# mock management kubeconfig\n",
+    omniEndpoint: "https://omni.basphere.example",
+  };
+  d.stackOutputs["onprem"] = { ...onprem };
+  return inv;
+}
+
+function baseInventory(opts: { hostCount?: number }): Inventory {
+  const hostCount = opts.hostCount ?? 6;
+  const hosts: VsphereHost[] = Array.from({ length: hostCount }, (_, i) => ({
+    name: `esx0${i + 1}.lab.local`.replace(/^esx0(\d\d)/, "esx$1"),
+    id: `host-${101 + i}`,
+    resourcePoolId: "resgroup-8",
+  }));
+  return new Inventory({
+    datacenter: { name: "dc1", id: "datacenter-3" },
+    computeCluster: { name: "cluster1", id: "domain-c8", resourcePoolId: "resgroup-8" },
+    hosts,
+    datastores: [
+      { name: "vsan-ds", id: "datastore-21" },
+      { name: "nfs-ds", id: "datastore-22" },
+    ],
+    distributedSwitch: {
+      name: "dvs-main",
+      id: "dvs-31",
+      uuid: "50 2a 6b 1f 0c 9e 44 d2-8a 61 3b 0e 7f 52 c1 90",
+      uplinks: ["uplink1", "uplink2"],
+    },
+    networks: [
+      { name: "pg-wan", id: "dvportgroup-2000", type: "DistributedVirtualPortgroup", vlanId: 2000 },
+      { name: "VM Network", id: "network-11", type: "Network" },
+    ],
+    templates: [
+      { name: "talos-v1.11.5", id: "vm-501", uuid: fakeUuid("talos"), guestId: "other5xLinux64Guest", firmware: "efi", diskSizeGb: 10 },
+      { name: "opnsense-26.7-golden", id: "vm-502", uuid: fakeUuid("opnsense"), guestId: "freebsd14_64Guest", firmware: "efi", diskSizeGb: 40 },
+      { name: "ubuntu-24.04-cloud", id: "vm-503", uuid: fakeUuid("ubuntu"), guestId: "ubuntu64Guest", firmware: "efi", diskSizeGb: 20 },
+    ],
+    folders: [{ path: "basphere", id: "group-v100" }],
+    resourcePools: [{ name: "cluster1/Resources", id: "resgroup-8" }],
+    stackOutputs: {},
+  });
+}
+
+/** Outputs a mocked resource gets: its inputs, an id, and what the registered handler adds. */
+export function synthesizeState(
+  type: string,
+  name: string,
+  inputs: Record<string, any>,
+  inv: Inventory,
+  seq: number,
+): { id: string; state: Record<string, any> } {
+  const extra = inv.state(type, name, inputs, seq);
+  const id = extra.id ?? `${name}-id`;
+  return { id, state: { ...inputs, ...(extra.state ?? {}) } };
+}
+
+// ---- vSphere data sources -------------------------------------------------------------------------------
+const byName = <T extends { name: string }>(list: T[], name: unknown, kind: string): T =>
+  list.find((x) => x.name === name) ?? notFound(kind, name, list.map((x) => x.name));
+
+registerInvoke("vsphere:index/getDatacenter:getDatacenter", (a, inv) => {
+  const dc = inv.data.datacenter;
+  if (a.name !== undefined && a.name !== dc.name) notFound("datacenter", a.name, [dc.name]);
+  return { id: dc.id, name: dc.name, virtualMachines: inv.data.templates.map((t) => t.name) };
+});
+registerInvoke("vsphere:index/getComputeCluster:getComputeCluster", (a, inv) => {
+  const c = byName([inv.data.computeCluster], a.name, "compute cluster");
+  return { id: c.id, name: c.name, datacenterId: a.datacenterId, resourcePoolId: c.resourcePoolId };
+});
+registerInvoke("vsphere:index/getHost:getHost", (a, inv) => {
+  const h = byName(inv.data.hosts, a.name, "host");
+  return { id: h.id, name: h.name, datacenterId: a.datacenterId, resourcePoolId: h.resourcePoolId };
+});
+registerInvoke("vsphere:index/getDatastore:getDatastore", (a, inv) => {
+  const d = byName(inv.data.datastores, a.name, "datastore");
+  return { id: d.id, name: d.name, datacenterId: a.datacenterId, stats: {} };
+});
+registerInvoke("vsphere:index/getDistributedVirtualSwitch:getDistributedVirtualSwitch", (a, inv) => {
+  const s = byName([inv.data.distributedSwitch], a.name, "distributed switch");
+  return { id: s.uuid, name: s.name, datacenterId: a.datacenterId, uplinks: s.uplinks };
+});
+registerInvoke("vsphere:index/getNetwork:getNetwork", (a, inv) => {
+  const n = byName(inv.data.networks, a.name, "network");
+  return { id: n.id, name: n.name, type: n.type, datacenterId: a.datacenterId };
+});
+registerInvoke("vsphere:index/getResourcePool:getResourcePool", (a, inv) => {
+  const p = byName(inv.data.resourcePools, a.name, "resource pool");
+  return { id: p.id, name: p.name, datacenterId: a.datacenterId };
+});
+registerInvoke("vsphere:index/getFolder:getFolder", (a, inv) => {
+  const f = inv.data.folders.find((x) => x.path === a.path) ?? notFound("folder", a.path, inv.data.folders.map((x) => x.path));
+  return { id: f.id, path: f.path };
+});
+registerInvoke("vsphere:index/getVirtualMachine:getVirtualMachine", (a, inv) => {
+  const t = byName(inv.data.templates, a.name, "virtual machine");
+  return {
+    id: t.uuid,
+    name: t.name,
+    uuid: t.uuid,
+    moid: t.id,
+    datacenterId: a.datacenterId,
+    guestId: t.guestId,
+    firmware: t.firmware,
+    scsiType: "pvscsi",
+    scsiBusSharing: "noSharing",
+    networkInterfaceTypes: ["vmxnet3"],
+    networkInterfaces: [{ adapterType: "vmxnet3", networkId: "dvportgroup-2000", bandwidthShareLevel: "normal" }],
+    disks: [{ label: "disk0", size: t.diskSizeGb, eagerlyScrub: false, thinProvisioned: true, unitNumber: 0 }],
+  };
+});
+// Inventory listing the cluster's hosts (used by the management cluster to place one LB node per host).
+registerInvoke("basphere:inventory:listHosts", (_a, inv) => ({ hosts: inv.data.hosts.map((h) => h.name) }));
+
+// ---- vSphere resources --------------------------------------------------------------------------------
+registerState("vsphere:index/virtualMachine:VirtualMachine", (name, inputs, _inv, seq) => {
+  const uuid = fakeUuid(`vm:${name}`);
+  return {
+    id: uuid,
+    state: {
+      uuid,
+      moid: `vm-${1000 + seq}`,
+      vmwareToolsStatus: "guestToolsRunning",
+      defaultIpAddress: `192.168.200.${10 + (seq % 200)}`,
+      guestIpAddresses: [`192.168.200.${10 + (seq % 200)}`],
+      powerState: "on",
+      changeVersion: "2026-11-24T00:00:00.000Z",
+      networkInterfaces: (inputs.networkInterfaces ?? []).map((n: any, i: number) => ({
+        ...n,
+        macAddress: `00:50:56:${(seq & 0xff).toString(16).padStart(2, "0")}:00:${i.toString(16).padStart(2, "0")}`,
+        key: 4000 + i,
+      })),
+    },
+  };
+});
+registerState("vsphere:index/distributedPortGroup:DistributedPortGroup", (_name, _inputs, _inv, seq) => ({
+  id: `dvportgroup-${3000 + seq}`,
+  state: { key: `dvportgroup-${3000 + seq}` },
+}));
+registerState("vsphere:index/folder:Folder", (_name, _inputs, _inv, seq) => ({ id: `group-v${200 + seq}` }));
+registerState("vsphere:index/computeClusterVmGroup:ComputeClusterVmGroup", (name, inputs) => ({
+  id: `${inputs.computeClusterId}:${inputs.name ?? name}`,
+}));
+registerState("vsphere:index/computeClusterHostGroup:ComputeClusterHostGroup", (name, inputs) => ({
+  id: `${inputs.computeClusterId}:${inputs.name ?? name}`,
+}));
+registerState("vsphere:index/computeClusterVmHostRule:ComputeClusterVmHostRule", (_n, inputs, _i, seq) => ({
+  id: `${inputs.computeClusterId}:${seq}`,
+}));
+registerState("vsphere:index/computeClusterVmAntiAffinityRule:ComputeClusterVmAntiAffinityRule", (_n, inputs, _i, seq) => ({
+  id: `${inputs.computeClusterId}:${seq}`,
+}));
+// Stack references: outputs come from the inventory's stackOutputs (keyed by the referenced stack name).
+registerState("pulumi:pulumi:StackReference", (name, inputs, inv) => {
+  const stack = String(inputs.name ?? name);
+  const short = stack.split("/").pop() ?? stack;
+  const outputs = inv.data.stackOutputs[stack] ?? inv.data.stackOutputs[short];
+  if (!outputs) throw new Error(`the mock inventory has no outputs for stack reference "${stack}"`);
+  return { id: stack, state: { name: stack, outputs, secretOutputNames: [] } };
+});
+
+// Answers for the other providers' invokes and resource outputs live beside this file, one per area.
+import "./inventoryOci";

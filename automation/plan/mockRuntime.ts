@@ -1,0 +1,243 @@
+/**
+ * The mock runtime shared by the offline plan and the unit tests.
+ *
+ * It installs Pulumi mocks once per process (`pulumi.runtime.setMocks`), records every resource the program
+ * registers (type, name, inputs, parent, options such as dependsOn), answers invokes from an {@link Inventory}
+ * and resolves outputs to plain values. Nothing here talks to a cloud, a provider plugin or the Pulumi engine.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { Inventory, defaultInventory, synthesizeState } from "./inventory";
+
+/** The signature Pulumi uses on the wire to mark a secret value. */
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+/** The signature Pulumi uses on the wire to mark an unknown value. */
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** One resource as the program registered it. */
+export interface RecordedResource {
+  /** Pulumi type token, e.g. `vsphere:index/virtualMachine:VirtualMachine`. */
+  type: string;
+  /** Logical name given to the resource constructor. */
+  name: string;
+  /** URN the mock monitor gave it. */
+  urn: string;
+  /** URN of the parent resource (empty for the stack itself). */
+  parent: string;
+  /** True for custom (provider-backed) resources, false for components. */
+  custom: boolean;
+  /** Inputs as plain values (secrets unwrapped; see {@link secretInputs}). */
+  inputs: Record<string, any>;
+  /** Top-level input keys whose value is (or contains) a secret. */
+  secretInputs: string[];
+  /** URNs this resource depends on (explicit dependsOn and implicit input dependencies). */
+  dependsOn: string[];
+  /** Other resource options as the monitor saw them. */
+  options: {
+    protect?: boolean;
+    ignoreChanges: string[];
+    replaceOnChanges: string[];
+    additionalSecretOutputs: string[];
+    deleteBeforeReplace?: boolean;
+    provider?: string;
+  };
+  /** State returned by the mock (inputs plus synthesised outputs). */
+  state: Record<string, any>;
+  /** Outputs registered by a component via registerOutputs. */
+  outputs?: Record<string, any>;
+}
+
+/** One invoke the program made. */
+export interface RecordedInvoke {
+  token: string;
+  args: Record<string, any>;
+}
+
+function containsSecret(v: any): boolean {
+  if (v === null || typeof v !== "object") return false;
+  if (v[SECRET_SIG] === "1b47061264138c4ac30d75fd1eb44270") return true;
+  if (Array.isArray(v)) return v.some(containsSecret);
+  return Object.values(v).some(containsSecret);
+}
+
+/** Converts a wire value (with secret/asset signatures) into a plain JS value, replacing unknowns with undefined. */
+export function unwrapWire(v: any): any {
+  if (v === UNKNOWN) return undefined;
+  if (v === null || typeof v !== "object") return v;
+  if (Array.isArray(v)) return v.map(unwrapWire);
+  if (v[SECRET_SIG] === "1b47061264138c4ac30d75fd1eb44270") return unwrapWire(v.value);
+  if (v[SECRET_SIG] === "5cf8f73096256a8f31e491e813e4eb8e") {
+    // resource reference
+    return v.urn;
+  }
+  const out: Record<string, any> = {};
+  for (const [k, val] of Object.entries(v)) out[k] = unwrapWire(val);
+  return out;
+}
+
+/**
+ * Pulumi mocks that record everything. One instance per process (Pulumi keeps one global monitor);
+ * {@link reset} clears what was recorded between tests or plans.
+ */
+export class RecordingMocks implements pulumi.runtime.Mocks {
+  /** Resources in registration order. */
+  readonly resources: RecordedResource[] = [];
+  /** Invokes in call order. */
+  readonly invokes: RecordedInvoke[] = [];
+  /** Answers invokes and gives resources realistic outputs. */
+  inventory: Inventory = defaultInventory();
+  /** Pending monitor calls; {@link settle} waits for zero. */
+  private pending = 0;
+  private byUrn = new Map<string, RecordedResource>();
+  /** Raw request details captured by the monitor wrapper, keyed by type+name, consumed by newResource. */
+  private requestDetails = new Map<string, Omit<RecordedResource, "inputs" | "state" | "id">>();
+  private counter = 0;
+  /** Errors thrown by resource registrations (the SDK would otherwise only log them). */
+  readonly errors: Error[] = [];
+
+  /** Forget everything recorded and restore the default inventory. */
+  reset(inventory: Inventory = defaultInventory()): void {
+    this.resources.length = 0;
+    this.invokes.length = 0;
+    this.byUrn.clear();
+    this.requestDetails.clear();
+    this.errors.length = 0;
+    this.inventory = inventory;
+  }
+
+  call(args: pulumi.runtime.MockCallArgs): pulumi.runtime.MockCallResult {
+    this.invokes.push({ token: args.token, args: args.inputs });
+    return this.inventory.invoke(args.token, args.inputs ?? {});
+  }
+
+  newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
+    const key = `${args.type}::${args.name}`;
+    const details = this.requestDetails.get(key);
+    this.requestDetails.delete(key);
+    const inputs = args.inputs ?? {};
+    const { id, state } = synthesizeState(args.type, args.name, inputs, this.inventory, ++this.counter);
+    const rec: RecordedResource = {
+      type: args.type,
+      name: args.name,
+      urn: details?.urn ?? "",
+      parent: details?.parent ?? "",
+      custom: args.custom ?? details?.custom ?? true,
+      inputs: unwrapWire(inputs),
+      secretInputs: details?.secretInputs ?? [],
+      dependsOn: details?.dependsOn ?? [],
+      options: details?.options ?? { ignoreChanges: [], replaceOnChanges: [], additionalSecretOutputs: [] },
+      state: unwrapWire(state),
+    };
+    this.resources.push(rec);
+    if (rec.urn) this.byUrn.set(rec.urn, rec);
+    return { id: args.custom === false ? undefined : id, state };
+  }
+
+  /** Wraps the mock monitor so that parents, dependencies and options are recorded too. */
+  attach(monitor: any): void {
+    if (monitor.__basphereRecording) return;
+    monitor.__basphereRecording = true;
+    const self = this;
+    const origRegister = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req: any, callback: (err: any, resp: any) => void) => {
+      self.pending++;
+      const type = req.getType();
+      const name = req.getName();
+      const parent = req.getParent() || "";
+      const qualifiedParentType = parent ? parent.split("::")[2].split("$").pop() + "$" : "";
+      const urn = `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${qualifiedParentType}${type}::${name}`;
+      const raw = req.getObject()?.toJavaScript?.() ?? {};
+      self.requestDetails.set(`${type}::${name}`, {
+        type,
+        name,
+        urn,
+        parent,
+        custom: req.getCustom(),
+        secretInputs: Object.keys(raw).filter((k) => containsSecret(raw[k])),
+        dependsOn: req.getDependenciesList?.() ?? [],
+        options: {
+          protect: req.getProtect?.(),
+          ignoreChanges: req.getIgnorechangesList?.() ?? [],
+          replaceOnChanges: req.getReplaceonchangesList?.() ?? [],
+          additionalSecretOutputs: req.getAdditionalsecretoutputsList?.() ?? [],
+          deleteBeforeReplace: req.getDeletebeforereplace?.(),
+          provider: req.getProvider?.() || undefined,
+        },
+      });
+      return origRegister(req, (err: any, resp: any) => {
+        self.pending--;
+        if (err) self.errors.push(err instanceof Error ? err : new Error(String(err)));
+        callback(err, resp);
+      });
+    };
+    const origOutputs = monitor.registerResourceOutputs.bind(monitor);
+    monitor.registerResourceOutputs = (req: any, callback: (err: any, resp: any) => void) => {
+      const rec = self.byUrn.get(req.getUrn());
+      if (rec) rec.outputs = unwrapWire(req.getOutputs()?.toJavaScript?.() ?? {});
+      return origOutputs(req, callback);
+    };
+    const origInvoke = monitor.invoke.bind(monitor);
+    monitor.invoke = (req: any, callback: (err: any, resp: any) => void) => {
+      self.pending++;
+      return origInvoke(req, (err: any, resp: any) => {
+        self.pending--;
+        callback(err, resp);
+      });
+    };
+  }
+
+  /** Waits until no registration or invoke is in flight (the program has finished registering). */
+  async settle(maxMs = 30_000): Promise<void> {
+    const start = Date.now();
+    let quietTurns = 0;
+    while (quietTurns < 5) {
+      await new Promise((r) => setImmediate(r));
+      quietTurns = this.pending === 0 ? quietTurns + 1 : 0;
+      if (Date.now() - start > maxMs) throw new Error(`mock runtime did not settle within ${maxMs} ms`);
+    }
+  }
+
+  /** Resources of one type (token or the last segment of it, e.g. `VirtualMachine`). */
+  ofType(type: string): RecordedResource[] {
+    return this.resources.filter((r) => r.type === type || r.type.endsWith(`:${type}`));
+  }
+
+  /** The single resource with this name (and type, if given); throws if missing or ambiguous. */
+  get(name: string, type?: string): RecordedResource {
+    const found = this.resources.filter((r) => r.name === name && (!type || r.type === type || r.type.endsWith(`:${type}`)));
+    if (found.length !== 1) {
+      throw new Error(`expected one resource named ${name}${type ? ` of type ${type}` : ""}, found ${found.length}`);
+    }
+    return found[0];
+  }
+
+  /** Children of a resource (by URN). */
+  childrenOf(urn: string): RecordedResource[] {
+    return this.resources.filter((r) => r.parent === urn);
+  }
+}
+
+let installed: RecordingMocks | undefined;
+
+/**
+ * Installs the recording mocks once for this process and returns them. Import the program under test only
+ * after this call: Pulumi reads the monitor when resources are constructed.
+ */
+export function installMocks(opts: { project?: string; stack?: string; preview?: boolean } = {}): RecordingMocks {
+  if (installed) return installed;
+  const mocks = new RecordingMocks();
+  pulumi.runtime.setMocks(mocks, opts.project ?? "basphere", opts.stack ?? "plan", opts.preview ?? false);
+  mocks.attach(pulumi.runtime.getMonitor());
+  installed = mocks;
+  return mocks;
+}
+
+/** Resolves an Output (or plain value) to its plain value, whatever it is nested in. */
+export function resolve<T>(o: pulumi.Input<T> | undefined): Promise<T | undefined> {
+  if (o === undefined) return Promise.resolve(undefined);
+  return new Promise((res) => pulumi.output(o).apply((v) => res(v as T)));
+}
+
+/** True if the Output is secret. */
+export async function isSecret(o: pulumi.Output<unknown>): Promise<boolean> {
+  return pulumi.isSecret(o);
+}
