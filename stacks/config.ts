@@ -42,15 +42,14 @@ function decode(raw: string): unknown {
 /** Collects `basphere:*` config of the running stack (the engine's, or the mock runtime's). */
 export function readBasphereConfig(): BasphereConfig {
   const all = pulumi.runtime.allConfig();
-  const secretRaw = process.env.PULUMI_CONFIG_SECRET_KEYS;
-  const secret = new Set<string>(secretRaw ? (JSON.parse(secretRaw) as string[]) : []);
+  const isSecret = (k: string): boolean => Boolean((pulumi.runtime as any).isConfigSecret?.(k));
   const values: Record<string, unknown> = {};
   const secretKeys = new Set<string>();
   for (const [k, v] of Object.entries(all)) {
     if (!k.startsWith(`${NAMESPACE}:`)) continue;
     const key = k.slice(NAMESPACE.length + 1);
     values[key] = decode(v);
-    if (secret.has(k) || (pulumi.runtime as any).isConfigSecret?.(k)) secretKeys.add(key);
+    if (isSecret(k)) secretKeys.add(key);
   }
   return { values, secretKeys };
 }

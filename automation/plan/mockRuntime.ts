@@ -8,8 +8,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Inventory, defaultInventory, synthesizeState } from "./inventory";
 
-/** The signature Pulumi uses on the wire to mark a secret value. */
+/** The key Pulumi uses on the wire to mark a special value, and the values that mark secrets and references. */
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+const RESOURCE_REF_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
 /** The signature Pulumi uses on the wire to mark an unknown value. */
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
@@ -54,7 +56,7 @@ export interface RecordedInvoke {
 
 function containsSecret(v: any): boolean {
   if (v === null || typeof v !== "object") return false;
-  if (v[SECRET_SIG] === "1b47061264138c4ac30d75fd1eb44270") return true;
+  if (v[SIG_KEY] === SECRET_SIG) return true;
   if (Array.isArray(v)) return v.some(containsSecret);
   return Object.values(v).some(containsSecret);
 }
@@ -64,11 +66,8 @@ export function unwrapWire(v: any): any {
   if (v === UNKNOWN) return undefined;
   if (v === null || typeof v !== "object") return v;
   if (Array.isArray(v)) return v.map(unwrapWire);
-  if (v[SECRET_SIG] === "1b47061264138c4ac30d75fd1eb44270") return unwrapWire(v.value);
-  if (v[SECRET_SIG] === "5cf8f73096256a8f31e491e813e4eb8e") {
-    // resource reference
-    return v.urn;
-  }
+  if (v[SIG_KEY] === SECRET_SIG) return unwrapWire(v.value);
+  if (v[SIG_KEY] === RESOURCE_REF_SIG) return v.urn;
   const out: Record<string, any> = {};
   for (const [k, val] of Object.entries(v)) out[k] = unwrapWire(val);
   return out;
@@ -105,8 +104,13 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
   }
 
   call(args: pulumi.runtime.MockCallArgs): pulumi.runtime.MockCallResult {
-    this.invokes.push({ token: args.token, args: args.inputs });
-    return this.inventory.invoke(args.token, args.inputs ?? {});
+    this.invokes.push({ token: args.token, args: unwrapWire(args.inputs) });
+    try {
+      return this.inventory.invoke(args.token, unwrapWire(args.inputs ?? {}));
+    } catch (e: any) {
+      // The SDK reports a failed invoke by the gRPC `details` field; keep the real message there.
+      throw Object.assign(new Error(`${args.token}: ${e?.message ?? e}`), { details: `${args.token}: ${e?.message ?? e}` });
+    }
   }
 
   newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
@@ -114,7 +118,13 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
     const details = this.requestDetails.get(key);
     this.requestDetails.delete(key);
     const inputs = args.inputs ?? {};
-    const { id, state } = synthesizeState(args.type, args.name, inputs, this.inventory, ++this.counter);
+    let synthesized: { id: string; state: Record<string, any> };
+    try {
+      synthesized = synthesizeState(args.type, args.name, inputs, this.inventory, ++this.counter);
+    } catch (e: any) {
+      throw Object.assign(new Error(`${args.type} ${args.name}: ${e?.message ?? e}`), { details: `${args.type} ${args.name}: ${e?.message ?? e}` });
+    }
+    const { id, state } = synthesized;
     const rec: RecordedResource = {
       type: args.type,
       name: args.name,
@@ -164,6 +174,29 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
         },
       });
       return origRegister(req, (err: any, resp: any) => {
+        self.pending--;
+        if (err) self.errors.push(err instanceof Error ? err : new Error(String(err)));
+        callback(err, resp);
+      });
+    };
+    const origRead = monitor.readResource.bind(monitor);
+    monitor.readResource = (req: any, callback: (err: any, resp: any) => void) => {
+      self.pending++;
+      const type = req.getType();
+      const name = req.getName();
+      const parent = req.getParent() || "";
+      const qualifiedParentType = parent ? parent.split("::")[2].split("$").pop() + "$" : "";
+      self.requestDetails.set(`${type}::${name}`, {
+        type,
+        name,
+        urn: `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${qualifiedParentType}${type}::${name}`,
+        parent,
+        custom: true,
+        secretInputs: [],
+        dependsOn: req.getDependenciesList?.() ?? [],
+        options: { ignoreChanges: [], replaceOnChanges: [], additionalSecretOutputs: [], provider: req.getProvider?.() || undefined },
+      });
+      return origRead(req, (err: any, resp: any) => {
         self.pending--;
         if (err) self.errors.push(err instanceof Error ? err : new Error(String(err)));
         callback(err, resp);
