@@ -65,7 +65,11 @@ export function configKey(path: readonly PropertyKey[]): string {
 }
 
 /** Validates config with a zod schema; throws {@link ConfigError} naming every key that is wrong. */
-export function parseConfig<S extends z.ZodType>(schema: S, values: unknown, what = "stack config"): z.infer<S> {
+export function parseConfig<S extends z.ZodType>(
+  schema: S,
+  values: unknown,
+  what = "stack config",
+): z.infer<S> {
   const r = schema.safeParse(values);
   if (r.success) return r.data;
   const issues = r.error.issues.map((i) => ({ key: configKey(i.path), message: i.message }));

@@ -24,7 +24,9 @@ export function loadStack(kind: StackKind): StackModule {
 }
 
 /** Runs the stack selected by config; the entry point of `pulumi up` and of the offline plan. */
-export async function runStack(config: BasphereConfig = readBasphereConfig()): Promise<Record<string, unknown>> {
+export async function runStack(
+  config: BasphereConfig = readBasphereConfig(),
+): Promise<Record<string, unknown>> {
   const kind = stackKind(config.values);
   return loadStack(kind).run(config);
 }

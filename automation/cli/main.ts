@@ -21,7 +21,8 @@ export function buildProgram(): Command {
       throw e;
     }
     for (const fn of Object.values(m)) {
-      if (typeof fn === "function" && /^register\w+Command$/.test(fn.name)) (fn as (p: Command) => void)(program);
+      if (typeof fn === "function" && /^register\w+Command$/.test(fn.name))
+        (fn as (p: Command) => void)(program);
     }
   }
   return program;

@@ -33,7 +33,14 @@ export interface InventoryData {
   datastores: { name: string; id: string }[];
   distributedSwitch: { name: string; id: string; uuid: string; uplinks: string[] };
   networks: { name: string; id: string; type: string; vlanId?: number }[];
-  templates: { name: string; id: string; uuid: string; guestId: string; firmware: string; diskSizeGb: number }[];
+  templates: {
+    name: string;
+    id: string;
+    uuid: string;
+    guestId: string;
+    firmware: string;
+    diskSizeGb: number;
+  }[];
   folders: { path: string; id: string }[];
   resourcePools: { name: string; id: string }[];
   /** Outputs the `onprem` stack publishes; tenant stacks read them through a StackReference. */
@@ -132,9 +139,30 @@ function baseInventory(opts: { hostCount?: number }): Inventory {
       { name: "VM Network", id: "network-11", type: "Network" },
     ],
     templates: [
-      { name: "talos-v1.11.5", id: "vm-501", uuid: fakeUuid("talos"), guestId: "other5xLinux64Guest", firmware: "efi", diskSizeGb: 10 },
-      { name: "opnsense-26.7-golden", id: "vm-502", uuid: fakeUuid("opnsense"), guestId: "freebsd14_64Guest", firmware: "efi", diskSizeGb: 40 },
-      { name: "ubuntu-24.04-cloud", id: "vm-503", uuid: fakeUuid("ubuntu"), guestId: "ubuntu64Guest", firmware: "efi", diskSizeGb: 20 },
+      {
+        name: "talos-v1.11.5",
+        id: "vm-501",
+        uuid: fakeUuid("talos"),
+        guestId: "other5xLinux64Guest",
+        firmware: "efi",
+        diskSizeGb: 10,
+      },
+      {
+        name: "opnsense-26.7-golden",
+        id: "vm-502",
+        uuid: fakeUuid("opnsense"),
+        guestId: "freebsd14_64Guest",
+        firmware: "efi",
+        diskSizeGb: 40,
+      },
+      {
+        name: "ubuntu-24.04-cloud",
+        id: "vm-503",
+        uuid: fakeUuid("ubuntu"),
+        guestId: "ubuntu64Guest",
+        firmware: "efi",
+        diskSizeGb: 20,
+      },
     ],
     folders: [{ path: "basphere", id: "group-v100" }],
     resourcePools: [{ name: "cluster1/Resources", id: "resgroup-8" }],
@@ -157,7 +185,12 @@ export function synthesizeState(
 
 // ---- vSphere data sources -------------------------------------------------------------------------------
 const byName = <T extends { name: string }>(list: T[], name: unknown, kind: string): T =>
-  list.find((x) => x.name === name) ?? notFound(kind, name, list.map((x) => x.name));
+  list.find((x) => x.name === name) ??
+  notFound(
+    kind,
+    name,
+    list.map((x) => x.name),
+  );
 
 registerInvoke("vsphere:index/getDatacenter:getDatacenter", (a, inv) => {
   const dc = inv.data.datacenter;
@@ -189,7 +222,13 @@ registerInvoke("vsphere:index/getResourcePool:getResourcePool", (a, inv) => {
   return { id: p.id, name: p.name, datacenterId: a.datacenterId };
 });
 registerInvoke("vsphere:index/getFolder:getFolder", (a, inv) => {
-  const f = inv.data.folders.find((x) => x.path === a.path) ?? notFound("folder", a.path, inv.data.folders.map((x) => x.path));
+  const f =
+    inv.data.folders.find((x) => x.path === a.path) ??
+    notFound(
+      "folder",
+      a.path,
+      inv.data.folders.map((x) => x.path),
+    );
   return { id: f.id, path: f.path };
 });
 registerInvoke("vsphere:index/getVirtualMachine:getVirtualMachine", (a, inv) => {
@@ -205,8 +244,12 @@ registerInvoke("vsphere:index/getVirtualMachine:getVirtualMachine", (a, inv) => 
     scsiType: "pvscsi",
     scsiBusSharing: "noSharing",
     networkInterfaceTypes: ["vmxnet3"],
-    networkInterfaces: [{ adapterType: "vmxnet3", networkId: "dvportgroup-2000", bandwidthShareLevel: "normal" }],
-    disks: [{ label: "disk0", size: t.diskSizeGb, eagerlyScrub: false, thinProvisioned: true, unitNumber: 0 }],
+    networkInterfaces: [
+      { adapterType: "vmxnet3", networkId: "dvportgroup-2000", bandwidthShareLevel: "normal" },
+    ],
+    disks: [
+      { label: "disk0", size: t.diskSizeGb, eagerlyScrub: false, thinProvisioned: true, unitNumber: 0 },
+    ],
   };
 });
 // Inventory listing the cluster's hosts (used by the management cluster to place one LB node per host).
@@ -247,9 +290,12 @@ registerState("vsphere:index/computeClusterHostGroup:ComputeClusterHostGroup", (
 registerState("vsphere:index/computeClusterVmHostRule:ComputeClusterVmHostRule", (_n, inputs, _i, seq) => ({
   id: `${inputs.computeClusterId}:${seq}`,
 }));
-registerState("vsphere:index/computeClusterVmAntiAffinityRule:ComputeClusterVmAntiAffinityRule", (_n, inputs, _i, seq) => ({
-  id: `${inputs.computeClusterId}:${seq}`,
-}));
+registerState(
+  "vsphere:index/computeClusterVmAntiAffinityRule:ComputeClusterVmAntiAffinityRule",
+  (_n, inputs, _i, seq) => ({
+    id: `${inputs.computeClusterId}:${seq}`,
+  }),
+);
 // Stack references: outputs come from the inventory's stackOutputs (keyed by the referenced stack name).
 registerState("pulumi:pulumi:StackReference", (name, inputs, inv) => {
   const stack = String(inputs.name ?? name);

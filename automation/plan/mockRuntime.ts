@@ -109,7 +109,9 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
       return this.inventory.invoke(args.token, unwrapWire(args.inputs ?? {}));
     } catch (e: any) {
       // The SDK reports a failed invoke by the gRPC `details` field; keep the real message there.
-      throw Object.assign(new Error(`${args.token}: ${e?.message ?? e}`), { details: `${args.token}: ${e?.message ?? e}` });
+      throw Object.assign(new Error(`${args.token}: ${e?.message ?? e}`), {
+        details: `${args.token}: ${e?.message ?? e}`,
+      });
     }
   }
 
@@ -122,7 +124,9 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
     try {
       synthesized = synthesizeState(args.type, args.name, inputs, this.inventory, ++this.counter);
     } catch (e: any) {
-      throw Object.assign(new Error(`${args.type} ${args.name}: ${e?.message ?? e}`), { details: `${args.type} ${args.name}: ${e?.message ?? e}` });
+      throw Object.assign(new Error(`${args.type} ${args.name}: ${e?.message ?? e}`), {
+        details: `${args.type} ${args.name}: ${e?.message ?? e}`,
+      });
     }
     const { id, state } = synthesized;
     const rec: RecordedResource = {
@@ -146,6 +150,7 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
   attach(monitor: any): void {
     if (monitor.__basphereRecording) return;
     monitor.__basphereRecording = true;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the wrapped monitor callbacks need the recorder
     const self = this;
     const origRegister = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req: any, callback: (err: any, resp: any) => void) => {
@@ -194,7 +199,12 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
         custom: true,
         secretInputs: [],
         dependsOn: req.getDependenciesList?.() ?? [],
-        options: { ignoreChanges: [], replaceOnChanges: [], additionalSecretOutputs: [], provider: req.getProvider?.() || undefined },
+        options: {
+          ignoreChanges: [],
+          replaceOnChanges: [],
+          additionalSecretOutputs: [],
+          provider: req.getProvider?.() || undefined,
+        },
       });
       return origRead(req, (err: any, resp: any) => {
         self.pending--;
@@ -236,9 +246,13 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
 
   /** The single resource with this name (and type, if given); throws if missing or ambiguous. */
   get(name: string, type?: string): RecordedResource {
-    const found = this.resources.filter((r) => r.name === name && (!type || r.type === type || r.type.endsWith(`:${type}`)));
+    const found = this.resources.filter(
+      (r) => r.name === name && (!type || r.type === type || r.type.endsWith(`:${type}`)),
+    );
     if (found.length !== 1) {
-      throw new Error(`expected one resource named ${name}${type ? ` of type ${type}` : ""}, found ${found.length}`);
+      throw new Error(
+        `expected one resource named ${name}${type ? ` of type ${type}` : ""}, found ${found.length}`,
+      );
     }
     return found[0];
   }
@@ -255,7 +269,9 @@ let installed: RecordingMocks | undefined;
  * Installs the recording mocks once for this process and returns them. Import the program under test only
  * after this call: Pulumi reads the monitor when resources are constructed.
  */
-export function installMocks(opts: { project?: string; stack?: string; preview?: boolean } = {}): RecordingMocks {
+export function installMocks(
+  opts: { project?: string; stack?: string; preview?: boolean } = {},
+): RecordingMocks {
   if (installed) return installed;
   const mocks = new RecordingMocks();
   pulumi.runtime.setMocks(mocks, opts.project ?? "basphere", opts.stack ?? "plan", opts.preview ?? false);

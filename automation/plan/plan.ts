@@ -40,7 +40,9 @@ function configFor(opts: PlanOptions): StackFileConfig {
   const fileKind = config["basphere:kind"];
   if (opts.kind) {
     if (!STACK_KINDS.includes(opts.kind)) {
-      throw new StackFileError(`unknown kind ${JSON.stringify(opts.kind)}: expected one of ${STACK_KINDS.join(", ")}`);
+      throw new StackFileError(
+        `unknown kind ${JSON.stringify(opts.kind)}: expected one of ${STACK_KINDS.join(", ")}`,
+      );
     }
     if (fileKind !== undefined && fileKind !== opts.kind) {
       throw new StackFileError(
@@ -52,7 +54,9 @@ function configFor(opts: PlanOptions): StackFileConfig {
   return { ...sc, config };
 }
 
-async function unwrapOutputs(outputs: Record<string, unknown>): Promise<{ values: Record<string, unknown>; secret: string[] }> {
+async function unwrapOutputs(
+  outputs: Record<string, unknown>,
+): Promise<{ values: Record<string, unknown>; secret: string[] }> {
   const values: Record<string, unknown> = {};
   const secret: string[] = [];
   for (const [k, v] of Object.entries(outputs ?? {})) {
@@ -75,7 +79,8 @@ export async function plan(opts: PlanOptions): Promise<PlanResult> {
   pulumi.runtime.setAllConfig(sc.config, sc.secretKeys);
   // Loaded after the mocks are installed: resources read the monitor when they are constructed.
   const { runStack } = require("../../stacks") as typeof import("../../stacks");
-  const { readBasphereConfig, stackKind } = require("../../stacks/config") as typeof import("../../stacks/config");
+  const { readBasphereConfig, stackKind } =
+    require("../../stacks/config") as typeof import("../../stacks/config");
   const config = readBasphereConfig();
   const kind = stackKind(config.values);
   const start = performance.now();
@@ -88,5 +93,12 @@ export async function plan(opts: PlanOptions): Promise<PlanResult> {
   const durationMs = performance.now() - start;
   if (mocks.errors.length) throw mocks.errors[0];
   const { values, secret } = await unwrapOutputs(outputs);
-  return { kind, stack: sc.stack, resources: [...mocks.resources], outputs: values, secretOutputs: secret, durationMs };
+  return {
+    kind,
+    stack: sc.stack,
+    resources: [...mocks.resources],
+    outputs: values,
+    secretOutputs: secret,
+    durationMs,
+  };
 }

@@ -31,11 +31,14 @@ export function publicInputs(r: RecordedResource): Record<string, unknown> {
 
 function short(v: unknown): string {
   if (v === undefined) return "";
-  if (typeof v === "string") return v.length > 48 ? JSON.stringify(v.slice(0, 45) + "...") : v.includes(" ") ? JSON.stringify(v) : v;
+  if (typeof v === "string")
+    return v.length > 48 ? JSON.stringify(v.slice(0, 45) + "...") : v.includes(" ") ? JSON.stringify(v) : v;
   if (typeof v === "number" || typeof v === "boolean") return String(v);
   if (Array.isArray(v)) {
     if (v.every((x) => typeof x !== "object")) return `[${v.map(short).join(",")}]`;
-    const summary = v.map((x) => (x && typeof x === "object" ? (x.networkId ?? x.label ?? x.size ?? x.name ?? "{…}") : x));
+    const summary = v.map((x) =>
+      x && typeof x === "object" ? (x.networkId ?? x.label ?? x.size ?? x.name ?? "{…}") : x,
+    );
     return `[${summary.map(short).join(",")}]`;
   }
   if (v && typeof v === "object") {
@@ -55,7 +58,9 @@ export function keyProperties(r: RecordedResource): string {
     keys = Object.keys(inputs)
       .filter((k) => {
         const v = inputs[k];
-        return v !== undefined && v !== null && (typeof v !== "object" || Array.isArray(v)) && k !== "connection";
+        return (
+          v !== undefined && v !== null && (typeof v !== "object" || Array.isArray(v)) && k !== "connection"
+        );
       })
       .slice(0, 5);
   }
@@ -79,7 +84,9 @@ function childrenIndex(resources: RecordedResource[]): Map<string, RecordedResou
 export function renderTree(p: PlanResult): string {
   const lines: string[] = [];
   const custom = p.resources.filter((r) => r.custom && !r.type.startsWith("pulumi:providers:")).length;
-  lines.push(`basphere plan: stack ${p.stack} (kind ${p.kind}): ${p.resources.length} resources, ${custom} provider-backed`);
+  lines.push(
+    `basphere plan: stack ${p.stack} (kind ${p.kind}): ${p.resources.length} resources, ${custom} provider-backed`,
+  );
   const kids = childrenIndex(p.resources);
   const urns = new Set(p.resources.map((r) => r.urn));
   const roots = p.resources.filter((r) => !r.parent || !urns.has(r.parent));
@@ -153,7 +160,12 @@ export function renderMermaid(p: PlanResult): string {
   p.resources.filter((r) => !r.parent || !urns.has(r.parent)).forEach((r) => emit(r, "  "));
   for (const r of p.resources) {
     for (const d of r.dependsOn) {
-      if (ids.has(d) && d !== r.parent && (kids.get(d)?.length ?? 0) === 0 && (kids.get(r.urn)?.length ?? 0) === 0) {
+      if (
+        ids.has(d) &&
+        d !== r.parent &&
+        (kids.get(d)?.length ?? 0) === 0 &&
+        (kids.get(r.urn)?.length ?? 0) === 0
+      ) {
         lines.push(`  ${ids.get(d)} --> ${ids.get(r.urn)}`);
       }
     }

@@ -38,7 +38,8 @@ function hasSecure(v: unknown): boolean {
 
 function replaceSecure(v: unknown): unknown {
   if (v === null || typeof v !== "object") return v;
-  if (!Array.isArray(v) && Object.keys(v).length === 1 && "secure" in (v as object)) return SECRET_PLACEHOLDER;
+  if (!Array.isArray(v) && Object.keys(v).length === 1 && "secure" in (v as object))
+    return SECRET_PLACEHOLDER;
   if (Array.isArray(v)) return v.map(replaceSecure);
   return Object.fromEntries(Object.entries(v as object).map(([k, x]) => [k, replaceSecure(x)]));
 }
@@ -49,7 +50,9 @@ export function parseStackFile(text: string, file = "stack file"): StackFileConf
   if (doc.errors.length) {
     const e = doc.errors[0];
     const line = e.linePos?.[0]?.line;
-    throw new StackFileError(`${file}: not valid YAML${line ? ` (line ${line})` : ""}: ${e.message.split("\n")[0]}`);
+    throw new StackFileError(
+      `${file}: not valid YAML${line ? ` (line ${line})` : ""}: ${e.message.split("\n")[0]}`,
+    );
   }
   const body = doc.toJS() as unknown;
   if (body === null || typeof body !== "object" || Array.isArray(body)) {

@@ -5,10 +5,15 @@ import { ConfigError, configKey, parseConfig, stackKind } from "../../../stacks/
 describe("stack config validation", () => {
   it("reads basphere:kind and names the key when it is missing or unknown", () => {
     assert.equal(stackKind({ kind: "tenant" }), "tenant");
-    assert.throws(() => stackKind({}), (e: any) => e instanceof ConfigError && /basphere:kind is missing/.test(e.message));
+    assert.throws(
+      () => stackKind({}),
+      (e: any) => e instanceof ConfigError && /basphere:kind is missing/.test(e.message),
+    );
     assert.throws(
       () => stackKind({ kind: "aws" }),
-      (e: any) => e instanceof ConfigError && /basphere:kind has unknown value "aws": expected one of oci, onprem, tenant/.test(e.message),
+      (e: any) =>
+        e instanceof ConfigError &&
+        /basphere:kind has unknown value "aws": expected one of oci, onprem, tenant/.test(e.message),
     );
   });
 
@@ -27,6 +32,9 @@ describe("stack config validation", () => {
         /basphere:compartment: /.test(e.message) &&
         /basphere:replicas: /.test(e.message),
     );
-    assert.deepEqual(parseConfig(schema, { compartment: "c", replicas: 3 }), { compartment: "c", replicas: 3 });
+    assert.deepEqual(parseConfig(schema, { compartment: "c", replicas: 3 }), {
+      compartment: "c",
+      replicas: 3,
+    });
   });
 });

@@ -5,7 +5,11 @@ import { harness, resolve } from "../../harness";
 class Thing extends pulumi.CustomResource {
   declare readonly size: pulumi.Output<number>;
   declare readonly token: pulumi.Output<string>;
-  constructor(name: string, args: { size: number; token?: pulumi.Input<string> }, opts?: pulumi.CustomResourceOptions) {
+  constructor(
+    name: string,
+    args: { size: number; token?: pulumi.Input<string> },
+    opts?: pulumi.CustomResourceOptions,
+  ) {
     super("test:index/thing:Thing", name, { ...args, token: args.token }, opts);
   }
 }
@@ -15,8 +19,16 @@ class Pair extends pulumi.ComponentResource {
   readonly second: Thing;
   constructor(name: string, opts?: pulumi.ComponentResourceOptions) {
     super("basphere:test:Pair", name, {}, opts);
-    this.first = new Thing(`${name}-a`, { size: 1, token: pulumi.secret("s3cr3t") }, { parent: this, protect: true });
-    this.second = new Thing(`${name}-b`, { size: 2 }, { parent: this, dependsOn: [this.first], ignoreChanges: ["size"] });
+    this.first = new Thing(
+      `${name}-a`,
+      { size: 1, token: pulumi.secret("s3cr3t") },
+      { parent: this, protect: true },
+    );
+    this.second = new Thing(
+      `${name}-b`,
+      { size: 2 },
+      { parent: this, dependsOn: [this.first], ignoreChanges: ["size"] },
+    );
     this.registerOutputs({ firstSize: this.first.size });
   }
 }
@@ -30,7 +42,10 @@ describe("mock harness", () => {
     assert.equal(comp.custom, false);
     assert.equal(a.parent, comp.urn);
     assert.equal(b.parent, comp.urn);
-    assert.deepEqual(harness.childrenOf(comp.urn).map((r) => r.name), ["p-a", "p-b"]);
+    assert.deepEqual(
+      harness.childrenOf(comp.urn).map((r) => r.name),
+      ["p-a", "p-b"],
+    );
     assert.deepEqual(a.inputs, { size: 1, token: "s3cr3t" });
     assert.deepEqual(a.secretInputs, ["token"]);
     assert.equal(a.options.protect, true);
@@ -45,9 +60,17 @@ describe("mock harness", () => {
       const dc = await pulumi.runtime.invoke("vsphere:index/getDatacenter:getDatacenter", { name: "dc1" });
       const hosts = [];
       for (let i = 1; i <= 6; i++) {
-        hosts.push(await pulumi.runtime.invoke("vsphere:index/getHost:getHost", { name: `esx0${i}.lab.local`, datacenterId: dc.id }));
+        hosts.push(
+          await pulumi.runtime.invoke("vsphere:index/getHost:getHost", {
+            name: `esx0${i}.lab.local`,
+            datacenterId: dc.id,
+          }),
+        );
       }
-      const wan = await pulumi.runtime.invoke("vsphere:index/getNetwork:getNetwork", { name: "pg-wan", datacenterId: dc.id });
+      const wan = await pulumi.runtime.invoke("vsphere:index/getNetwork:getNetwork", {
+        name: "pg-wan",
+        datacenterId: dc.id,
+      });
       return { dc, hosts, wan };
     });
     assert.equal(inv.dc.id, "datacenter-3");
@@ -67,6 +90,9 @@ describe("mock harness", () => {
     const { defaultInventory } = await import("../../harness");
     const inv = defaultInventory({ hostCount: 4 });
     assert.equal(inv.data.hosts.length, 4);
-    assert.deepEqual(inv.data.hosts.map((h) => h.name), ["esx01.lab.local", "esx02.lab.local", "esx03.lab.local", "esx04.lab.local"]);
+    assert.deepEqual(
+      inv.data.hosts.map((h) => h.name),
+      ["esx01.lab.local", "esx02.lab.local", "esx03.lab.local", "esx04.lab.local"],
+    );
   });
 });

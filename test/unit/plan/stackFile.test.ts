@@ -19,7 +19,10 @@ describe("stack config files", () => {
       "config:\n  basphere:kind: oci\n  basphere:tlsKey:\n    secure: v1:abc\n  basphere:auth:\n    clientId: x\n    clientSecret:\n      secure: v1:def\n",
     );
     assert.equal(sc.config["basphere:tlsKey"], SECRET_PLACEHOLDER);
-    assert.deepEqual(JSON.parse(sc.config["basphere:auth"]), { clientId: "x", clientSecret: SECRET_PLACEHOLDER });
+    assert.deepEqual(JSON.parse(sc.config["basphere:auth"]), {
+      clientId: "x",
+      clientSecret: SECRET_PLACEHOLDER,
+    });
     assert.deepEqual(sc.secretKeys.sort(), ["basphere:auth", "basphere:tlsKey"]);
   });
 
@@ -32,7 +35,11 @@ describe("stack config files", () => {
     it(`rejects ${what} with a one-line message naming the file`, () => {
       assert.throws(
         () => parseStackFile(text, "bad.yaml"),
-        (e: any) => e instanceof StackFileError && expected.test(e.message) && e.message.startsWith("bad.yaml") && !e.message.includes("\n"),
+        (e: any) =>
+          e instanceof StackFileError &&
+          expected.test(e.message) &&
+          e.message.startsWith("bad.yaml") &&
+          !e.message.includes("\n"),
       );
     });
   }
