@@ -1,0 +1,269 @@
+/**
+ * The platform services of the management cluster as pinned Helm charts, and the values that place them:
+ * everything on the worker tier (node selector `basphere.io/tier=worker`; control-plane and LB nodes are tainted
+ * anyway), except what must run on every node (node exporter) and the MetalLB speakers, which run only on the LB
+ * tier with a toleration for its taint. Pure data and renderers, unit-tested.
+ *
+ * Tenant LoadBalancer endpoints: MetalLB in L2 mode. Its controller runs on the workers; its speakers run only on
+ * the LB nodes (one per ESXi host, pinned by DRS), and the L2Advertisement names only those nodes, so service
+ * addresses from the configured IPAddressPool are answered by the LB tier and survive the loss of any one host.
+ */
+import { LB_NODE_SELECTOR, LB_TOLERATION, WORKER_NODE_SELECTOR } from "./clusterTemplate";
+
+/** Keys of the switchable services. */
+export type ServiceKey =
+  | "monitoring"
+  | "logging"
+  | "logCollector"
+  | "argocd"
+  | "clusterApi"
+  | "crossplane"
+  | "harbor"
+  | "gitea"
+  | "metallb";
+
+/** One pinned chart. */
+export interface ChartSpec {
+  /** Helm release name. */
+  release: string;
+  chart: string;
+  /** Chart repository URL (`repositoryOpts.repo`). */
+  repo: string;
+  /** Pinned chart version. */
+  version: string;
+  namespace: string;
+  /** Which tier the workload runs on. */
+  tier: "worker" | "lb+worker";
+}
+
+/** Pinned defaults (chart versions; CAPI v1.14 / CAPV v1.17 through the operator). */
+export const CHARTS: Record<ServiceKey, ChartSpec> = {
+  monitoring: {
+    release: "kube-prometheus-stack",
+    chart: "kube-prometheus-stack",
+    repo: "https://prometheus-community.github.io/helm-charts",
+    version: "79.7.1",
+    namespace: "monitoring",
+    tier: "worker",
+  },
+  logging: {
+    release: "loki",
+    chart: "loki",
+    repo: "https://grafana.github.io/helm-charts",
+    version: "6.29.0",
+    namespace: "logging",
+    tier: "worker",
+  },
+  logCollector: {
+    release: "alloy",
+    chart: "alloy",
+    repo: "https://grafana.github.io/helm-charts",
+    version: "1.11.0",
+    namespace: "logging",
+    tier: "worker",
+  },
+  argocd: {
+    release: "argocd",
+    chart: "argo-cd",
+    repo: "https://argoproj.github.io/argo-helm",
+    version: "9.0.6",
+    namespace: "argocd",
+    tier: "worker",
+  },
+  clusterApi: {
+    release: "capi-operator",
+    chart: "cluster-api-operator",
+    repo: "https://kubernetes-sigs.github.io/cluster-api-operator",
+    version: "0.30.0",
+    namespace: "capi-operator-system",
+    tier: "worker",
+  },
+  crossplane: {
+    release: "crossplane",
+    chart: "crossplane",
+    repo: "https://charts.crossplane.io/stable",
+    version: "2.0.2",
+    namespace: "crossplane-system",
+    tier: "worker",
+  },
+  harbor: {
+    release: "harbor",
+    chart: "harbor",
+    repo: "https://helm.goharbor.io",
+    version: "1.17.0",
+    namespace: "harbor",
+    tier: "worker",
+  },
+  gitea: {
+    release: "gitea",
+    chart: "gitea",
+    repo: "https://dl.gitea.com/charts/",
+    version: "12.0.0",
+    namespace: "gitea",
+    tier: "worker",
+  },
+  metallb: {
+    release: "metallb",
+    chart: "metallb",
+    repo: "https://metallb.github.io/metallb",
+    version: "0.15.2",
+    namespace: "metallb-system",
+    tier: "lb+worker",
+  },
+};
+
+/** Cluster API provider versions the operator installs. */
+export const CAPI_VERSIONS = { core: "v1.14.0", vsphere: "v1.17.0", kubeadm: "v1.14.0" } as const;
+
+const onWorkers = { nodeSelector: { ...WORKER_NODE_SELECTOR } };
+const lbToleration = [{ ...LB_TOLERATION }];
+
+/** Context some values need. */
+export interface ValuesContext {
+  /** Loki push URL for the collector (derived from the logging release when not given). */
+  lokiPushUrl?: string;
+  /** Harbor external URL, e.g. https://harbor.lab.local. */
+  harborExternalUrl?: string;
+  /** Secret name holding CAPV's VSPHERE_USERNAME / VSPHERE_PASSWORD (namespace of the operator). */
+  capvConfigSecret?: string;
+  /** CAPI provider versions. */
+  capiVersions?: { core: string; vsphere: string; kubeadm: string };
+}
+
+/** Default values of a service's chart; secrets (admin passwords) are merged in by the component. */
+export function chartValues(key: ServiceKey, ctx: ValuesContext = {}): Record<string, any> {
+  switch (key) {
+    case "monitoring":
+      return {
+        prometheusOperator: { ...onWorkers, admissionWebhooks: { patch: { ...onWorkers } } },
+        prometheus: { prometheusSpec: { ...onWorkers, retention: "15d" } },
+        alertmanager: { alertmanagerSpec: { ...onWorkers } },
+        grafana: { ...onWorkers },
+        "kube-state-metrics": { ...onWorkers },
+        // The node exporter is a DaemonSet that must cover every node, LB and control plane included.
+        "prometheus-node-exporter": { tolerations: [{ operator: "Exists" }] },
+      };
+    case "logging":
+      return {
+        deploymentMode: "SingleBinary",
+        loki: {
+          auth_enabled: false,
+          commonConfig: { replication_factor: 1 },
+          storage: { type: "filesystem" },
+          schemaConfig: {
+            configs: [
+              {
+                from: "2024-04-01",
+                store: "tsdb",
+                object_store: "filesystem",
+                schema: "v13",
+                index: { prefix: "loki_index_", period: "24h" },
+              },
+            ],
+          },
+        },
+        singleBinary: { replicas: 1, ...onWorkers },
+        gateway: { ...onWorkers },
+        chunksCache: { ...onWorkers },
+        resultsCache: { ...onWorkers },
+        backend: { replicas: 0 },
+        read: { replicas: 0 },
+        write: { replicas: 0 },
+        minio: { enabled: false },
+        lokiCanary: { tolerations: [{ operator: "Exists" }] },
+      };
+    case "logCollector": {
+      const push = ctx.lokiPushUrl ?? "http://loki-gateway.logging.svc.cluster.local/loki/api/v1/push";
+      // One Alloy instance (Deployment) tails every pod's log through the Kubernetes API and ships it to Loki.
+      const config = [
+        'discovery.kubernetes "pods" {',
+        '  role = "pod"',
+        "}",
+        'discovery.relabel "pods" {',
+        "  targets = discovery.kubernetes.pods.targets",
+        '  rule {\n    source_labels = ["__meta_kubernetes_namespace"]\n    target_label  = "namespace"\n  }',
+        '  rule {\n    source_labels = ["__meta_kubernetes_pod_name"]\n    target_label  = "pod"\n  }',
+        '  rule {\n    source_labels = ["__meta_kubernetes_pod_container_name"]\n    target_label  = "container"\n  }',
+        '  rule {\n    source_labels = ["__meta_kubernetes_pod_node_name"]\n    target_label  = "node"\n  }',
+        "}",
+        'loki.source.kubernetes "pods" {',
+        "  targets    = discovery.relabel.pods.output",
+        "  forward_to = [loki.write.default.receiver]",
+        "}",
+        'loki.write "default" {',
+        `  endpoint {\n    url = "${push}"\n  }`,
+        "}",
+      ].join("\n");
+      return {
+        controller: { type: "deployment", replicas: 1, ...onWorkers },
+        alloy: { configMap: { content: config } },
+      };
+    }
+    case "argocd":
+      return { global: { ...onWorkers } };
+    case "clusterApi": {
+      const v = ctx.capiVersions ?? CAPI_VERSIONS;
+      const vsphere: Record<string, any> = { version: v.vsphere };
+      return {
+        ...onWorkers,
+        core: { "cluster-api": { version: v.core } },
+        bootstrap: { kubeadm: { version: v.kubeadm } },
+        controlPlane: { kubeadm: { version: v.kubeadm } },
+        infrastructure: { vsphere },
+        ...(ctx.capvConfigSecret ? { configSecret: { name: ctx.capvConfigSecret } } : {}),
+        "cert-manager": {
+          enabled: true,
+          ...onWorkers,
+          webhook: { ...onWorkers },
+          cainjector: { ...onWorkers },
+          startupapicheck: { ...onWorkers },
+        },
+      };
+    }
+    case "crossplane":
+      return { ...onWorkers, rbacManager: { ...onWorkers } };
+    case "harbor": {
+      const url = ctx.harborExternalUrl ?? "https://harbor.local";
+      const host = new URL(url).hostname;
+      const comps = ["nginx", "portal", "core", "jobservice", "registry", "trivy", "exporter"];
+      return {
+        expose: {
+          type: "loadBalancer",
+          tls: { enabled: true, certSource: "auto", auto: { commonName: host } },
+        },
+        externalURL: url,
+        ...Object.fromEntries(comps.map((c) => [c, { ...onWorkers }])),
+        database: { internal: { ...onWorkers } },
+        redis: { internal: { ...onWorkers } },
+      };
+    }
+    case "gitea":
+      return {
+        ...onWorkers,
+        service: { http: { type: "LoadBalancer" }, ssh: { type: "LoadBalancer" } },
+        "postgresql-ha": { enabled: false },
+        postgresql: { enabled: true, primary: { ...onWorkers } },
+        "valkey-cluster": { enabled: false },
+        valkey: { enabled: true, primary: { ...onWorkers } },
+      };
+    case "metallb":
+      return {
+        controller: { ...onWorkers },
+        speaker: { nodeSelector: { ...LB_NODE_SELECTOR }, tolerations: lbToleration },
+      };
+  }
+}
+
+/** Deep merge of plain objects (arrays and scalars of `b` replace `a`'s). */
+export function mergeValues(a: Record<string, any>, b: Record<string, any> | undefined): Record<string, any> {
+  if (!b) return a;
+  const out: Record<string, any> = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    const cur = out[k];
+    out[k] =
+      v && typeof v === "object" && !Array.isArray(v) && cur && typeof cur === "object" && !Array.isArray(cur)
+        ? mergeValues(cur, v)
+        : v;
+  }
+  return out;
+}

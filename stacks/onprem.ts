@@ -1,0 +1,344 @@
+/**
+ * Stack kind `onprem`: the on-prem side of Basphere on vSphere — the three-tier Talos management cluster joined
+ * to Omni (components/onprem), its platform services, and the vSphere facts every tenant stack needs
+ * (stacks/contracts.ts `OnpremOutputs`).
+ *
+ * Config (`basphere:<key>`; see stacks/Pulumi.onprem.yaml):
+ *   vcenter {server, thumbprint}, datacenter, computeCluster, hosts[], datastore, distributedSwitch,
+ *   wan {portGroup, vlanId}, folder, talosTemplate,
+ *   omni {endpoint, machineApiUrl, eventSinkPort, logServerPort, insecureSkipTlsVerify},
+ *   cluster {name, kubernetesVersion, talosVersion, mtu, nameservers, ntpServers, podSubnets, serviceSubnets,
+ *            controlPlane {count,cpus,memoryMb,diskGb}, lb {cpus,memoryMb,diskGb}, workers {count,cpus,memoryMb,diskGb}},
+ *   services {<service>: true|false|{enabled, version, values}}, loadBalancer {addresses[]}, harborExternalUrl,
+ *   capvUsername; secrets: omniJoinToken, omniServiceAccountKey, managementKubeconfig (optional),
+ *   harborAdminPassword, giteaAdminPassword, capvPassword.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import * as ipaddr from "ipaddr.js";
+import * as vsphere from "../providers/vsphere";
+import { BasphereConfig, parseConfig } from "./config";
+import type { OnpremOutputs } from "./contracts";
+import { DEFAULT_SIZES } from "../components/onprem/tiers";
+import { ManagementCluster } from "../components/onprem/managementCluster";
+import { PlatformServices } from "../components/onprem/platformServices";
+import { CHARTS, ServiceKey } from "../components/onprem/platformCharts";
+
+const required = (what: string) => ({
+  error: (iss: { input: unknown }) => (iss.input === undefined ? `required: ${what}` : undefined),
+});
+
+const dnsName = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?(\.[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?)*$/,
+    "must be a host name such as esx01.lab.local",
+  );
+const version = z.string().regex(/^v\d+\.\d+\.\d+$/, "must look like v1.2.3");
+const url = (protocols: string[], what = "a URL") =>
+  z.string(required(what)).refine(
+    (s) => {
+      try {
+        const u = new URL(s);
+        return protocols.includes(u.protocol.replace(/:$/, "")) && u.hostname !== "";
+      } catch {
+        return false;
+      }
+    },
+    `must be a ${protocols.map((p) => p + "://").join(" or ")} URL`,
+  );
+const port = z.number().int().min(1).max(65535);
+const ipv4 = z.string().refine((s) => ipaddr.IPv4.isValidFourPartDecimal(s), "must be an IPv4 address");
+const cidr = z.string().refine((s) => {
+  try {
+    ipaddr.parseCIDR(s);
+    return true;
+  } catch {
+    return false;
+  }
+}, "must be a CIDR such as 10.244.0.0/16");
+/** MetalLB address: a CIDR or a range `a.b.c.d-e.f.g.h`. */
+const poolRange = z.string().refine((s) => {
+  const parts = s.split("-");
+  if (parts.length === 2) {
+    if (!parts.every((p) => ipaddr.isValid(p.trim()))) return false;
+    const [a, b] = parts.map((p) => ipaddr.parse(p.trim()).toByteArray());
+    return a.length === b.length && Buffer.compare(Buffer.from(a), Buffer.from(b)) <= 0;
+  }
+  try {
+    ipaddr.parseCIDR(s);
+    return true;
+  } catch {
+    return false;
+  }
+}, "must be a CIDR (192.168.200.192/27) or a range (192.168.200.200-192.168.200.220)");
+
+const nodeSize = (d: { cpus: number; memoryMb: number; diskGb: number }) => ({
+  cpus: z.number().int().min(1).max(128).default(d.cpus),
+  memoryMb: z.number().int().min(1024).default(d.memoryMb),
+  diskGb: z.number().int().min(10).default(d.diskGb),
+});
+
+const service = z
+  .union([
+    z.boolean(),
+    z.strictObject({
+      enabled: z.boolean().default(true),
+      version: z.string().min(1).optional(),
+      values: z.record(z.string(), z.unknown()).optional(),
+    }),
+  ])
+  .transform((v) => (typeof v === "boolean" ? { enabled: v } : v));
+const serviceKeys = Object.keys(CHARTS) as ServiceKey[];
+
+/** The `onprem` stack's config schema. */
+export const configSchema = z
+  .object({
+    kind: z.literal("onprem"),
+    vcenter: z.strictObject(
+      {
+        server: dnsName.or(ipv4),
+        thumbprint: z
+          .string()
+          .regex(
+            /^([0-9A-Fa-f]{2}:){19}[0-9A-Fa-f]{2}$/,
+            "must be the SHA-1 thumbprint of the vCenter certificate (20 hex pairs separated by ':')",
+          ),
+      },
+      required("vcenter {server, thumbprint}"),
+    ),
+    datacenter: z.string(required("the vSphere datacenter name")).min(1),
+    computeCluster: z.string(required("the vSphere compute cluster name")).min(1),
+    hosts: z
+      .array(dnsName, required("the ESXi host names of the compute cluster (one LB node runs on each)"))
+      .min(1, "list at least one ESXi host (one LB node runs on each)")
+      .refine((h) => new Set(h).size === h.length, "lists a host twice"),
+    datastore: z.string(required("the datastore for the management cluster's disks")).min(1),
+    distributedSwitch: z.string(required("the distributed switch name")).min(1),
+    wan: z.strictObject(
+      {
+        portGroup: z.string().min(1),
+        vlanId: z.number().int().min(1).max(4094).default(2000),
+      },
+      required("wan {portGroup, vlanId}"),
+    ),
+    folder: z
+      .string()
+      .regex(/^[^/]+(\/[^/]+)*$/, "must be a VM folder path such as basphere")
+      .default("basphere"),
+    talosTemplate: z.string(required("the Talos OVA template VM name")).min(1),
+    omni: z.strictObject(
+      {
+        endpoint: url(["https"], "the Omni API URL, e.g. https://omni.example.com"),
+        machineApiUrl: url(
+          ["grpc", "https", "http"],
+          "the Omni machine API URL, e.g. grpc://omni.example.com:8090",
+        ),
+        eventSinkPort: port.default(8091),
+        logServerPort: port.default(8092),
+        insecureSkipTlsVerify: z.boolean().default(false),
+        readyTimeout: z
+          .string()
+          .regex(/^\d+[smh]$/, "must be a duration such as 30m")
+          .default("30m"),
+      },
+      required("omni {endpoint, machineApiUrl}"),
+    ),
+    omniJoinToken: z
+      .string(required("the Omni join token (pulumi config set --secret basphere:omniJoinToken …)"))
+      .min(1),
+    omniServiceAccountKey: z
+      .string(
+        required("an Omni service account key (pulumi config set --secret basphere:omniServiceAccountKey …)"),
+      )
+      .min(1),
+    managementKubeconfig: z.string().min(1).optional(),
+    cluster: z
+      .strictObject({
+        name: z
+          .string()
+          .regex(/^[a-z0-9]([-a-z0-9]{0,40}[a-z0-9])?$/, "must be a DNS label of at most 42 characters")
+          .default("basphere-mgmt"),
+        kubernetesVersion: version.default("v1.34.2"),
+        talosVersion: version.default("v1.11.5"),
+        mtu: z.number().int().min(1280).max(9000).default(1500),
+        nameservers: z.array(ipv4).optional(),
+        ntpServers: z.array(z.string().min(1)).optional(),
+        podSubnets: z.array(cidr).optional(),
+        serviceSubnets: z.array(cidr).optional(),
+        controlPlane: z
+          .strictObject({
+            count: z
+              .number()
+              .int()
+              .min(1)
+              .max(7)
+              .refine((n) => n % 2 === 1, "must be odd (1, 3 or 5) so etcd keeps quorum")
+              .default(DEFAULT_SIZES.controlplane.count),
+            ...nodeSize(DEFAULT_SIZES.controlplane),
+          })
+          .prefault({}),
+        lb: z.strictObject(nodeSize(DEFAULT_SIZES.lb)).prefault({}),
+        workers: z
+          .strictObject({
+            count: z.number().int().min(0).default(DEFAULT_SIZES.worker.count),
+            ...nodeSize(DEFAULT_SIZES.worker),
+          })
+          .prefault({}),
+      })
+      .prefault({}),
+    services: z
+      .strictObject(
+        Object.fromEntries(serviceKeys.map((k) => [k, service.optional()])) as Record<
+          ServiceKey,
+          z.ZodOptional<typeof service>
+        >,
+      )
+      .default({}),
+    loadBalancer: z
+      .strictObject({ addresses: z.array(poolRange).min(1, "list at least one address range") })
+      .optional(),
+    harborExternalUrl: url(["https", "http"]).default("https://harbor.local"),
+    harborAdminPassword: z.string().min(8, "must be at least 8 characters").optional(),
+    giteaAdminPassword: z.string().min(8, "must be at least 8 characters").optional(),
+    capvUsername: z.string().min(1).optional(),
+    capvPassword: z.string().min(1).optional(),
+  })
+  .superRefine((c, ctx) => {
+    const on = (k: ServiceKey) => c.services[k]?.enabled !== false;
+    if (on("metallb") && !c.loadBalancer) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["loadBalancer"],
+        message: "required while services.metallb is enabled: loadBalancer {addresses: [...]}",
+      });
+    }
+    if (on("harbor") && !c.harborAdminPassword) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["harborAdminPassword"],
+        message: "required (secret) while services.harbor is enabled",
+      });
+    }
+    if (on("gitea") && !c.giteaAdminPassword) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["giteaAdminPassword"],
+        message: "required (secret) while services.gitea is enabled",
+      });
+    }
+    if ((c.capvPassword === undefined) !== (c.capvUsername === undefined)) {
+      ctx.addIssue({
+        code: "custom",
+        path: [c.capvUsername ? "capvPassword" : "capvUsername"],
+        message: "capvUsername and capvPassword go together",
+      });
+    }
+  });
+
+export type OnpremConfig = z.infer<typeof configSchema>;
+
+/** Runs the `onprem` stack; returns exactly the {@link OnpremOutputs} keys. */
+export async function run(
+  config: BasphereConfig,
+): Promise<{ [K in keyof OnpremOutputs]: pulumi.Input<OnpremOutputs[K]> }> {
+  const c = parseConfig(configSchema, config.values, "onprem stack config");
+
+  const dc = vsphere.getDatacenterOutput({ name: c.datacenter });
+  const cc = vsphere.getComputeClusterOutput({ name: c.computeCluster, datacenterId: dc.id });
+  const ds = vsphere.getDatastoreOutput({ name: c.datastore, datacenterId: dc.id });
+  const dvs = vsphere.getDistributedVirtualSwitchOutput({ name: c.distributedSwitch, datacenterId: dc.id });
+  const wan = vsphere.getNetworkOutput({
+    name: c.wan.portGroup,
+    datacenterId: dc.id,
+    distributedVirtualSwitchUuid: dvs.id,
+  });
+  const template = vsphere.getVirtualMachineOutput({ name: c.talosTemplate, datacenterId: dc.id });
+  const hosts = c.hosts.map((name) => ({
+    name,
+    id: vsphere.getHostOutput({ name, datacenterId: dc.id }).id,
+  }));
+
+  const rootFolder = new vsphere.Folder("basphere-folder", {
+    path: c.folder,
+    type: "vm",
+    datacenterId: dc.id,
+  });
+  const mgmtFolder = new vsphere.Folder(
+    "management-folder",
+    { path: pulumi.interpolate`${rootFolder.path}/${c.cluster.name}`, type: "vm", datacenterId: dc.id },
+    { dependsOn: [rootFolder] },
+  );
+
+  const mgmt = new ManagementCluster("management", {
+    clusterName: c.cluster.name,
+    computeClusterId: cc.id,
+    resourcePoolId: cc.resourcePoolId,
+    datastoreId: ds.id,
+    folder: mgmtFolder.path,
+    networkId: wan.id,
+    hosts,
+    template: { uuid: template.uuid, guestId: template.guestId, firmware: template.firmware },
+    controlPlane: c.cluster.controlPlane,
+    lb: c.cluster.lb,
+    workers: c.cluster.workers,
+    kubernetesVersion: c.cluster.kubernetesVersion,
+    talosVersion: c.cluster.talosVersion,
+    mtu: c.cluster.mtu,
+    nameservers: c.cluster.nameservers,
+    ntpServers: c.cluster.ntpServers,
+    podSubnets: c.cluster.podSubnets,
+    serviceSubnets: c.cluster.serviceSubnets,
+    omni: {
+      endpoint: c.omni.endpoint,
+      machineApiUrl: c.omni.machineApiUrl,
+      joinToken: pulumi.secret(c.omniJoinToken),
+      serviceAccountKey: pulumi.secret(c.omniServiceAccountKey),
+      eventSinkPort: c.omni.eventSinkPort,
+      logServerPort: c.omni.logServerPort,
+      insecureSkipTlsVerify: c.omni.insecureSkipTlsVerify,
+      readyTimeout: c.omni.readyTimeout,
+    },
+    kubeconfig: c.managementKubeconfig !== undefined ? pulumi.secret(c.managementKubeconfig) : undefined,
+  });
+
+  new PlatformServices(
+    "platform",
+    {
+      kubeconfig: mgmt.kubeconfig,
+      services: c.services,
+      loadBalancerAddresses: c.loadBalancer?.addresses,
+      harborExternalUrl: c.harborExternalUrl,
+      harborAdminPassword:
+        c.harborAdminPassword !== undefined ? pulumi.secret(c.harborAdminPassword) : undefined,
+      giteaAdminPassword:
+        c.giteaAdminPassword !== undefined ? pulumi.secret(c.giteaAdminPassword) : undefined,
+      vsphereCredentials:
+        c.capvUsername !== undefined && c.capvPassword !== undefined
+          ? pulumi.secret({ username: c.capvUsername, password: c.capvPassword })
+          : undefined,
+      dependsOn: [mgmt.sync],
+    },
+    { dependsOn: [mgmt] },
+  );
+
+  return {
+    vcenterServer: c.vcenter.server,
+    vcenterThumbprint: c.vcenter.thumbprint,
+    datacenterName: c.datacenter,
+    datacenterId: dc.id,
+    computeClusterName: c.computeCluster,
+    computeClusterId: cc.id,
+    resourcePoolId: cc.resourcePoolId,
+    datastoreName: c.datastore,
+    datastoreId: ds.id,
+    folderPath: rootFolder.path,
+    distributedSwitchName: c.distributedSwitch,
+    distributedSwitchUuid: dvs.id,
+    wanPortGroupName: c.wan.portGroup,
+    wanPortGroupId: wan.id,
+    wanVlanId: c.wan.vlanId,
+    managementKubeconfig: pulumi.secret(mgmt.kubeconfig),
+    omniEndpoint: c.omni.endpoint,
+  };
+}
