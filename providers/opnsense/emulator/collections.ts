@@ -1,0 +1,309 @@
+/**
+ * The record collections the emulator serves (search/get/add/set/del), each with the controller-specific
+ * behaviour the reference describes: VIP `network` splitting, BINAT prefix rule, DNAT target rule, source
+ * NAT `any` target, alias names and content, WireGuard instance numbers and peer linkage, Kea subnet rules.
+ */
+import * as ipaddr from "ipaddr.js";
+import { Rec } from "./model";
+import { EmulatorState } from "./state";
+
+export interface CollectionDef {
+  name: string;
+  base: string;
+  item: string;
+  wrapper: string;
+  modelKey: string;
+  subsystem: "vip" | "firewall" | "alias" | "wireguard" | "kea";
+  /** Non-model keys the controller reads from the wrapper. */
+  extra?: string[];
+  /** Adjusts a record after setNodes (before validation). */
+  prepare?(rec: Rec, state: EmulatorState, uuid: string): Rec;
+  /** Controller/model validations beyond the generic ones. */
+  check?(rec: Rec, state: EmulatorState, uuid: string): Record<string, string | undefined>;
+  /** Fields get_* leaves out / computes. */
+  renderSkip?: string[];
+  renderExtra?(rec: Rec, state: EmulatorState, uuid: string): Record<string, unknown>;
+  relations?(state: EmulatorState): Record<string, Record<string, string>>;
+  afterSave?(rec: Rec, state: EmulatorState, uuid: string): void;
+  afterDelete?(state: EmulatorState, uuid: string): void;
+}
+
+function cidrOf(s: string): [ipaddr.IPv4 | ipaddr.IPv6, number] | undefined {
+  try {
+    if (s.includes("/")) return ipaddr.parseCIDR(s);
+    const a = ipaddr.parse(s);
+    return [a, a.kind() === "ipv4" ? 32 : 128];
+  } catch {
+    return undefined;
+  }
+}
+
+function autoNumber(state: EmulatorState, coll: string, field: string, step: number, start: number): string {
+  const nums = Object.values(state.collections[coll])
+    .map((r) => Number(r[field]))
+    .filter((n) => Number.isFinite(n) && n >= 0);
+  return String(nums.length ? Math.max(...nums) + step : start);
+}
+
+const protoUpper = (rec: Rec) => ({
+  ...rec,
+  protocol: (rec.protocol ?? "").toUpperCase() === "ANY" ? "any" : (rec.protocol ?? "").toUpperCase(),
+});
+const needsPorts = (p: string) => ["tcp", "udp", "tcp/udp"].includes(p.toLowerCase());
+
+export const COLLECTIONS: CollectionDef[] = [
+  {
+    name: "vip",
+    base: "/api/interfaces/vip_settings",
+    item: "item",
+    wrapper: "vip",
+    modelKey: "OPNsense\\Interfaces\\Vip:vip",
+    subsystem: "vip",
+    extra: ["network"],
+    prepare(rec) {
+      const out = { ...rec };
+      if (out.network !== undefined && out.network !== "") {
+        const [sub, bits] = out.network.split("/");
+        out.subnet = sub;
+        out.subnet_bits = bits ?? "";
+      }
+      if (!out.subnet || !out.subnet_bits) {
+        out.subnet = "";
+        out.subnet_bits = "";
+      }
+      delete out.network;
+      return out;
+    },
+    check(rec) {
+      if (!rec.subnet) return { "vip.network": "A valid network address is required." };
+      const c = cidrOf(`${rec.subnet}/${rec.subnet_bits}`);
+      if (!c) return { "vip.network": "A valid network address is required." };
+      const [addr, bits] = c;
+      if (addr.kind() === "ipv4" && bits < 31) {
+        const net = ipaddr.IPv4.networkAddressFromCIDR(`${rec.subnet}/${bits}`).toString();
+        const bc = ipaddr.IPv4.broadcastAddressFromCIDR(`${rec.subnet}/${bits}`).toString();
+        if (rec.subnet === net || rec.subnet === bc)
+          return { "vip.network": "You can not use the network or broadcast address." };
+      }
+      if (rec.mode === "carp" && !rec.vhid) return { "vip.vhid": "A VHID is required for CARP." };
+      return {};
+    },
+    renderSkip: ["subnet", "subnet_bits"],
+    renderExtra: (rec) => ({ network: rec.subnet ? `${rec.subnet}/${rec.subnet_bits}` : "" }),
+  },
+  {
+    name: "onetoone",
+    base: "/api/firewall/one_to_one",
+    item: "rule",
+    wrapper: "rule",
+    modelKey: "OPNsense\\Firewall\\Filter:onetoone.rule",
+    subsystem: "firewall",
+    prepare: (rec, state) =>
+      rec.sequence ? rec : { ...rec, sequence: autoNumber(state, "onetoone", "sequence", 100, 100) },
+    check(rec) {
+      const errs: Record<string, string> = {};
+      const ext = cidrOf(rec.external ?? "");
+      const src = cidrOf(rec.source_net ?? "");
+      if (rec.external && !ext) errs["rule.external"] = "A valid IP address or subnet is required.";
+      if (ext && src && ext[0].kind() !== src[0].kind())
+        errs["rule.source_net"] = "Address families of source and external must match.";
+      else if (rec.enabled === "1" && rec.type === "binat") {
+        if (rec.source_net && !src)
+          errs["rule.source_net"] = "For binat rules the source must be an address or subnet, not an alias.";
+        else if (ext && src && ext[1] !== src[1])
+          errs["rule.source_net"] = "The subnet size of source and external must match.";
+      }
+      return errs;
+    },
+  },
+  {
+    name: "dnat",
+    base: "/api/firewall/d_nat",
+    item: "rule",
+    wrapper: "rule",
+    modelKey: "OPNsense\\Firewall\\DNat:rule",
+    subsystem: "firewall",
+    prepare(rec, state) {
+      const out: Rec = { ...rec, protocol: (rec.protocol ?? "").toLowerCase() };
+      delete out["created.time"];
+      if (!out.sequence) out.sequence = autoNumber(state, "dnat", "sequence", 100, 100);
+      return out;
+    },
+    check(rec) {
+      const errs: Record<string, string> = {};
+      if (rec.nordr !== "1" && !rec.target)
+        errs["rule.target"] = "A target is required unless no redirect is set.";
+      if (rec.nordr === "1" && (rec.target || rec["local-port"]))
+        errs["rule.target"] = "No redirect rules can not have a target.";
+      if (
+        !needsPorts(rec.protocol ?? "") &&
+        (rec["destination.port"] || rec["source.port"] || rec["local-port"])
+      )
+        errs["rule.destination.port"] = "Ports are only valid for tcp/udp.";
+      return errs;
+    },
+  },
+  {
+    name: "snat",
+    base: "/api/firewall/source_nat",
+    item: "rule",
+    wrapper: "rule",
+    modelKey: "OPNsense\\Firewall\\Filter:snatrules.rule",
+    subsystem: "firewall",
+    prepare: (rec, state) =>
+      protoUpper(rec.sequence ? rec : { ...rec, sequence: autoNumber(state, "snat", "sequence", 100, 100) }),
+    check: (rec) => (rec.target === "any" ? { "rule.target": "any is not a valid translation target." } : {}),
+  },
+  {
+    name: "filter",
+    base: "/api/firewall/filter",
+    item: "rule",
+    wrapper: "rule",
+    modelKey: "OPNsense\\Firewall\\Filter:rules.rule",
+    subsystem: "firewall",
+    prepare: (rec, state) =>
+      protoUpper(
+        rec.sequence ? rec : { ...rec, sequence: autoNumber(state, "filter", "sequence", 100, 100) },
+      ),
+    check(rec) {
+      if (!needsPorts(rec.protocol ?? "") && (rec.source_port || rec.destination_port))
+        return { "rule.destination_port": "Ports are only valid for TCP/UDP." };
+      return {};
+    },
+  },
+  {
+    name: "alias",
+    base: "/api/firewall/alias",
+    item: "item",
+    wrapper: "alias",
+    modelKey: "OPNsense\\Firewall\\Alias:aliases.alias",
+    subsystem: "alias",
+    check(rec, state, uuid) {
+      const errs: Record<string, string> = {};
+      if (!/^[A-Za-z_][A-Za-z0-9_]{0,31}$/.test(rec.name ?? ""))
+        errs["alias.name"] =
+          "The name must start with a letter or underscore and be less than 32 characters long.";
+      else if (Object.entries(state.collections.alias).some(([u, r]) => u !== uuid && r.name === rec.name))
+        errs["alias.name"] = "An alias with this name already exists.";
+      const items = (rec.content ?? "").split("\n").filter((x) => x !== "");
+      const names = new Set(Object.values(state.collections.alias).map((r) => r.name));
+      const ok = (x: string) => {
+        if (names.has(x)) return true;
+        if (rec.type === "host") return ipaddr.isValid(x) || /^[A-Za-z0-9.-]+$/.test(x);
+        if (rec.type === "network") return !!cidrOf(x);
+        if (rec.type === "port") return /^[0-9]{1,5}([:-][0-9]{1,5})?$/.test(x);
+        return true;
+      };
+      const bad = items.filter((x) => !ok(x));
+      if (bad.length) errs["alias.content"] = `Entry "${bad[0]}" is not a valid ${rec.type} value.`;
+      return errs;
+    },
+  },
+  {
+    name: "wgServer",
+    base: "/api/wireguard/server",
+    item: "server",
+    wrapper: "server",
+    modelKey: "OPNsense\\Wireguard\\Server:servers.server",
+    subsystem: "wireguard",
+    prepare: (rec, state) =>
+      rec.instance ? rec : { ...rec, instance: autoNumber(state, "wgServer", "instance", 1, 0) },
+    check(rec) {
+      const errs: Record<string, string> = {};
+      if (rec.name && !/^[0-9a-zA-Z._-]{1,64}$/.test(rec.name))
+        errs["server.name"] =
+          "Should be a string between 1 and 64 characters. Allowed characters are letters and numbers as well as underscore, minus and the dot.";
+      if ((rec.tunneladdress ?? "").split(",").some((x) => x !== "" && !x.includes("/")))
+        errs["server.tunneladdress"] = "A netmask is required.";
+      return errs;
+    },
+    renderExtra: (rec) => ({ interface: `wg${rec.instance}` }),
+    relations: (state) => ({
+      peers: Object.fromEntries(Object.entries(state.collections.wgClient).map(([u, r]) => [u, r.name])),
+    }),
+  },
+  {
+    name: "wgClient",
+    base: "/api/wireguard/client",
+    item: "client",
+    wrapper: "client",
+    modelKey: "OPNsense\\Wireguard\\Client:clients.client",
+    subsystem: "wireguard",
+    check(rec, state, uuid) {
+      const dup = Object.entries(state.collections.wgClient).some(
+        ([u, r]) =>
+          u !== uuid &&
+          r.pubkey === rec.pubkey &&
+          r.serveraddress === rec.serveraddress &&
+          r.serverport === rec.serverport,
+      );
+      return dup ? { "client.pubkey": "Public keys should be unique." } : {};
+    },
+    afterSave(rec, state, uuid) {
+      // ClientController::setClientAction: `servers` rewrites every instance's peers list.
+      if (rec.servers === undefined) return;
+      const want = new Set(rec.servers.split(",").filter((x) => x !== ""));
+      for (const [su, srv] of Object.entries(state.collections.wgServer)) {
+        const peers = new Set((srv.peers ?? "").split(",").filter((x) => x !== ""));
+        if (want.has(su)) peers.add(uuid);
+        else peers.delete(uuid);
+        srv.peers = [...peers].join(",");
+      }
+      delete rec.servers;
+    },
+    afterDelete(state, uuid) {
+      for (const srv of Object.values(state.collections.wgServer)) {
+        srv.peers = (srv.peers ?? "")
+          .split(",")
+          .filter((x) => x !== "" && x !== uuid)
+          .join(",");
+      }
+    },
+    renderExtra: (_rec, state, uuid) => ({
+      servers: Object.fromEntries(
+        Object.entries(state.collections.wgServer).map(([su, srv]) => [
+          su,
+          { value: srv.name, selected: (srv.peers ?? "").split(",").includes(uuid) ? 1 : 0 },
+        ]),
+      ),
+    }),
+  },
+  {
+    name: "keaSubnet",
+    base: "/api/kea/dhcpv4",
+    item: "subnet",
+    wrapper: "subnet4",
+    modelKey: "OPNsense\\Kea\\KeaDhcpv4:subnets.subnet4",
+    subsystem: "kea",
+    prepare: (rec, state) =>
+      rec.subnet_id ? rec : { ...rec, subnet_id: autoNumber(state, "keaSubnet", "subnet_id", 1, 1) },
+    check(rec, state, uuid) {
+      const errs: Record<string, string> = {};
+      const net = cidrOf(rec.subnet ?? "");
+      if (rec.subnet && (!net || net[0].kind() !== "ipv4" || !rec.subnet.includes("/")))
+        errs["subnet4.subnet"] = "Entry is not a valid IPv4 subnet.";
+      else if (
+        Object.entries(state.collections.keaSubnet).some(([u, r]) => u !== uuid && r.subnet === rec.subnet)
+      )
+        errs["subnet4.subnet"] = "Subnet should be unique.";
+      if (net && net[0].kind() === "ipv4") {
+        for (const p of (rec.pools ?? "").split("\n").filter((x) => x !== "")) {
+          const ends = p.includes("-") ? p.split("-").map((x) => x.trim()) : [];
+          const inside =
+            ends.length === 2 &&
+            ends.every(
+              (e) =>
+                ipaddr.IPv4.isValidFourPartDecimal(e) &&
+                ipaddr.IPv4.parse(e).match(net as [ipaddr.IPv4, number]),
+            );
+          const asCidr = !p.includes("-") && cidrOf(p);
+          if (!inside && !asCidr) {
+            errs["subnet4.pools"] = `Pool ${p} is not a valid range inside ${rec.subnet}.`;
+            break;
+          }
+        }
+      }
+      return errs;
+    },
+  },
+];

@@ -1,0 +1,220 @@
+/**
+ * An OPNsense API emulator for tests: HTTP(S) on 127.0.0.1, routes and answers as the reference and the
+ * 26.7 ground truth describe them, in-memory state, failure injection.
+ *
+ *   const emu = await startEmulator({ tls: true });
+ *   // emu.url, emu.apiKey, emu.apiSecret, emu.caPem, emu.fingerprint, emu.state, emu.failNext(path, kind), emu.close()
+ */
+import * as crypto from "node:crypto";
+import * as http from "node:http";
+import * as https from "node:https";
+import type { Socket } from "node:net";
+import { fingerprintOfPem } from "../tls";
+import { selfSigned } from "./certs";
+import { handle } from "./handlers";
+import { ServerError } from "./model";
+import { resolve } from "./routes";
+import { EmulatorState, newState } from "./state";
+
+/** How the next matching request fails. */
+export type FailKind =
+  | "500" // HTTP 500, generic server error (retryable)
+  | "503" // HTTP 503
+  | "user-exception" // HTTP 500 with errorMessage+errorTitle (OPNsense UserException)
+  | "validation" // HTTP 200 {"result":"failed","validations":{...}}
+  | "failed" // HTTP 200 {"result":"failed"} / {"status":"failed"}
+  | "401" // HTTP 401
+  | "reset" // connection destroyed without an answer
+  | "hang"; // never answers (until close)
+
+export interface EmulatorOptions {
+  /** Serve HTTPS with a self-signed certificate made now (openssl). Default false. */
+  tls?: boolean;
+  /** With tls: put 127.0.0.1 in the certificate's subjectAltName. Default true (false = CN only, like OPNsense's own). */
+  ipSan?: boolean;
+}
+
+export interface RequestLogEntry {
+  method: string;
+  path: string;
+  body: unknown;
+  status: number;
+}
+
+export interface Emulator {
+  url: string;
+  apiKey: string;
+  apiSecret: string;
+  /** PEM of the self-signed certificate (tls only). */
+  caPem?: string;
+  /** SHA-256 fingerprint of the certificate, lowercase hex without colons (tls only). */
+  fingerprint?: string;
+  /** Records by collection, settings, API keys, pending (unapplied) subsystems, apply log. */
+  state: EmulatorState;
+  /** Every request answered (or failed), in order. Bodies included: test use only. */
+  requests: RequestLogEntry[];
+  /** Makes the next `times` requests to `path` (or below it: `path/...`) fail with `kind`. */
+  failNext(path: string, kind: FailKind, times?: number, validations?: Record<string, string>): void;
+  /** Drops every failure still queued. */
+  clearFailures(): void;
+  close(): Promise<void>;
+}
+
+interface Failure {
+  path: string;
+  kind: FailKind;
+  times: number;
+  validations?: Record<string, string>;
+}
+
+export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
+  const state = newState();
+  const apiKey = crypto.randomBytes(60).toString("base64");
+  const apiSecret = crypto.randomBytes(60).toString("base64");
+  state.apiKeys.set(apiKey, { secret: apiSecret, username: "root" });
+  const failures: Failure[] = [];
+  const requests: RequestLogEntry[] = [];
+  const sockets = new Set<Socket>();
+
+  const send = (res: http.ServerResponse, status: number, body: unknown) => {
+    const text = JSON.stringify(body);
+    res.writeHead(status, {
+      "content-type": "application/json; charset=UTF-8",
+      "content-length": Buffer.byteLength(text),
+    });
+    res.end(text);
+  };
+
+  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const url = new URL(req.url ?? "/", "http://x");
+      const method = (req.method ?? "GET").toUpperCase();
+      const raw = Buffer.concat(chunks).toString("utf8");
+      let body: any = undefined;
+      try {
+        body = raw ? JSON.parse(raw) : undefined;
+      } catch {
+        body = {}; // OPNsense treats syntactically invalid JSON as an empty body
+      }
+      const log = (status: number) => requests.push({ method, path: url.pathname, body, status });
+
+      const fi = failures.findIndex(
+        (f) =>
+          url.pathname === f.path || url.pathname.startsWith(f.path.endsWith("/") ? f.path : `${f.path}/`),
+      );
+      if (fi >= 0) {
+        const f = failures[fi];
+        if (--f.times <= 0) failures.splice(fi, 1);
+        log(-1);
+        switch (f.kind) {
+          case "reset":
+            req.socket.destroy();
+            return;
+          case "hang":
+            return;
+          case "500":
+            return send(res, 500, { errorMessage: "Unexpected error, check log for details" });
+          case "503":
+            res.writeHead(503, { "content-type": "text/html" });
+            return res.end("<html>503 Service Unavailable</html>");
+          case "user-exception":
+            return send(res, 500, { errorMessage: "Item in use", errorTitle: "Error" });
+          case "validation":
+            return send(res, 200, {
+              result: "failed",
+              validations: f.validations ?? { "rule.description": "injected validation error" },
+            });
+          case "failed":
+            return send(res, 200, { result: "failed", status: "failed" });
+          case "401":
+            return send(res, 401, { status: 401, message: "Authentication Failed" });
+        }
+      }
+
+      // Authentication: Basic key:secret (the scheme word is not checked, only the second token).
+      const token = (req.headers.authorization ?? "").split(" ")[1] ?? "";
+      const decoded = Buffer.from(token, "base64").toString("utf8");
+      const sep = decoded.indexOf(":");
+      const entry = sep > 0 ? state.apiKeys.get(decoded.slice(0, sep)) : undefined;
+      if (!entry || entry.secret !== decoded.slice(sep + 1)) {
+        log(401);
+        return send(res, 401, { status: 401, message: "Authentication Failed" });
+      }
+      const route = resolve(url.pathname);
+      if (!route) {
+        log(404);
+        return send(res, 404, { errorMessage: "Endpoint not found" });
+      }
+      if (method === "POST" && raw === "" && /application\/json/i.test(req.headers["content-type"] ?? "")) {
+        log(400);
+        return send(res, 400, { status: 400, message: "Invalid JSON syntax" });
+      }
+      if (method === "POST" && route.def.http === "GET") {
+        log(200);
+        return send(res, 200, []);
+      }
+      try {
+        const out = handle(route, {
+          state,
+          method: method as "GET" | "POST",
+          body: method === "POST" ? (body ?? {}) : {},
+          query: url.searchParams,
+          username: entry.username,
+        });
+        log(200);
+        send(res, 200, out);
+      } catch (e) {
+        log(500);
+        if (e instanceof ServerError) {
+          send(
+            res,
+            500,
+            e.title ? { errorMessage: e.message, errorTitle: e.title } : { errorMessage: e.message },
+          );
+        } else {
+          send(res, 500, { errorMessage: "Unexpected error, check log for details" });
+        }
+      }
+    });
+  };
+
+  let caPem: string | undefined;
+  let server: http.Server;
+  if (opts.tls) {
+    const cert = selfSigned("OPNsense.localdomain", opts.ipSan === false ? undefined : "127.0.0.1");
+    caPem = cert.certPem;
+    server = https.createServer({ key: cert.keyPem, cert: cert.certPem }, onRequest);
+  } else {
+    server = http.createServer(onRequest);
+  }
+  server.on("connection", (s: Socket) => {
+    sockets.add(s);
+    s.on("close", () => sockets.delete(s));
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  const port = (server.address() as { port: number }).port;
+
+  return {
+    url: `${opts.tls ? "https" : "http"}://127.0.0.1:${port}`,
+    apiKey,
+    apiSecret,
+    caPem,
+    fingerprint: caPem ? fingerprintOfPem(caPem) : undefined,
+    state,
+    requests,
+    failNext(path, kind, times = 1, validations) {
+      failures.push({ path, kind, times, validations });
+    },
+    clearFailures() {
+      failures.length = 0;
+    },
+    close() {
+      for (const s of sockets) s.destroy();
+      return new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+export type { EmulatorState } from "./state";

@@ -1,0 +1,42 @@
+/**
+ * Route resolution as OPNsense's router does it (Mvc/Router.php): module case-insensitive; controller
+ * `ucwords(seg,'_')` minus `_` must equal the controller file name exactly (so `d_nat`/`dNat` work, `dnat`
+ * does not); action `lcfirst(ucwords(seg,'_'))` minus `_`, looked up case-insensitively. Endpoints come from
+ * the 26.7 ground truth, so everything that exists there routes and nothing else does.
+ */
+import { GtEndpoint, groundTruth } from "../groundTruth";
+
+export interface Route {
+  /** Canonical snake_case endpoint, e.g. `/api/firewall/one_to_one/set_rule`. */
+  endpoint: string;
+  def: GtEndpoint;
+  params: string[];
+}
+
+const ucwords = (s: string) =>
+  s.replace(/(^|_)([a-z])/g, (_m, sep: string, c: string) => sep + c.toUpperCase());
+const controllerName = (seg: string) => ucwords(seg).replace(/_/g, "");
+const actionKey = (seg: string) => controllerName(seg).toLowerCase();
+
+let table: Map<string, { endpoint: string; def: GtEndpoint }> | undefined;
+
+function build(): Map<string, { endpoint: string; def: GtEndpoint }> {
+  const t = new Map<string, { endpoint: string; def: GtEndpoint }>();
+  for (const [endpoint, def] of Object.entries(groundTruth("26.7").endpoints)) {
+    const [, , mod, ctrl] = endpoint.split("/");
+    const method = def.method.replace(/Action$/, "").toLowerCase();
+    t.set(`${mod}|${controllerName(ctrl)}|${method}`, { endpoint, def });
+  }
+  return t;
+}
+
+/** Resolves a request path (already split on "/", URI-decoded params) or returns undefined (→ 404). */
+export function resolve(pathname: string): Route | undefined {
+  table ??= build();
+  const segs = pathname.split("/");
+  if (segs[0] !== "" || segs[1] !== "api" || segs.length < 5) return undefined;
+  const [, , mod, ctrl, action, ...rest] = segs;
+  const hit = table.get(`${mod.toLowerCase()}|${controllerName(ctrl)}|${actionKey(action)}`);
+  if (!hit) return undefined;
+  return { ...hit, params: rest.filter((p) => p !== "").map((p) => decodeURIComponent(p)) };
+}

@@ -1,0 +1,40 @@
+/** Base class of the dynamic resources: secret connection, stable resource key, `uuid` output. */
+import * as pulumi from "@pulumi/pulumi";
+import { providerFor } from "./provider";
+import { OpnsenseConnection } from "./types";
+
+/** Arguments every OPNsense resource takes. */
+export interface OpnsenseResourceArgs {
+  /** How to reach the router's API (stored as a secret). */
+  connection: pulumi.Input<OpnsenseConnection>;
+}
+
+export abstract class OpnsenseResource extends pulumi.dynamic.Resource {
+  /** The record's uuid on the router (deterministic per stack and resource name). */
+  declare public readonly uuid: pulumi.Output<string>;
+
+  protected constructor(
+    kind: string,
+    name: string,
+    args: OpnsenseResourceArgs & Record<string, unknown>,
+    opts: pulumi.CustomResourceOptions | undefined,
+    outputs: Record<string, undefined> = {},
+    secretOutputs: string[] = [],
+  ) {
+    const props: Record<string, unknown> = {
+      ...outputs,
+      ...args,
+      connection: pulumi.secret(args.connection),
+      resourceKey: `${pulumi.getProject()}/${pulumi.getStack()}/${name}`,
+      uuid: undefined,
+    };
+    super(
+      providerFor(kind),
+      name,
+      props,
+      pulumi.mergeOptions(opts, { additionalSecretOutputs: ["connection", ...secretOutputs] }),
+      "opnsense",
+      kind,
+    );
+  }
+}
