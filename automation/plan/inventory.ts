@@ -43,6 +43,8 @@ export interface InventoryData {
   }[];
   folders: { path: string; id: string }[];
   resourcePools: { name: string; id: string }[];
+  /** Content libraries and their items (OVA/ISO/template), answered by getContentLibrary / getContentLibraryItem. */
+  contentLibraries?: { name: string; id: string; items: { name: string; id: string; type: string }[] }[];
   /** Outputs the `onprem` stack publishes; tenant stacks read them through a StackReference. */
   stackOutputs: Record<string, Record<string, any>>;
 }
@@ -166,6 +168,16 @@ function baseInventory(opts: { hostCount?: number }): Inventory {
     ],
     folders: [{ path: "basphere", id: "group-v100" }],
     resourcePools: [{ name: "cluster1/Resources", id: "resgroup-8" }],
+    contentLibraries: [
+      {
+        name: "basphere-images",
+        id: "6d1c7a2e-3f4b-4c5d-9e8f-0a1b2c3d4e5f",
+        items: [
+          { name: "talos-v1.11.5", id: "a0b1c2d3-e4f5-4a6b-8c7d-9e0f1a2b3c4d", type: "ovf" },
+          { name: "opnsense-26.7", id: "b1c2d3e4-f5a6-4b7c-9d8e-0f1a2b3c4d5e", type: "iso" },
+        ],
+      },
+    ],
     stackOutputs: {},
   });
 }
@@ -222,14 +234,18 @@ registerInvoke("vsphere:index/getResourcePool:getResourcePool", (a, inv) => {
   return { id: p.id, name: p.name, datacenterId: a.datacenterId };
 });
 registerInvoke("vsphere:index/getFolder:getFolder", (a, inv) => {
+  // The provider takes the absolute inventory path (`/<datacenter>/vm/<path>`); the short form is accepted too.
+  const dcPrefix = `/${inv.data.datacenter.name}/vm/`;
+  const rel =
+    typeof a.path === "string" && a.path.startsWith(dcPrefix) ? a.path.slice(dcPrefix.length) : a.path;
   const f =
-    inv.data.folders.find((x) => x.path === a.path) ??
+    inv.data.folders.find((x) => x.path === rel) ??
     notFound(
       "folder",
       a.path,
       inv.data.folders.map((x) => x.path),
     );
-  return { id: f.id, path: f.path };
+  return { id: f.id, path: a.path };
 });
 registerInvoke("vsphere:index/getVirtualMachine:getVirtualMachine", (a, inv) => {
   const t = byName(inv.data.templates, a.name, "virtual machine");
@@ -250,7 +266,46 @@ registerInvoke("vsphere:index/getVirtualMachine:getVirtualMachine", (a, inv) => 
     disks: [
       { label: "disk0", size: t.diskSizeGb, eagerlyScrub: false, thinProvisioned: true, unitNumber: 0 },
     ],
+    // The rest of what the provider always returns for a VM or template (required in the v4.17.0 schema).
+    annotation: "",
+    changeVersion: "2026-11-01T00:00:00.000Z",
+    cpuShareCount: 2000,
+    customAttributes: {},
+    defaultIpAddress: "",
+    eptRviMode: "automatic",
+    guestIpAddresses: [],
+    hardwareVersion: 21,
+    hvMode: "hvAuto",
+    instanceUuid: fakeUuid(`instance:${t.name}`),
+    memoryShareCount: 20480,
+    storagePolicyId: "",
+    tags: [],
+    vappTransports: [],
+    videoCards: [{ numDisplays: 1, totalVideoMemory: 4096, graphics3ds: [] }],
+    vtpm: false,
   };
+});
+registerInvoke("vsphere:index/getContentLibrary:getContentLibrary", (a, inv) => {
+  const l = byName(inv.data.contentLibraries ?? [], a.name, "content library");
+  return { id: l.id, name: l.name };
+});
+registerInvoke("vsphere:index/getContentLibraryItem:getContentLibraryItem", (a, inv) => {
+  const libs = inv.data.contentLibraries ?? [];
+  const lib =
+    libs.find((l) => l.id === a.libraryId) ??
+    notFound(
+      "content library",
+      a.libraryId,
+      libs.map((l) => l.id),
+    );
+  const item = byName(lib.items, a.name, `item of content library ${lib.name}`);
+  if (a.type !== undefined && a.type !== item.type)
+    notFound(
+      `${a.type} item`,
+      a.name,
+      lib.items.map((i) => `${i.name} (${i.type})`),
+    );
+  return { id: item.id, name: item.name, libraryId: lib.id, type: item.type };
 });
 // Inventory listing the cluster's hosts (used by the management cluster to place one LB node per host).
 registerInvoke("basphere:inventory:listHosts", (_a, inv) => ({ hosts: inv.data.hosts.map((h) => h.name) }));
@@ -280,6 +335,15 @@ registerState("vsphere:index/distributedPortGroup:DistributedPortGroup", (_name,
   id: `dvportgroup-${3000 + seq}`,
   state: { key: `dvportgroup-${3000 + seq}` },
 }));
+registerState("vsphere:index/resourcePool:ResourcePool", (_name, _inputs, _inv, seq) => ({
+  id: `resgroup-${100 + seq}`,
+}));
+registerState("vsphere:index/tagCategory:TagCategory", (name, inputs) => ({
+  id: `urn:vmomi:InventoryServiceCategory:${fakeUuid(`tagcat:${inputs.name ?? name}`)}:GLOBAL`,
+}));
+registerState("vsphere:index/tag:Tag", (name, inputs) => ({
+  id: `urn:vmomi:InventoryServiceTag:${fakeUuid(`tag:${inputs.categoryId}:${inputs.name ?? name}`)}:GLOBAL`,
+}));
 registerState("vsphere:index/folder:Folder", (_name, _inputs, _inv, seq) => ({ id: `group-v${200 + seq}` }));
 registerState("vsphere:index/computeClusterVmGroup:ComputeClusterVmGroup", (name, inputs) => ({
   id: `${inputs.computeClusterId}:${inputs.name ?? name}`,
@@ -307,3 +371,5 @@ registerState("pulumi:pulumi:StackReference", (name, inputs, inv) => {
 
 // Answers for the other providers' invokes and resource outputs live beside this file, one per area.
 import "./inventoryOci";
+import "./inventoryOnprem";
+import "./inventoryTenant";

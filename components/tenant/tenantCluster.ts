@@ -1,0 +1,207 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { TenantClusterSpec } from "../../stacks/tenantSpec";
+import {
+  ClusterObjects,
+  ClusterRenderInput,
+  KubeObject,
+  clusterObjectNames,
+  objectHeader,
+  renderClusterObjects,
+} from "./clusterApiObjects";
+import { TenantLan } from "./tenantNetwork";
+
+/** vSphere facts CAPV needs (names/paths, not ids), from the onprem stack. */
+export interface CapvPlacement {
+  server: pulumi.Input<string>;
+  thumbprint?: pulumi.Input<string>;
+  datacenterName: pulumi.Input<string>;
+  datastoreName: pulumi.Input<string>;
+  computeClusterName: pulumi.Input<string>;
+  /** VM folder path relative to the datacenter's VM folder (e.g. `basphere/tenant-acme`). */
+  folderPath: pulumi.Input<string>;
+  /** A VSphereClusterIdentity for CAPV to use. Default: CAPV's own credentials. */
+  identityName?: string;
+}
+
+/** Arguments of {@link TenantCluster}. */
+export interface TenantClusterArgs {
+  tenantName: string;
+  /** The cluster spec (defaults applied by the tenant spec schema). Required. */
+  spec: TenantClusterSpec;
+  /** The LAN the nodes sit on. Required. */
+  lan: TenantLan;
+  /** The floating IP that is the API endpoint (mapped 1:1 to the kube-vip address). Required. */
+  endpointAddress: string;
+  placement: CapvPlacement;
+  /** Provider for the management cluster. Required. */
+  provider: k8s.Provider;
+  /** MTU of the node NICs. Default 1450 (the tenant LANs' MTU). */
+  mtu?: number;
+  /** Namespace on the management cluster. Default `tenant-<name>`. */
+  namespace?: string;
+  /** How long `up` waits for the control plane to initialise, s. Default 1800. */
+  timeoutSeconds?: number;
+  /** Resources the cluster needs first (the router's DHCP/NAT, the endpoint's floating IP). */
+  dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+/**
+ * Creation order: each role waits for the roles listed (besides the namespace). The Cluster comes last and is
+ * deleted first, so CAPI tears the cluster down while its infrastructure objects still exist; it also carries the
+ * wait for the control plane (the KubeadmControlPlane can only initialise once the Cluster exists).
+ */
+const DEPENDS: [keyof ClusterObjects, (keyof ClusterObjects)[]][] = [
+  ["ipPool", []],
+  ["vsphereCluster", []],
+  ["controlPlaneTemplate", ["ipPool"]],
+  ["workerTemplate", ["ipPool"]],
+  ["kubeadmConfigTemplate", []],
+  ["kubeadmControlPlane", ["controlPlaneTemplate"]],
+  ["machineDeployment", ["workerTemplate", "kubeadmConfigTemplate"]],
+  ["machineHealthCheck", []],
+  [
+    "cluster",
+    [
+      "ipPool",
+      "vsphereCluster",
+      "controlPlaneTemplate",
+      "workerTemplate",
+      "kubeadmConfigTemplate",
+      "kubeadmControlPlane",
+      "machineDeployment",
+      "machineHealthCheck",
+    ],
+  ],
+];
+
+/**
+ * A tenant Kubernetes cluster made by Cluster API on the management cluster (kubeadm + CAPV, v1beta2): the
+ * objects come from the pure {@link renderClusterObjects}. `up` waits until the control plane is initialised
+ * (`pulumi.com/waitFor` on the Cluster: `status.initialization.controlPlaneInitialized`) and then reads the `<cluster>-kubeconfig` Secret CAPI wrote.
+ */
+export class TenantCluster extends pulumi.ComponentResource {
+  public readonly name: string;
+  public readonly namespace: string;
+  /** `https://<floating IP>:6443`. */
+  public readonly endpoint: string;
+  /** The kube-vip address on the LAN. */
+  public readonly kubeVipAddress: string;
+  /** Admin kubeconfig of the tenant cluster (secret). */
+  public readonly kubeconfig: pulumi.Output<string>;
+  public readonly objects: Partial<Record<keyof ClusterObjects, k8s.apiextensions.CustomResource>> = {};
+
+  constructor(name: string, args: TenantClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("basphere:tenant:TenantCluster", name, {}, opts);
+    const spec = args.spec;
+    this.name = spec.name ?? args.tenantName;
+    this.namespace = args.namespace ?? `tenant-${args.tenantName}`;
+    if (spec.controlPlane.replicas !== 1 && spec.controlPlane.replicas !== 3) {
+      throw new pulumi.ResourceError(
+        `TenantCluster ${name}: controlPlane.replicas must be 1 or 3, got ${spec.controlPlane.replicas}`,
+        this,
+      );
+    }
+    const plan = args.lan.plan;
+    this.kubeVipAddress = plan.kubeVip;
+    this.endpoint = `https://${args.endpointAddress}:6443`;
+    const p = args.placement;
+
+    const rendered: pulumi.Output<ClusterObjects> = pulumi
+      .all([p.server, p.thumbprint, p.datacenterName, p.datastoreName, p.computeClusterName, p.folderPath])
+      .apply(([server, thumbprint, dc, datastore, computeCluster, folderPath]) => {
+        const input: ClusterRenderInput = {
+          name: this.name,
+          namespace: this.namespace,
+          kubernetesVersion: spec.kubernetesVersion,
+          template: spec.template,
+          controlPlane: spec.controlPlane,
+          workers: spec.workers,
+          podCidr: spec.podCidr,
+          serviceCidr: spec.serviceCidr,
+          endpointAddress: args.endpointAddress,
+          kubeVipAddress: plan.kubeVip,
+          mtu: args.mtu ?? 1450,
+          vsphere: {
+            server,
+            thumbprint: thumbprint || undefined,
+            datacenter: dc,
+            datastore,
+            folder: `/${dc}/vm/${folderPath}`,
+            resourcePool: `/${dc}/host/${computeCluster}/Resources`,
+            networkName: args.lan.portGroupName,
+            identityName: p.identityName,
+          },
+          addressing:
+            spec.addressing === "ipam"
+              ? {
+                  mode: "ipam",
+                  range: plan.ipamRange,
+                  prefix: plan.prefix,
+                  gateway: plan.gateway,
+                  nameservers: [plan.gateway],
+                }
+              : { mode: "dhcp" },
+          sshAuthorizedKeys: spec.sshAuthorizedKeys,
+        };
+        return renderClusterObjects(input);
+      });
+
+    const provider = args.provider;
+    const ns = new k8s.core.v1.Namespace(
+      `${name}-ns`,
+      { metadata: { name: this.namespace, labels: { "basphere.io/tenant": args.tenantName } } },
+      { parent: this, provider, dependsOn: args.dependsOn },
+    );
+    const names = clusterObjectNames(this.name);
+    for (const [role, deps] of DEPENDS) {
+      if (role === "ipPool" && spec.addressing !== "ipam") continue;
+      const object = rendered.apply((o) => o[role] as KubeObject);
+      const template = objectHeader(role, this.name, this.namespace);
+      const annotations: Record<string, string> = {};
+      if (role === "cluster") {
+        annotations["pulumi.com/waitFor"] = "jsonpath={.status.initialization.controlPlaneInitialized}=true";
+        annotations["pulumi.com/timeoutSeconds"] = String(args.timeoutSeconds ?? 1800);
+      }
+      this.objects[role] = new k8s.apiextensions.CustomResource(
+        `${name}-${kebab(role)}`,
+        {
+          apiVersion: template.apiVersion,
+          kind: template.kind,
+          metadata: {
+            ...template.metadata,
+            annotations: Object.keys(annotations).length ? annotations : undefined,
+          },
+          spec: object.apply((o) => o.spec),
+        },
+        { parent: this, provider, dependsOn: [ns, ...deps.flatMap((d) => this.objects[d] ?? [])] },
+      );
+    }
+
+    const secret = k8s.core.v1.Secret.get(
+      `${name}-kubeconfig`,
+      `${this.namespace}/${names.kubeconfigSecret}`,
+      {
+        parent: this,
+        provider,
+        dependsOn: [this.objects.cluster!],
+      },
+    );
+    this.kubeconfig = pulumi.secret(
+      secret.data.apply((d) => {
+        const v = d?.["value"];
+        if (!v) throw new Error(`secret ${this.namespace}/${names.kubeconfigSecret} has no "value" key`);
+        return Buffer.from(v, "base64").toString("utf8");
+      }),
+    );
+    this.registerOutputs({
+      endpoint: this.endpoint,
+      kubeVipAddress: this.kubeVipAddress,
+      kubeconfig: this.kubeconfig,
+    });
+  }
+}
+
+function kebab(s: string): string {
+  return s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}

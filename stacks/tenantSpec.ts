@@ -1,0 +1,527 @@
+/**
+ * The tenant spec: what one tenant asks for (router, LANs, cluster, VMs, floating IPs, VPN), and the allocations
+ * the service hands it (VLANs, WAN addresses). No Pulumi imports here: the automation service imports this file to
+ * validate HTTP requests, and the `tenant` stack uses it to validate its config.
+ *
+ * ## Stack config layout (written by the automation service into stack `tenant-<name>`)
+ *
+ * - `basphere:kind`: `tenant`
+ * - `basphere:tenant`: one object, {@link tenantSpecSchema} (the request body the tenant sent, after defaults).
+ * - `basphere:allocations`: one object, {@link allocationsSchema}:
+ *   - `lan1VlanId`, `lan2VlanId`: VLAN ids of the tenant's two LAN port groups (never shared between tenants);
+ *   - `routerWanAddress` (optional): the WAN address reserved for the tenant router (see components/tenant/router);
+ *   - `floatingIps`: the WAN addresses reserved for the tenant's floating IPs. Each entry is either
+ *     `{name, address}` (bound to the floating IP of that name — what the service writes, so that removing one
+ *     floating IP never moves the others) or a bare address (a pool handed to the remaining floating IPs in spec
+ *     order — convenient for hand-written stacks).
+ *
+ * Operator-level keys the service does not write (they are the same for every tenant): `basphere:onpremStack`,
+ * `basphere:routerTemplate`, `basphere:routerApiKey`/`basphere:routerApiSecret` (secrets: the golden template's
+ * shared API key) and `basphere:routerApiFingerprint`; see stacks/tenant.ts.
+ */
+import { z } from "zod";
+import {
+  LAN_LAYOUT,
+  assignAddresses,
+  cidrContains,
+  cidrsOverlap,
+  formatRange,
+  isIpv4,
+  parseIpv4Cidr,
+  planLan,
+  planTunnel,
+  rangeContains,
+} from "../components/tenant/ipPlan";
+
+/** Longest tenant name: it appears in port group, folder, namespace and VM names. */
+export const TENANT_NAME_MAX = 20;
+/** Most floating IPs one tenant may hold. */
+export const MAX_FLOATING_IPS = 16;
+/** Most standalone VMs one tenant may have. */
+export const MAX_VMS = 40;
+/** Most WireGuard peers one tenant may have. */
+export const MAX_VPN_PEERS = 100;
+/** VLAN of the WAN (control) network; tenant LANs never use it. */
+export const WAN_VLAN_ID = 2000;
+/** Target keyword of the floating IP that carries a tenant cluster's API endpoint. */
+export const CLUSTER_TARGET = "cluster";
+
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const dnsLabel = (max: number) =>
+  z
+    .string()
+    .min(1, "must not be empty")
+    .max(max, `must be at most ${max} characters`)
+    .regex(
+      DNS1123_LABEL,
+      "must be a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit",
+    );
+
+const ipv4 = z.string().refine(isIpv4, "must be an IPv4 address (a.b.c.d)");
+const lanCidr = z.string().superRefine((s, ctx) => {
+  try {
+    planLan(s);
+    if (parseIpv4Cidr(s)!.network !== s.split("/")[0])
+      throw new Error(
+        `must be a network address (e.g. ${parseIpv4Cidr(s)!.network}/${parseIpv4Cidr(s)!.prefix})`,
+      );
+  } catch (e) {
+    ctx.addIssue({ code: "custom", message: (e as Error).message });
+  }
+});
+const lanName = z.enum(["lan1", "lan2"]);
+export type LanName = z.infer<typeof lanName>;
+
+/** A port (`22`) or an inclusive range (`"30000-32767"`). */
+const portSpec = z.union([
+  z.number().int().min(1).max(65535),
+  z
+    .string()
+    .regex(/^\d{1,5}(-\d{1,5})?$/, 'must be a port ("443") or a range ("30000-32767")')
+    .refine((s) => {
+      const [a, b] = s.split("-").map(Number);
+      return a >= 1 && a <= 65535 && (b === undefined || (b > a && b <= 65535));
+    }, "ports must be 1-65535 and a range must run upwards"),
+]);
+const portRule = z.object({
+  protocol: z.enum(["tcp", "udp", "tcp/udp"]).default("tcp"),
+  port: portSpec,
+});
+export type PortRule = z.infer<typeof portRule>;
+
+/** Ports a floating IP opens when the spec names none: SSH and the Kubernetes NodePort range. */
+export const DEFAULT_FLOATING_IP_PORTS: PortRule[] = [
+  { protocol: "tcp", port: 22 },
+  { protocol: "tcp", port: "30000-32767" },
+];
+/** Ports the cluster-endpoint floating IP opens when the spec names none: the API server. */
+export const DEFAULT_CLUSTER_ENDPOINT_PORTS: PortRule[] = [{ protocol: "tcp", port: 6443 }];
+
+const machineSize = (
+  d: { replicas: number; cpus: number; memoryMiB: number; diskGiB: number },
+  replicas: z.ZodType<number>,
+) =>
+  z
+    .object({
+      replicas: replicas.default(d.replicas),
+      /** vCPUs per machine; CAPV v1beta2 requires at least 2. */
+      cpus: z
+        .number()
+        .int()
+        .min(2, "must be at least 2 (CAPV v1beta2 numCPUs minimum)")
+        .max(64)
+        .default(d.cpus),
+      memoryMiB: z.number().int().min(2048).max(524288).default(d.memoryMiB),
+      diskGiB: z.number().int().min(20).max(4096).default(d.diskGiB),
+    })
+    .prefault({});
+
+/** A Cluster API (kubeadm on CAPV) cluster on one tenant LAN. */
+export const tenantClusterSpecSchema = z.object({
+  /** Cluster name; default: the tenant name. */
+  name: dnsLabel(40).optional(),
+  /** Kubernetes version, default `v1.34.2`. */
+  kubernetesVersion: z
+    .string()
+    .regex(/^v\d+\.\d+\.\d+$/, "must look like v1.34.2")
+    .default("v1.34.2"),
+  /** vSphere VM template (a CAPV kubeadm image) for all machines; default `ubuntu-2404-kube-v1.34.2`. */
+  template: z.string().min(1).default("ubuntu-2404-kube-v1.34.2"),
+  /** LAN the nodes sit on; default `lan1`. */
+  network: lanName.default("lan1"),
+  /** Node addresses: `dhcp` (router's Kea pool, default) or `ipam` (an InClusterIPPool on the LAN's IPAM range). */
+  addressing: z.enum(["dhcp", "ipam"]).default("dhcp"),
+  /** Control plane: 1 or 3 replicas (default 3), 2 vCPU, 4096 MiB, 40 GiB. */
+  controlPlane: machineSize(
+    { replicas: 3, cpus: 2, memoryMiB: 4096, diskGiB: 40 },
+    z.union([z.literal(1), z.literal(3)], { message: "must be 1 or 3" }) as unknown as z.ZodType<number>,
+  ),
+  /** Workers: 0-50 replicas (default 2), 2 vCPU, 8192 MiB, 60 GiB. */
+  workers: machineSize(
+    { replicas: 2, cpus: 2, memoryMiB: 8192, diskGiB: 60 },
+    z.number().int().min(0).max(50),
+  ),
+  /** Pod network; default 192.168.0.0/16. */
+  podCidr: z
+    .string()
+    .refine((s) => !!parseIpv4Cidr(s), "must be an IPv4 CIDR")
+    .default("192.168.0.0/16"),
+  /** Service network; default 10.96.0.0/12. */
+  serviceCidr: z
+    .string()
+    .refine((s) => !!parseIpv4Cidr(s), "must be an IPv4 CIDR")
+    .default("10.96.0.0/12"),
+  /** SSH keys for the `capv` user on every node. */
+  sshAuthorizedKeys: z.array(z.string().min(1)).optional(),
+});
+export type TenantClusterSpec = z.infer<typeof tenantClusterSpecSchema>;
+
+/** A standalone VM on one tenant LAN. */
+export const tenantVmSpecSchema = z.object({
+  name: dnsLabel(40),
+  /** LAN; default `lan1`. */
+  network: lanName.default("lan1"),
+  /** vCPUs, default 2. */
+  cpus: z.number().int().min(1).max(64).default(2),
+  /** Memory in MiB, default 2048. */
+  memoryMiB: z.number().int().min(512).max(524288).default(2048),
+  /** System disk in GB, default 20 (never smaller than the template's disk). */
+  diskGb: z.number().int().min(1).max(4096).default(20),
+  /** vSphere template to clone; default `ubuntu-24.04-cloud`. */
+  template: z.string().min(1).default("ubuntu-24.04-cloud"),
+  /** Static address in the LAN's static range (.20–.99); default: the next free one in spec order. */
+  address: ipv4.optional(),
+});
+export type TenantVmSpec = z.infer<typeof tenantVmSpecSchema>;
+
+/** A floating IP: a WAN address held by the router and mapped 1:1 to a tenant address. */
+export const floatingIpSpecSchema = z.object({
+  name: dnsLabel(24),
+  /** A VM name, `cluster` (the tenant cluster's API endpoint) or an IPv4 address on a tenant LAN. */
+  target: z.string().min(1),
+  /** Ports opened from the WAN; default SSH + NodePorts (22, 30000-32767), or 6443 for `cluster`. */
+  ports: z.array(portRule).min(1).optional(),
+});
+export type FloatingIpSpec = z.infer<typeof floatingIpSpecSchema>;
+
+const wgKey = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/,
+    "must be a WireGuard key (44 characters of base64 encoding 32 bytes)",
+  );
+
+/** A WireGuard peer (a tenant user's device). */
+export const vpnPeerSpecSchema = z.object({
+  name: dnsLabel(32),
+  /** The peer's public key; if omitted, a key pair is generated and the private key is returned as a secret. */
+  publicKey: wgKey.optional(),
+  /** Tunnel address; default: the next free one in spec order. */
+  address: ipv4.optional(),
+});
+export type VpnPeerSpec = z.infer<typeof vpnPeerSpecSchema>;
+
+/** The tenant's WireGuard server on the router. */
+export const tenantVpnSpecSchema = z.object({
+  /** UDP port on the router's WAN address; default 51820. */
+  port: z.number().int().min(1024).max(65535).default(51820),
+  /** Tunnel network; the router takes .1. Default 10.99.0.0/24. */
+  tunnelCidr: z
+    .string()
+    .superRefine((s, ctx) => {
+      try {
+        planTunnel(s);
+      } catch (e) {
+        ctx.addIssue({ code: "custom", message: (e as Error).message });
+      }
+    })
+    .default("10.99.0.0/24"),
+  /** What the tunnel reaches (client AllowedIPs besides the tunnel): default floating IPs and both LANs. */
+  reach: z.array(z.enum(["floatingIps", "lan1", "lan2"])).default(["floatingIps", "lan1", "lan2"]),
+  /** Keepalive in seconds that client configurations carry; default 25. */
+  keepalive: z.number().int().min(0).max(3600).default(25),
+  peers: z
+    .array(vpnPeerSpecSchema)
+    .max(MAX_VPN_PEERS, `must have at most ${MAX_VPN_PEERS} peers`)
+    .default([]),
+});
+export type TenantVpnSpec = z.infer<typeof tenantVpnSpecSchema>;
+
+const tenantObject = z.object({
+  /** Tenant name: a DNS-1123 label of at most 20 characters. The stack is `tenant-<name>`. */
+  name: dnsLabel(TENANT_NAME_MAX),
+  /** LAN subnets; they must match the golden router template (default 10.0.1.0/24 and 10.0.2.0/24). */
+  network: z
+    .object({
+      lan1Cidr: lanCidr.default("10.0.1.0/24"),
+      lan2Cidr: lanCidr.default("10.0.2.0/24"),
+      /** MTU of the LANs (the template's interfaces are set to it): 1450. */
+      mtu: z.literal(1450).default(1450),
+      /** DNS domain handed out by DHCP; default `<name>.internal`. */
+      domainName: z
+        .string()
+        .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "must be a DNS domain")
+        .optional(),
+    })
+    .prefault({}),
+  cluster: tenantClusterSpecSchema.optional(),
+  vms: z.array(tenantVmSpecSchema).max(MAX_VMS, `must have at most ${MAX_VMS} VMs`).default([]),
+  floatingIps: z
+    .array(floatingIpSpecSchema)
+    .max(
+      MAX_FLOATING_IPS,
+      `must have at most ${MAX_FLOATING_IPS} floating IPs (more floating IPs than allowed)`,
+    )
+    .default([]),
+  vpn: tenantVpnSpecSchema.optional(),
+});
+
+type RefineCtx = { addIssue(i: { code: "custom"; path: PropertyKey[]; message: string }): void };
+
+function duplicates<T>(
+  items: T[],
+  key: (t: T) => string | undefined,
+  report: (index: number, value: string) => void,
+): void {
+  const seen = new Map<string, number>();
+  items.forEach((it, i) => {
+    const k = key(it);
+    if (k === undefined) return;
+    if (seen.has(k)) report(i, k);
+    else seen.set(k, i);
+  });
+}
+
+/** Cross-field checks of a tenant spec; `path` prefixes every issue (e.g. `["tenant"]`). */
+export function checkTenantSpec(
+  t: z.infer<typeof tenantObject>,
+  ctx: RefineCtx,
+  path: PropertyKey[] = [],
+): void {
+  const issue = (p: PropertyKey[], message: string) =>
+    ctx.addIssue({ code: "custom", path: [...path, ...p], message });
+  const { lan1Cidr, lan2Cidr } = t.network;
+  if (cidrsOverlap(lan1Cidr, lan2Cidr)) issue(["network", "lan2Cidr"], `overlaps lan1Cidr ${lan1Cidr}`);
+  const cidrOf = (lan: LanName) => (lan === "lan1" ? lan1Cidr : lan2Cidr);
+  const plans = { lan1: safePlan(lan1Cidr), lan2: safePlan(lan2Cidr) };
+
+  // VMs: unique names, addresses in their LAN's static range, unique, and the range not exhausted.
+  duplicates(
+    t.vms,
+    (v) => v.name,
+    (i, v) => issue(["vms", i, "name"], `duplicate VM name "${v}"`),
+  );
+  for (const lan of ["lan1", "lan2"] as const) {
+    const plan = plans[lan];
+    if (!plan) continue;
+    const onLan = t.vms.map((v, i) => ({ v, i })).filter((x) => x.v.network === lan);
+    for (const { v, i } of onLan) {
+      if (v.address !== undefined && !rangeContains(plan.staticRange, v.address)) {
+        issue(
+          ["vms", i, "address"],
+          `must be in the static range of ${lan} (${formatRange(plan.staticRange)})`,
+        );
+      }
+    }
+    duplicates(
+      onLan,
+      (x) => x.v.address,
+      (j, a) => issue(["vms", onLan[j].i, "address"], `address ${a} is used by another VM`),
+    );
+    const cap = LAN_LAYOUT.staticLast - LAN_LAYOUT.staticFirst + 1;
+    if (onLan.length > cap)
+      issue(["vms"], `${onLan.length} VMs on ${lan}, but its static range holds ${cap}`);
+  }
+
+  // Floating IPs: unique names and targets; targets exist.
+  duplicates(
+    t.floatingIps,
+    (f) => f.name,
+    (i, v) => issue(["floatingIps", i, "name"], `duplicate floating IP name "${v}"`),
+  );
+  const vmNames = new Set(t.vms.map((v) => v.name));
+  t.floatingIps.forEach((f, i) => {
+    if (f.target === CLUSTER_TARGET) {
+      if (!t.cluster)
+        issue(["floatingIps", i, "target"], `targets "${CLUSTER_TARGET}" but the tenant has no cluster`);
+    } else if (isIpv4(f.target)) {
+      if (!cidrContains(lan1Cidr, f.target) && !cidrContains(lan2Cidr, f.target)) {
+        issue(
+          ["floatingIps", i, "target"],
+          `address ${f.target} is on neither tenant LAN (${lan1Cidr}, ${lan2Cidr})`,
+        );
+      }
+    } else if (!vmNames.has(f.target)) {
+      issue(
+        ["floatingIps", i, "target"],
+        `target "${f.target}" does not exist: name a VM of this tenant, "${CLUSTER_TARGET}" or a LAN address`,
+      );
+    }
+  });
+  duplicates(
+    t.floatingIps,
+    (f) => f.target,
+    (i, v) => issue(["floatingIps", i, "target"], `target "${v}" already has a floating IP`),
+  );
+  if (t.cluster && !t.floatingIps.some((f) => f.target === CLUSTER_TARGET)) {
+    issue(
+      ["cluster"],
+      `a cluster needs a floating IP for its API endpoint: add one to floatingIps with target "${CLUSTER_TARGET}"`,
+    );
+  }
+
+  // VPN: unique peer names, keys and addresses inside the tunnel.
+  if (t.vpn) {
+    const peers = t.vpn.peers;
+    duplicates(
+      peers,
+      (p) => p.name,
+      (i, v) => issue(["vpn", "peers", i, "name"], `duplicate peer name "${v}"`),
+    );
+    duplicates(
+      peers,
+      (p) => p.publicKey,
+      (i) => issue(["vpn", "peers", i, "publicKey"], "public key is used by another peer"),
+    );
+    let tunnel;
+    try {
+      tunnel = planTunnel(t.vpn.tunnelCidr);
+    } catch {
+      tunnel = undefined;
+    }
+    if (tunnel) {
+      for (const lan of ["lan1", "lan2"] as const) {
+        if (cidrsOverlap(tunnel.cidr, cidrOf(lan)))
+          issue(["vpn", "tunnelCidr"], `overlaps ${lan} (${cidrOf(lan)})`);
+      }
+      peers.forEach((p, i) => {
+        if (p.address !== undefined && !rangeContains(tunnel.peerRange, p.address)) {
+          issue(["vpn", "peers", i, "address"], `must be in ${formatRange(tunnel.peerRange)}`);
+        }
+      });
+      duplicates(
+        peers,
+        (p) => p.address,
+        (i, a) => issue(["vpn", "peers", i, "address"], `address ${a} is used by another peer`),
+      );
+      try {
+        assignAddresses(
+          peers.filter((p) => p.address === undefined || rangeContains(tunnel.peerRange, p.address)),
+          tunnel.peerRange,
+          "tunnel address",
+        );
+      } catch (e) {
+        if (!/used twice/.test((e as Error).message)) issue(["vpn", "peers"], (e as Error).message);
+      }
+    }
+  }
+}
+
+function safePlan(cidr: string) {
+  try {
+    return planLan(cidr);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The tenant spec (`basphere:tenant`), with every cross-field rule. */
+export const tenantSpecSchema = tenantObject.superRefine((t, ctx) =>
+  checkTenantSpec(t, ctx as unknown as RefineCtx),
+);
+export type TenantSpec = z.infer<typeof tenantSpecSchema>;
+/** The tenant spec as a client writes it (defaults not yet applied). */
+export type TenantSpecInput = z.input<typeof tenantSpecSchema>;
+
+const vlanId = z
+  .number()
+  .int()
+  .min(1)
+  .max(4094)
+  .refine((v) => v !== WAN_VLAN_ID, `must not be the WAN VLAN ${WAN_VLAN_ID}`);
+
+const allocationsObject = z.object({
+  lan1VlanId: vlanId,
+  lan2VlanId: vlanId,
+  /** WAN address reserved for the router (DHCP reservation on the top router for its static MAC). */
+  routerWanAddress: ipv4.optional(),
+  /** Floating IP addresses: `{name, address}` bound by name, or bare addresses taken in spec order. */
+  floatingIps: z.array(z.union([ipv4, z.object({ name: z.string().min(1), address: ipv4 })])).default([]),
+});
+
+/** Allocations the service made for the tenant (`basphere:allocations`). */
+export const allocationsSchema = allocationsObject.superRefine((a, ctx) => {
+  if (a.lan1VlanId === a.lan2VlanId) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["lan2VlanId"],
+      message: `must differ from lan1VlanId (${a.lan1VlanId})`,
+    });
+  }
+  duplicates(
+    a.floatingIps,
+    (f) => (typeof f === "string" ? f : f.address),
+    (i, v) =>
+      ctx.addIssue({ code: "custom", path: ["floatingIps", i], message: `address ${v} is listed twice` }),
+  );
+  duplicates(
+    a.floatingIps,
+    (f) => (typeof f === "string" ? undefined : f.name),
+    (i, v) =>
+      ctx.addIssue({
+        code: "custom",
+        path: ["floatingIps", i, "name"],
+        message: `floating IP "${v}" is bound twice`,
+      }),
+  );
+  if (
+    a.routerWanAddress &&
+    a.floatingIps.some((f) => (typeof f === "string" ? f : f.address) === a.routerWanAddress)
+  ) {
+    ctx.addIssue({ code: "custom", path: ["routerWanAddress"], message: "is also listed as a floating IP" });
+  }
+});
+export type Allocations = z.infer<typeof allocationsSchema>;
+
+/**
+ * Binds every floating IP of the spec to an allocated address: named entries first, then bare addresses in spec
+ * order. Reports (through `issue`) floating IPs without an address and named entries that match no floating IP.
+ */
+export function bindFloatingIps(
+  spec: Pick<TenantSpec, "floatingIps">,
+  alloc: Pick<Allocations, "floatingIps">,
+  issue: (path: PropertyKey[], message: string) => void = (p, m) => {
+    throw new Error(`${p.join(".")}: ${m}`);
+  },
+): Map<string, string> {
+  const out = new Map<string, string>();
+  const names = new Set(spec.floatingIps.map((f) => f.name));
+  const pool: string[] = [];
+  alloc.floatingIps.forEach((f, i) => {
+    if (typeof f === "string") pool.push(f);
+    else if (!names.has(f.name))
+      issue(["allocations", "floatingIps", i, "name"], `no floating IP named "${f.name}" in the tenant spec`);
+    else out.set(f.name, f.address);
+  });
+  const unbound = spec.floatingIps.filter((f) => !out.has(f.name));
+  if (unbound.length > pool.length) {
+    issue(
+      ["tenant", "floatingIps"],
+      `${spec.floatingIps.length} floating IPs requested but the allocations provide ${out.size + pool.length} ` +
+        `(more floating IPs than allowed; missing: ${unbound
+          .slice(pool.length)
+          .map((f) => f.name)
+          .join(", ")})`,
+    );
+  }
+  unbound.forEach((f, i) => {
+    if (i < pool.length) out.set(f.name, pool[i]);
+  });
+  return out;
+}
+
+/** Effective ports of a floating IP (the spec's, or the defaults for its target). */
+export function floatingIpPorts(f: FloatingIpSpec): PortRule[] {
+  return (
+    f.ports ?? (f.target === CLUSTER_TARGET ? DEFAULT_CLUSTER_ENDPOINT_PORTS : DEFAULT_FLOATING_IP_PORTS)
+  );
+}
+
+/** Both config keys the service writes, checked together (the `tenant` stack's core config). */
+export const tenantConfigShape = { tenant: tenantSpecSchema, allocations: allocationsSchema };
+
+/** Cross-checks between `tenant` and `allocations` (floating IP binding); used by the stack's config schema. */
+export function checkTenantAllocations(
+  c: { tenant: TenantSpec; allocations: Allocations },
+  ctx: RefineCtx,
+): void {
+  bindFloatingIps(c.tenant, c.allocations, (path, message) =>
+    ctx.addIssue({ code: "custom", path, message }),
+  );
+}
+
+/** The two keys the service writes, validated together; what the service uses before it enqueues an `up`. */
+export const tenantConfigSchema = z
+  .object(tenantConfigShape)
+  .superRefine((c, ctx) => checkTenantAllocations(c, ctx as unknown as RefineCtx));
+export type TenantConfig = z.infer<typeof tenantConfigSchema>;
