@@ -28,5 +28,7 @@ export async function runStack(
   config: BasphereConfig = readBasphereConfig(),
 ): Promise<Record<string, unknown>> {
   const kind = stackKind(config.values);
-  return loadStack(kind).run(config);
+  const outputs = await loadStack(kind).run(config);
+  // Optional parts (a tenant without a cluster) leave outputs undefined: omit them rather than export nothing.
+  return Object.fromEntries(Object.entries(outputs).filter(([, v]) => v !== undefined));
 }

@@ -264,19 +264,21 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
 }
 
 let installed: RecordingMocks | undefined;
+let installedStack: string | undefined;
 
 /**
  * Installs the recording mocks once for this process and returns them. Import the program under test only
- * after this call: Pulumi reads the monitor when resources are constructed.
+ * after this call: Pulumi reads the monitor when resources are constructed. Asking for another stack name later
+ * re-installs the mocks under that name (the offline plan does this to plan several stacks in one process).
  */
-export function installMocks(
-  opts: { project?: string; stack?: string; preview?: boolean } = {},
-): RecordingMocks {
-  if (installed) return installed;
-  const mocks = new RecordingMocks();
-  pulumi.runtime.setMocks(mocks, opts.project ?? "basphere", opts.stack ?? "plan", opts.preview ?? false);
+export function installMocks(opts: { project?: string; stack?: string; preview?: boolean } = {}): RecordingMocks {
+  const stack = opts.stack ?? "plan";
+  if (installed && (opts.stack === undefined || stack === installedStack)) return installed;
+  const mocks = installed ?? new RecordingMocks();
+  pulumi.runtime.setMocks(mocks, opts.project ?? "basphere", stack, opts.preview ?? false);
   mocks.attach(pulumi.runtime.getMonitor());
   installed = mocks;
+  installedStack = stack;
   return mocks;
 }
 

@@ -83,13 +83,21 @@ export async function plan(opts: PlanOptions): Promise<PlanResult> {
     require("../../stacks/config") as typeof import("../../stacks/config");
   const config = readBasphereConfig();
   const kind = stackKind(config.values);
+  // The SDK captures a stack trace for every promise and resource it creates (leak diagnostics and source
+  // positions for the engine). Under mocks nothing reads them, and they dominate the plan's time.
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
   const start = performance.now();
   let outputs: Record<string, unknown> = {};
-  await pulumi.runtime.runInPulumiStack(async () => {
-    outputs = await runStack(config);
-    return outputs;
-  });
-  await mocks.settle();
+  try {
+    await pulumi.runtime.runInPulumiStack(async () => {
+      outputs = await runStack(config);
+      return outputs;
+    });
+    await mocks.settle();
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
+  }
   const durationMs = performance.now() - start;
   if (mocks.errors.length) throw mocks.errors[0];
   const { values, secret } = await unwrapOutputs(outputs);

@@ -1,0 +1,88 @@
+/**
+ * `basphere serve`: runs the automation service (HTTP API + worker) until SIGINT/SIGTERM.
+ */
+import { Command, Option } from "commander";
+import { createLogger } from "../service/logger";
+import { createService } from "../service/wiring";
+
+export interface ServeOptions {
+  port: string;
+  host: string;
+  dataDir: string;
+  adminTokenFile?: string;
+  concurrency: string;
+  pools?: string;
+  recovery: "retry" | "fail";
+  logLevel: string;
+}
+
+function int(name: string, v: string, min: number, max: number): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new Error(`--${name} must be an integer ${min}-${max}, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+export async function serve(opts: ServeOptions): Promise<void> {
+  const port = int("port", opts.port, 0, 65535);
+  const concurrency = int("concurrency", opts.concurrency, 1, 64);
+  const logger = createLogger(undefined, opts.logLevel);
+  const svc = await createService({
+    dataDir: opts.dataDir,
+    adminTokenFile: opts.adminTokenFile,
+    concurrency,
+    pools: opts.pools,
+    recovery: { policy: opts.recovery },
+    logger,
+  });
+  const url = await svc.listen(port, opts.host);
+  if (svc.generatedAdminToken) {
+    process.stderr.write(
+      `\nadmin token (shown once; stored in ${svc.adminTokenFile} with mode 0600):\n\n  ${svc.generatedAdminToken}\n\n` +
+        `  export BASPHERE_URL=${url} BASPHERE_TOKEN=$(cat ${svc.adminTokenFile})\n\n`,
+    );
+  }
+  if (svc.engineUnavailable) process.stderr.write(`warning: ${svc.engineUnavailable}\n`);
+  process.stderr.write(
+    `basphere service listening on ${url} (API ${url}/v1, docs ${url}/docs, data ${svc.dataDir})\n`,
+  );
+  await new Promise<void>((resolve) => {
+    const stop = (sig: string) => {
+      process.stderr.write(
+        `${sig}: stopping (running operations get 10 s, then the next start recovers them)\n`,
+      );
+      svc.close().then(resolve, (e) => {
+        process.stderr.write(`error while stopping: ${(e as Error).message}\n`);
+        resolve();
+      });
+    };
+    process.once("SIGINT", () => stop("SIGINT"));
+    process.once("SIGTERM", () => stop("SIGTERM"));
+  });
+}
+
+export function registerServeCommand(program: Command): void {
+  program
+    .command("serve")
+    .description("run the automation service: HTTP API on /v1, docs on /docs, the operation worker")
+    .option("-p, --port <port>", "TCP port", process.env.BASPHERE_PORT ?? "8080")
+    .option("--host <host>", "address to listen on", process.env.BASPHERE_HOST ?? "127.0.0.1")
+    .option(
+      "-d, --data-dir <dir>",
+      "data folder (SQLite database, admin token)",
+      process.env.BASPHERE_DATA_DIR ?? ".data",
+    )
+    .option(
+      "--admin-token-file <file>",
+      "admin token file (default <data-dir>/admin-token; BASPHERE_ADMIN_TOKEN wins)",
+    )
+    .option("-c, --concurrency <n>", "operations running at once", process.env.BASPHERE_CONCURRENCY ?? "2")
+    .option("--pools <file.json>", "allocation pools (VLAN range, router WAN and floating IP ranges)")
+    .addOption(
+      new Option("--recovery <policy>", "what to do with operations a crash interrupted")
+        .choices(["retry", "fail"])
+        .default("retry"),
+    )
+    .option("--log-level <level>", "pino log level", process.env.BASPHERE_LOG_LEVEL ?? "info")
+    .action(async (opts: ServeOptions) => serve(opts));
+}

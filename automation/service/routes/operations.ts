@@ -1,0 +1,231 @@
+/**
+ * /v1/operations: list (admin), show, cancel, events as JSON pages and as a Server-Sent Events stream
+ * (admin or the token of the operation's tenant).
+ */
+import { FastifyInstance, FastifyRequest } from "fastify";
+import {
+  OPERATION_STATUSES,
+  Operation,
+  OperationEvent,
+  OperationStatus,
+  TERMINAL_STATUSES,
+} from "../../store/types";
+import { mayAccess } from "../auth";
+import { Context, principalOf } from "../app";
+import { ApiError } from "../errors";
+import { TENANT_NAME_PATTERN, errorResponses, operationIdParam, pageQuery } from "../schemas";
+
+async function visibleOperation(
+  ctx: Context,
+  req: FastifyRequest<{ Params: { id: string } }>,
+): Promise<Operation> {
+  const op = await ctx.store.getOperation(req.params.id);
+  if (!op) throw new ApiError(404, "not_found", `operation ${req.params.id} not found`);
+  if (!mayAccess(principalOf(req), op.tenant)) {
+    ctx.metrics.authFailures.inc({ reason: "forbidden" });
+    throw new ApiError(403, "forbidden", "this token grants access to its own tenant's operations only");
+  }
+  return op;
+}
+
+const eventsQuery = {
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    after: {
+      type: "integer",
+      minimum: 0,
+      default: 0,
+      description: "Return events with seq greater than this",
+    },
+    limit: { type: "integer", minimum: 1, maximum: 1000, default: 100 },
+  },
+} as const;
+
+/** Formats one SSE message. `data` is a single JSON line, so no newline can break the framing. */
+export function sseMessage(ev: OperationEvent): string {
+  return `id: ${ev.seq}\nevent: ${ev.type}\ndata: ${JSON.stringify(ev)}\n\n`;
+}
+
+export function registerOperationRoutes(app: FastifyInstance, ctx: Context): void {
+  app.get<{ Querystring: { limit: number; before?: string; status?: OperationStatus; tenant?: string } }>(
+    "/v1/operations",
+    {
+      config: { access: "admin" },
+      schema: {
+        tags: ["operations"],
+        summary: "All operations, newest first",
+        querystring: {
+          ...pageQuery,
+          properties: {
+            ...pageQuery.properties,
+            status: { type: "string", enum: [...OPERATION_STATUSES] },
+            tenant: { type: "string", pattern: TENANT_NAME_PATTERN },
+          },
+        },
+        response: {
+          200: { type: "object", properties: { items: { type: "array", items: { $ref: "Operation#" } } } },
+          ...errorResponses,
+        },
+      },
+    },
+    async (req) => ({ items: await ctx.store.listOperations(req.query) }),
+  );
+
+  app.get<{ Params: { id: string } }>(
+    "/v1/operations/:id",
+    {
+      config: { access: "tenant" },
+      schema: {
+        tags: ["operations"],
+        summary: "One operation",
+        params: operationIdParam,
+        response: { 200: { $ref: "Operation#" }, ...errorResponses },
+      },
+    },
+    async (req) => visibleOperation(ctx, req),
+  );
+
+  app.post<{ Params: { id: string } }>(
+    "/v1/operations/:id/cancel",
+    {
+      config: { access: "tenant" },
+      schema: {
+        tags: ["operations"],
+        summary:
+          "Cancel: a queued operation at once, a running one by cancelling the engine (202); 409 when already finished",
+        params: operationIdParam,
+        response: { 202: { $ref: "Operation#" }, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      await visibleOperation(ctx, req);
+      const op = await ctx.worker.cancel(req.params.id);
+      reply.code(202);
+      return op;
+    },
+  );
+
+  app.get<{ Params: { id: string }; Querystring: { after: number; limit: number } }>(
+    "/v1/operations/:id/events",
+    {
+      config: { access: "tenant" },
+      schema: {
+        tags: ["operations"],
+        summary:
+          "The operation's events as JSON pages (`next` is the `after` of the next page, null at the end of a finished operation)",
+        params: operationIdParam,
+        querystring: eventsQuery,
+        response: {
+          200: {
+            type: "object",
+            properties: {
+              items: { type: "array", items: { $ref: "Event#" } },
+              next: { type: ["integer", "null"] },
+              status: { type: "string" },
+            },
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (req) => {
+      const op = await visibleOperation(ctx, req);
+      const items = await ctx.store.listEvents(op.id, req.query.after, req.query.limit);
+      const last = items.length ? items[items.length - 1].seq : req.query.after;
+      const done = TERMINAL_STATUSES.includes(op.status) && items.length < req.query.limit;
+      return { items, next: done ? null : last, status: op.status };
+    },
+  );
+
+  app.get<{ Params: { id: string }; Querystring: { after: number } }>(
+    "/v1/operations/:id/events/stream",
+    {
+      config: { access: "tenant" },
+      schema: {
+        tags: ["operations"],
+        summary:
+          "Server-Sent Events: every stored event (id = seq; resumes after Last-Event-ID), then `end` with the final operation",
+        params: operationIdParam,
+        querystring: {
+          type: "object",
+          additionalProperties: false,
+          properties: { after: { type: "integer", minimum: 0, default: 0 } },
+        },
+        produces: ["text/event-stream"],
+        response: { 200: { description: "text/event-stream", type: "string" }, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const op = await visibleOperation(ctx, req);
+      const lastHeader = Number(req.headers["last-event-id"]);
+      let last = Number.isInteger(lastHeader) && lastHeader > 0 ? lastHeader : req.query.after;
+      reply.hijack();
+      const raw = reply.raw;
+      raw.writeHead(200, {
+        "content-type": "text/event-stream; charset=utf-8",
+        "cache-control": "no-cache",
+        connection: "keep-alive",
+        "x-accel-buffering": "no",
+      });
+      raw.write(`retry: 2000\n\n`);
+      let closed = false;
+      let pumping = false;
+      let again = false;
+      let finished = TERMINAL_STATUSES.includes(op.status);
+      const heartbeat = setInterval(() => raw.write(`: keepalive\n\n`), 15000);
+      heartbeat.unref();
+      const close = () => {
+        if (closed) return;
+        closed = true;
+        clearInterval(heartbeat);
+        unwatch();
+        raw.end();
+      };
+      const pump = async (): Promise<void> => {
+        if (pumping) {
+          again = true;
+          return;
+        }
+        pumping = true;
+        try {
+          do {
+            again = false;
+            for (;;) {
+              const evs = await ctx.store.listEvents(op.id, last, 500);
+              for (const ev of evs) {
+                if (closed) return;
+                raw.write(sseMessage(ev));
+                last = ev.seq;
+              }
+              if (evs.length < 500) break;
+            }
+          } while (again && !closed);
+          if (finished && !closed) {
+            const fin = await ctx.store.getOperation(op.id);
+            raw.write(`event: end\ndata: ${JSON.stringify(fin)}\n\n`);
+            close();
+          }
+        } catch (e) {
+          req.log.warn({ err: e }, "sse stream failed");
+          close();
+        } finally {
+          pumping = false;
+        }
+      };
+      const unwatch = ctx.bus.watch(
+        op.id,
+        () => void pump(),
+        (o) => {
+          if (TERMINAL_STATUSES.includes(o.status)) finished = true;
+          void pump();
+        },
+      );
+      raw.on("close", close);
+      // The operation may have finished between the read above and the subscription: look again.
+      const now = await ctx.store.getOperation(op.id);
+      if (now && TERMINAL_STATUSES.includes(now.status)) finished = true;
+      await pump();
+    },
+  );
+}

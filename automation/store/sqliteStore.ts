@@ -1,0 +1,597 @@
+/**
+ * The embedded store: one SQLite file (`node:sqlite` DatabaseSync), WAL mode, a busy timeout so that several
+ * processes can share the file, migrations applied at open, and every multi-row change in one
+ * `BEGIN IMMEDIATE` transaction (the write lock is taken up front, so two writers never deadlock on upgrade).
+ */
+import { randomUUID } from "node:crypto";
+import { DatabaseSync, SQLInputValue } from "node:sqlite";
+import { Allocation, AllocationDemand, checkDemand } from "../allocator/demand";
+import { POOL_NAMES, Pool, PoolName, buildPools, pickFree } from "../allocator/pools";
+import { MIGRATIONS } from "./migrations";
+import {
+  ConflictError,
+  NewOperation,
+  NotFoundError,
+  OPERATION_STATUSES,
+  Operation,
+  OperationEvent,
+  OperationStatus,
+  Store,
+  StoreCounts,
+  TENANT_STATUSES,
+  TERMINAL_STATUSES,
+  Tenant,
+  TenantStatus,
+} from "./types";
+
+export interface SqliteStoreOptions {
+  /** Database file, or ":memory:". */
+  path: string;
+  /** Allocation pools. Default: {@link buildPools}() (the embedded defaults). */
+  pools?: Record<PoolName, Pool>;
+  /** Busy timeout in ms (waiting for another writer). Default 10000. */
+  busyTimeoutMs?: number;
+  /** Clock, for tests. Default `new Date().toISOString()`. */
+  now?: () => string;
+}
+
+type Row = Record<string, any>;
+
+const json = (v: unknown): string => JSON.stringify(v ?? null);
+const parse = (s: unknown): any => (typeof s === "string" ? JSON.parse(s) : null);
+
+function tenantOf(r: Row): Tenant {
+  return {
+    name: r.name,
+    status: r.status,
+    specVersion: Number(r.spec_version),
+    appliedVersion: r.applied_version === null ? null : Number(r.applied_version),
+    outputs: parse(r.outputs) ?? {},
+    secretOutputKeys: parse(r.secret_output_keys) ?? [],
+    lastError: r.last_error ?? null,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+function operationOf(r: Row): Operation {
+  return {
+    id: r.id,
+    tenant: r.tenant,
+    kind: r.kind,
+    status: r.status,
+    specVersion: r.spec_version === null ? null : Number(r.spec_version),
+    requestedBy: r.requested_by,
+    attempt: Number(r.attempt),
+    cancelRequested: Number(r.cancel_requested) === 1,
+    error: r.error ?? null,
+    result: parse(r.result),
+    createdAt: r.created_at,
+    startedAt: r.started_at ?? null,
+    finishedAt: r.finished_at ?? null,
+  };
+}
+
+function allocationOf(r: Row): Allocation {
+  return { pool: r.pool, value: r.value, tenant: r.tenant, key: r.key, createdAt: r.created_at };
+}
+
+export class SqliteStore implements Store {
+  readonly db: DatabaseSync;
+  readonly schemaVersion: number;
+  private readonly pools: Record<PoolName, Pool>;
+  private readonly now: () => string;
+  private inTx = false;
+
+  constructor(opts: SqliteStoreOptions) {
+    this.pools = opts.pools ?? buildPools();
+    this.now = opts.now ?? (() => new Date().toISOString());
+    this.db = new DatabaseSync(opts.path, {
+      timeout: opts.busyTimeoutMs ?? 10000,
+      enableForeignKeyConstraints: true,
+    });
+    if (opts.path !== ":memory:") this.db.exec("PRAGMA journal_mode = WAL");
+    this.db.exec("PRAGMA synchronous = NORMAL");
+    this.schemaVersion = this.migrate();
+  }
+
+  /** Applies pending migrations, each in its own transaction; returns the schema version. */
+  private migrate(): number {
+    this.db.exec(
+      "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
+    );
+    for (const m of MIGRATIONS) {
+      this.tx(() => {
+        // Re-checked inside the write transaction: another process may have applied it meanwhile.
+        if (this.db.prepare("SELECT 1 FROM schema_migrations WHERE version = ?").get(m.version)) return;
+        this.db.exec(m.sql);
+        this.db
+          .prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)")
+          .run(m.version, m.name, this.now());
+      });
+    }
+    const row = this.db.prepare("SELECT MAX(version) AS v FROM schema_migrations").get() as Row;
+    return Number(row.v ?? 0);
+  }
+
+  close(): void {
+    if (this.db.isOpen) this.db.close();
+  }
+
+  /** Runs `fn` in one write transaction (BEGIN IMMEDIATE ... COMMIT, ROLLBACK on throw). */
+  tx<T>(fn: () => T): T {
+    if (this.inTx) return fn();
+    this.db.exec("BEGIN IMMEDIATE");
+    this.inTx = true;
+    try {
+      const out = fn();
+      this.db.exec("COMMIT");
+      return out;
+    } catch (e) {
+      this.db.exec("ROLLBACK");
+      throw e;
+    } finally {
+      this.inTx = false;
+    }
+  }
+
+  private get(sql: string, ...args: SQLInputValue[]): Row | undefined {
+    return this.db.prepare(sql).get(...args) as Row | undefined;
+  }
+  private all(sql: string, ...args: SQLInputValue[]): Row[] {
+    return this.db.prepare(sql).all(...args) as Row[];
+  }
+  private run(sql: string, ...args: SQLInputValue[]): { changes: number } {
+    const r = this.db.prepare(sql).run(...args);
+    return { changes: Number(r.changes) };
+  }
+
+  // ---- tenants ----
+
+  private tenantRow(name: string): Tenant {
+    const r = this.get("SELECT * FROM tenants WHERE name = ?", name);
+    if (!r) throw new NotFoundError("tenant", name);
+    return tenantOf(r);
+  }
+
+  private insertOperation(tenant: string, op: NewOperation, specVersion: number | null): Operation {
+    const id = randomUUID();
+    this.run(
+      "INSERT INTO operations (id, tenant, kind, status, spec_version, proposed_spec, requested_by, created_at) VALUES (?, ?, ?, 'queued', ?, ?, ?, ?)",
+      id,
+      tenant,
+      op.kind,
+      specVersion,
+      op.proposedSpec === undefined ? null : json(op.proposedSpec),
+      op.requestedBy,
+      this.now(),
+    );
+    return operationOf(this.get("SELECT * FROM operations WHERE id = ?", id)!);
+  }
+
+  async createTenant(input: {
+    name: string;
+    spec: unknown;
+    tokenHash: string;
+    demand: AllocationDemand;
+    requestedBy: string;
+  }) {
+    checkDemand(input.demand);
+    return this.tx(() => {
+      if (this.get("SELECT 1 FROM tenants WHERE name = ?", input.name))
+        throw new ConflictError(`tenant ${JSON.stringify(input.name)} already exists`, "name");
+      const now = this.now();
+      this.run(
+        "INSERT INTO tenants (name, status, spec_version, token_hash, created_at, updated_at) VALUES (?, 'creating', 1, ?, ?, ?)",
+        input.name,
+        input.tokenHash,
+        now,
+        now,
+      );
+      this.run(
+        "INSERT INTO spec_versions (tenant, version, spec, created_at) VALUES (?, 1, ?, ?)",
+        input.name,
+        json(input.spec),
+        now,
+      );
+      const allocations = this.allocateTx(input.name, input.demand);
+      const operation = this.insertOperation(input.name, { kind: "up", requestedBy: input.requestedBy }, 1);
+      return { tenant: this.tenantRow(input.name), operation, allocations };
+    });
+  }
+
+  async getTenant(name: string): Promise<Tenant | undefined> {
+    const r = this.get("SELECT * FROM tenants WHERE name = ?", name);
+    return r ? tenantOf(r) : undefined;
+  }
+
+  async listTenants(): Promise<Tenant[]> {
+    return this.all("SELECT * FROM tenants ORDER BY name").map(tenantOf);
+  }
+
+  async tenantTokenHash(name: string): Promise<string | undefined> {
+    return this.get("SELECT token_hash FROM tenants WHERE name = ?", name)?.token_hash;
+  }
+
+  async setTenantTokenHash(name: string, hash: string): Promise<void> {
+    const r = this.run(
+      "UPDATE tenants SET token_hash = ?, updated_at = ? WHERE name = ?",
+      hash,
+      this.now(),
+      name,
+    );
+    if (r.changes === 0) throw new NotFoundError("tenant", name);
+  }
+
+  async getSpec(name: string, version: number): Promise<unknown> {
+    const r = this.get("SELECT spec FROM spec_versions WHERE tenant = ? AND version = ?", name, version);
+    if (!r) throw new NotFoundError("tenant", `${name}@${version}`);
+    return parse(r.spec);
+  }
+
+  async replaceSpec(input: { name: string; spec: unknown; demand: AllocationDemand; requestedBy: string }) {
+    checkDemand(input.demand);
+    return this.tx(() => {
+      const t = this.tenantRow(input.name);
+      if (t.status === "deleting")
+        throw new ConflictError(`tenant ${JSON.stringify(input.name)} is being deleted`, "name");
+      const version = t.specVersion + 1;
+      const now = this.now();
+      this.run(
+        "INSERT INTO spec_versions (tenant, version, spec, created_at) VALUES (?, ?, ?, ?)",
+        input.name,
+        version,
+        json(input.spec),
+        now,
+      );
+      this.allocateTx(input.name, input.demand);
+      this.run(
+        "UPDATE tenants SET spec_version = ?, status = CASE WHEN applied_version IS NULL THEN 'creating' ELSE 'updating' END, updated_at = ? WHERE name = ?",
+        version,
+        now,
+        input.name,
+      );
+      const operation = this.insertOperation(
+        input.name,
+        { kind: "up", requestedBy: input.requestedBy },
+        version,
+      );
+      return { tenant: this.tenantRow(input.name), operation };
+    });
+  }
+
+  async requestDelete(input: { name: string; requestedBy: string }) {
+    return this.tx(() => {
+      const t = this.tenantRow(input.name);
+      const running = this.get(
+        "SELECT 1 FROM operations WHERE tenant = ? AND kind = 'destroy' AND status IN ('queued','running')",
+        input.name,
+      );
+      if (running)
+        throw new ConflictError(`tenant ${JSON.stringify(input.name)} is already being deleted`, "name");
+      const cancelled = this.all(
+        "SELECT id FROM operations WHERE tenant = ? AND status = 'queued'",
+        input.name,
+      ).map((r) => r.id as string);
+      const now = this.now();
+      for (const id of cancelled) {
+        this.run(
+          "UPDATE operations SET status = 'cancelled', error = 'superseded by delete', finished_at = ? WHERE id = ?",
+          now,
+          id,
+        );
+      }
+      this.run("UPDATE tenants SET status = 'deleting', updated_at = ? WHERE name = ?", now, input.name);
+      const operation = this.insertOperation(
+        input.name,
+        { kind: "destroy", requestedBy: input.requestedBy },
+        t.specVersion,
+      );
+      return { tenant: this.tenantRow(input.name), operation, cancelled };
+    });
+  }
+
+  async enqueue(tenant: string, op: NewOperation): Promise<Operation> {
+    return this.tx(() => {
+      const t = this.tenantRow(tenant);
+      if (t.status === "deleting")
+        throw new ConflictError(`tenant ${JSON.stringify(tenant)} is being deleted`, "name");
+      return this.insertOperation(tenant, op, op.proposedSpec === undefined ? t.specVersion : null);
+    });
+  }
+
+  async updateTenant(
+    name: string,
+    patch: Partial<Pick<Tenant, "status" | "appliedVersion" | "outputs" | "secretOutputKeys" | "lastError">>,
+  ): Promise<Tenant> {
+    return this.tx(() => {
+      const sets: string[] = [];
+      const args: SQLInputValue[] = [];
+      const put = (col: string, v: SQLInputValue) => {
+        sets.push(`${col} = ?`);
+        args.push(v);
+      };
+      if (patch.status !== undefined) put("status", patch.status);
+      if (patch.appliedVersion !== undefined) put("applied_version", patch.appliedVersion);
+      if (patch.outputs !== undefined) put("outputs", json(patch.outputs));
+      if (patch.secretOutputKeys !== undefined) put("secret_output_keys", json(patch.secretOutputKeys));
+      if (patch.lastError !== undefined) put("last_error", patch.lastError);
+      put("updated_at", this.now());
+      const r = this.run(`UPDATE tenants SET ${sets.join(", ")} WHERE name = ?`, ...args, name);
+      if (r.changes === 0) throw new NotFoundError("tenant", name);
+      return this.tenantRow(name);
+    });
+  }
+
+  async completeDelete(
+    name: string,
+    opId: string,
+    result: Record<string, unknown>,
+  ): Promise<{ released: number }> {
+    return this.tx(() => {
+      const released = this.releaseTx(name);
+      this.run("DELETE FROM tenants WHERE name = ?", name);
+      this.finishTx(opId, "succeeded", { result: { ...result, releasedAllocations: released } });
+      return { released };
+    });
+  }
+
+  // ---- allocations ----
+
+  private usedValues(pool: PoolName): Set<string> {
+    return new Set(
+      this.all("SELECT value FROM allocations WHERE pool = ?", pool).map((r) => r.value as string),
+    );
+  }
+
+  private allocateTx(tenant: string, demand: AllocationDemand): Allocation[] {
+    const now = this.now();
+    for (const pool of POOL_NAMES) {
+      const want = demand[pool] ?? [];
+      const held = new Set(
+        this.all("SELECT key FROM allocations WHERE tenant = ? AND pool = ?", tenant, pool).map(
+          (r) => r.key as string,
+        ),
+      );
+      const missing = want.filter((k) => !held.has(k));
+      if (missing.length === 0) continue;
+      const values = pickFree(this.pools[pool], this.usedValues(pool), missing.length);
+      missing.forEach((key, i) => {
+        this.run(
+          "INSERT INTO allocations (pool, value, tenant, key, created_at) VALUES (?, ?, ?, ?, ?)",
+          pool,
+          values[i],
+          tenant,
+          key,
+          now,
+        );
+        this.run(
+          "INSERT INTO allocation_log (action, pool, value, tenant, at) VALUES ('allocate', ?, ?, ?, ?)",
+          pool,
+          values[i],
+          tenant,
+          now,
+        );
+      });
+    }
+    return this.all("SELECT * FROM allocations WHERE tenant = ? ORDER BY pool, key", tenant).map(
+      allocationOf,
+    );
+  }
+
+  private releaseTx(tenant: string, keep?: AllocationDemand): number {
+    const rows = this.all("SELECT * FROM allocations WHERE tenant = ?", tenant).map(allocationOf);
+    const now = this.now();
+    let n = 0;
+    for (const a of rows) {
+      if (keep && (keep[a.pool] === undefined || keep[a.pool]!.includes(a.key))) continue;
+      this.run("DELETE FROM allocations WHERE pool = ? AND value = ?", a.pool, a.value);
+      this.run(
+        "INSERT INTO allocation_log (action, pool, value, tenant, at) VALUES ('release', ?, ?, ?, ?)",
+        a.pool,
+        a.value,
+        tenant,
+        now,
+      );
+      n++;
+    }
+    return n;
+  }
+
+  async allocate(tenant: string, demand: AllocationDemand): Promise<Allocation[]> {
+    checkDemand(demand);
+    return this.tx(() => this.allocateTx(tenant, demand));
+  }
+
+  async release(tenant: string, keep?: AllocationDemand): Promise<number> {
+    return this.tx(() => this.releaseTx(tenant, keep));
+  }
+
+  async allocationsOf(tenant: string): Promise<Allocation[]> {
+    return this.all("SELECT * FROM allocations WHERE tenant = ? ORDER BY pool, key", tenant).map(
+      allocationOf,
+    );
+  }
+
+  async tentativeAllocations(tenant: string, demand: AllocationDemand): Promise<Allocation[]> {
+    checkDemand(demand);
+    const held = await this.allocationsOf(tenant);
+    const out = held.filter((a) => demand[a.pool] === undefined || demand[a.pool]!.includes(a.key));
+    const now = this.now();
+    for (const pool of POOL_NAMES) {
+      const keys = new Set(held.filter((a) => a.pool === pool).map((a) => a.key));
+      const missing = (demand[pool] ?? []).filter((k) => !keys.has(k));
+      if (!missing.length) continue;
+      const values = pickFree(this.pools[pool], this.usedValues(pool), missing.length);
+      missing.forEach((key, i) => out.push({ pool, value: values[i], tenant, key, createdAt: now }));
+    }
+    return out;
+  }
+
+  // ---- operations ----
+
+  async getOperation(id: string): Promise<Operation | undefined> {
+    const r = this.get("SELECT * FROM operations WHERE id = ?", id);
+    return r ? operationOf(r) : undefined;
+  }
+
+  async listOperations(filter: {
+    tenant?: string;
+    status?: OperationStatus;
+    limit: number;
+    before?: string;
+  }): Promise<Operation[]> {
+    const where: string[] = [];
+    const args: SQLInputValue[] = [];
+    if (filter.tenant !== undefined) {
+      where.push("tenant = ?");
+      args.push(filter.tenant);
+    }
+    if (filter.status !== undefined) {
+      where.push("status = ?");
+      args.push(filter.status);
+    }
+    if (filter.before !== undefined) {
+      where.push("seq < COALESCE((SELECT seq FROM operations WHERE id = ?), -1)");
+      args.push(filter.before);
+    }
+    const sql = `SELECT * FROM operations ${where.length ? "WHERE " + where.join(" AND ") : ""} ORDER BY seq DESC LIMIT ?`;
+    return this.all(sql, ...args, filter.limit).map(operationOf);
+  }
+
+  async operationSpec(id: string): Promise<unknown> {
+    const r = this.get("SELECT proposed_spec FROM operations WHERE id = ?", id);
+    if (!r) throw new NotFoundError("operation", id);
+    return parse(r.proposed_spec);
+  }
+
+  async claimNext(limit: number): Promise<Operation[]> {
+    if (limit <= 0) return [];
+    return this.tx(() => {
+      const rows = this.all(
+        `SELECT o.id FROM operations o
+          WHERE o.status = 'queued'
+            AND NOT EXISTS (SELECT 1 FROM operations r WHERE r.tenant = o.tenant AND r.status = 'running')
+            AND NOT EXISTS (SELECT 1 FROM operations q WHERE q.tenant = o.tenant AND q.status = 'queued' AND q.seq < o.seq)
+          ORDER BY o.seq LIMIT ?`,
+        limit,
+      );
+      const now = this.now();
+      return rows.map((r) => {
+        this.run("UPDATE operations SET status = 'running', started_at = ? WHERE id = ?", now, r.id);
+        return operationOf(this.get("SELECT * FROM operations WHERE id = ?", r.id)!);
+      });
+    });
+  }
+
+  private finishTx(
+    id: string,
+    status: "succeeded" | "failed" | "cancelled",
+    detail: { error?: string; result?: Record<string, unknown> },
+  ): Operation {
+    const cur = this.get("SELECT status FROM operations WHERE id = ?", id);
+    if (!cur) throw new NotFoundError("operation", id);
+    if (TERMINAL_STATUSES.includes(cur.status))
+      throw new ConflictError(`operation ${id} is already ${cur.status}`, "id");
+    this.run(
+      "UPDATE operations SET status = ?, error = ?, result = ?, finished_at = ? WHERE id = ?",
+      status,
+      detail.error ?? null,
+      detail.result === undefined ? null : json(detail.result),
+      this.now(),
+      id,
+    );
+    return operationOf(this.get("SELECT * FROM operations WHERE id = ?", id)!);
+  }
+
+  async finishOperation(
+    id: string,
+    status: "succeeded" | "failed" | "cancelled",
+    detail: { error?: string; result?: Record<string, unknown> },
+  ) {
+    return this.tx(() => this.finishTx(id, status, detail));
+  }
+
+  async requestCancel(id: string): Promise<Operation> {
+    return this.tx(() => {
+      const r = this.get("SELECT * FROM operations WHERE id = ?", id);
+      if (!r) throw new NotFoundError("operation", id);
+      const op = operationOf(r);
+      if (TERMINAL_STATUSES.includes(op.status))
+        throw new ConflictError(`operation ${id} is already ${op.status}`, "id");
+      if (op.status === "queued")
+        return this.finishTx(id, "cancelled", { error: "cancelled before it started" });
+      this.run("UPDATE operations SET cancel_requested = 1 WHERE id = ?", id);
+      return operationOf(this.get("SELECT * FROM operations WHERE id = ?", id)!);
+    });
+  }
+
+  async requeue(id: string): Promise<Operation> {
+    return this.tx(() => {
+      const r = this.run(
+        "UPDATE operations SET status = 'queued', attempt = attempt + 1, started_at = NULL WHERE id = ? AND status = 'running'",
+        id,
+      );
+      if (r.changes === 0) throw new ConflictError(`operation ${id} is not running`, "id");
+      return operationOf(this.get("SELECT * FROM operations WHERE id = ?", id)!);
+    });
+  }
+
+  async runningOperations(): Promise<Operation[]> {
+    return this.all("SELECT * FROM operations WHERE status = 'running' ORDER BY seq").map(operationOf);
+  }
+
+  // ---- events ----
+
+  async appendEvent(opId: string, type: string, data?: unknown): Promise<OperationEvent> {
+    return this.tx(() => {
+      const r = this.get("SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM events WHERE op_id = ?", opId)!;
+      const ev: OperationEvent = { opId, seq: Number(r.next), time: this.now(), type, data: data ?? null };
+      this.run(
+        "INSERT INTO events (op_id, seq, time, type, data) VALUES (?, ?, ?, ?, ?)",
+        opId,
+        ev.seq,
+        ev.time,
+        type,
+        json(ev.data),
+      );
+      return ev;
+    });
+  }
+
+  async listEvents(opId: string, after: number, limit: number): Promise<OperationEvent[]> {
+    return this.all(
+      "SELECT * FROM events WHERE op_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+      opId,
+      after,
+      limit,
+    ).map((r) => ({
+      opId: r.op_id,
+      seq: Number(r.seq),
+      time: r.time,
+      type: r.type,
+      data: parse(r.data),
+    }));
+  }
+
+  async counts(): Promise<StoreCounts> {
+    const tenants = Object.fromEntries(TENANT_STATUSES.map((s) => [s, 0])) as Record<TenantStatus, number>;
+    for (const r of this.all("SELECT status, COUNT(*) AS n FROM tenants GROUP BY status"))
+      tenants[r.status as TenantStatus] = Number(r.n);
+    const operations = Object.fromEntries(OPERATION_STATUSES.map((s) => [s, 0])) as Record<
+      OperationStatus,
+      number
+    >;
+    for (const r of this.all("SELECT status, COUNT(*) AS n FROM operations GROUP BY status"))
+      operations[r.status as OperationStatus] = Number(r.n);
+    const allocations = Object.fromEntries(POOL_NAMES.map((p) => [p, 0])) as Record<PoolName, number>;
+    for (const r of this.all("SELECT pool, COUNT(*) AS n FROM allocations GROUP BY pool"))
+      allocations[r.pool as PoolName] = Number(r.n);
+    return { tenants, operations, allocations };
+  }
+
+  /** Pool sizes, for metrics. */
+  poolSizes(): Record<PoolName, number> {
+    return Object.fromEntries(POOL_NAMES.map((p) => [p, this.pools[p].size])) as Record<PoolName, number>;
+  }
+}

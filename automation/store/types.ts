@@ -1,0 +1,174 @@
+/**
+ * The service's persistent state behind one interface: tenants, spec versions, operations (the work queue),
+ * operation events and pool allocations. {@link SqliteStore} is the embedded default; a Postgres store can
+ * implement the same interface (every method is async for that reason, and every multi-row change is one method so
+ * that it can be one transaction).
+ */
+import { Allocation, AllocationDemand } from "../allocator/demand";
+import { PoolName } from "../allocator/pools";
+
+export const TENANT_STATUSES = ["creating", "updating", "ready", "failed", "deleting"] as const;
+export type TenantStatus = (typeof TENANT_STATUSES)[number];
+
+export const OPERATION_KINDS = ["up", "preview", "refresh", "destroy"] as const;
+export type OperationKind = (typeof OPERATION_KINDS)[number];
+
+export const OPERATION_STATUSES = ["queued", "running", "succeeded", "failed", "cancelled"] as const;
+export type OperationStatus = (typeof OPERATION_STATUSES)[number];
+export const TERMINAL_STATUSES: readonly OperationStatus[] = ["succeeded", "failed", "cancelled"];
+
+export interface Tenant {
+  name: string;
+  status: TenantStatus;
+  /** The desired spec version (latest accepted). */
+  specVersion: number;
+  /** The spec version last applied successfully (null before the first successful `up`). */
+  appliedVersion: number | null;
+  /** Non-secret stack outputs of the last successful up/refresh. */
+  outputs: Record<string, unknown>;
+  /** Names of secret stack outputs (their values are never stored by the service). */
+  secretOutputKeys: string[];
+  lastError: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Operation {
+  id: string;
+  tenant: string;
+  kind: OperationKind;
+  status: OperationStatus;
+  /** Spec version the operation applies (up/refresh/destroy), null for a preview of a proposed spec. */
+  specVersion: number | null;
+  /** Who asked: `admin` or `tenant:<name>` or `service` (recovery). */
+  requestedBy: string;
+  attempt: number;
+  cancelRequested: boolean;
+  error: string | null;
+  /** Engine result summary (change counts, preview diff...). */
+  result: Record<string, unknown> | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export interface OperationEvent {
+  opId: string;
+  seq: number;
+  time: string;
+  type: string;
+  data: unknown;
+}
+
+/** An operation to enqueue. */
+export interface NewOperation {
+  kind: OperationKind;
+  requestedBy: string;
+  /** For previews of a proposed spec: the spec (stored with the operation, not as a version). */
+  proposedSpec?: unknown;
+}
+
+export class NotFoundError extends Error {
+  constructor(
+    readonly what: "tenant" | "operation",
+    readonly key: string,
+  ) {
+    super(`${what} ${JSON.stringify(key)} not found`);
+    this.name = "NotFoundError";
+  }
+}
+
+/** A state conflict (duplicate name, tenant being deleted, operation already finished...). */
+export class ConflictError extends Error {
+  constructor(
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = "ConflictError";
+  }
+}
+
+export interface StoreCounts {
+  tenants: Record<TenantStatus, number>;
+  operations: Record<OperationStatus, number>;
+  allocations: Record<PoolName, number>;
+}
+
+export interface Store {
+  /** Applied schema version. */
+  readonly schemaVersion: number;
+  close(): void;
+
+  /** Creates the tenant, its spec version 1, its allocations and an `up` operation — all or nothing. */
+  createTenant(input: {
+    name: string;
+    spec: unknown;
+    tokenHash: string;
+    demand: AllocationDemand;
+    requestedBy: string;
+  }): Promise<{ tenant: Tenant; operation: Operation; allocations: Allocation[] }>;
+  getTenant(name: string): Promise<Tenant | undefined>;
+  listTenants(): Promise<Tenant[]>;
+  /** The stored hash of the tenant's token (undefined when the tenant does not exist). */
+  tenantTokenHash(name: string): Promise<string | undefined>;
+  setTenantTokenHash(name: string, hash: string): Promise<void>;
+  getSpec(name: string, version: number): Promise<unknown>;
+  /** Stores a new spec version, tops allocations up to `demand`, enqueues `up` — all or nothing. */
+  replaceSpec(input: {
+    name: string;
+    spec: unknown;
+    demand: AllocationDemand;
+    requestedBy: string;
+  }): Promise<{ tenant: Tenant; operation: Operation }>;
+  /** Marks the tenant deleting, cancels its queued operations, enqueues `destroy`. */
+  requestDelete(input: {
+    name: string;
+    requestedBy: string;
+  }): Promise<{ tenant: Tenant; operation: Operation; cancelled: string[] }>;
+  /** Enqueues a preview or refresh for an existing tenant. */
+  enqueue(tenant: string, op: NewOperation): Promise<Operation>;
+  updateTenant(
+    name: string,
+    patch: Partial<Pick<Tenant, "status" | "appliedVersion" | "outputs" | "secretOutputKeys" | "lastError">>,
+  ): Promise<Tenant>;
+  /** After a successful destroy + stack removal: releases the allocations, deletes the tenant and marks `opId` succeeded — all or nothing. */
+  completeDelete(name: string, opId: string, result: Record<string, unknown>): Promise<{ released: number }>;
+
+  /** Takes values for `tenant` until it holds `demand` of each pool (own transaction). */
+  allocate(tenant: string, demand: AllocationDemand): Promise<Allocation[]>;
+  /** Releases the tenant's allocations: all, or (with `keep`) those whose key is not kept in a pool `keep` names. */
+  release(tenant: string, keep?: AllocationDemand): Promise<number>;
+  allocationsOf(tenant: string): Promise<Allocation[]>;
+  /** Values the pools would give `tenant` to reach `demand`, without taking them (for previews). */
+  tentativeAllocations(tenant: string, demand: AllocationDemand): Promise<Allocation[]>;
+
+  getOperation(id: string): Promise<Operation | undefined>;
+  listOperations(filter: {
+    tenant?: string;
+    status?: OperationStatus;
+    limit: number;
+    before?: string;
+  }): Promise<Operation[]>;
+  /** The proposed spec of a preview operation. */
+  operationSpec(id: string): Promise<unknown>;
+  /** Atomically moves up to `limit` eligible queued operations to running (oldest first, one per tenant, none for a tenant already running). */
+  claimNext(limit: number): Promise<Operation[]>;
+  finishOperation(
+    id: string,
+    status: "succeeded" | "failed" | "cancelled",
+    detail: { error?: string; result?: Record<string, unknown> },
+  ): Promise<Operation>;
+  /** Queued → cancelled at once; running → cancelRequested; terminal → ConflictError. */
+  requestCancel(id: string): Promise<Operation>;
+  /** Puts an interrupted running operation back in the queue with attempt + 1. */
+  requeue(id: string): Promise<Operation>;
+  runningOperations(): Promise<Operation[]>;
+
+  appendEvent(opId: string, type: string, data?: unknown): Promise<OperationEvent>;
+  listEvents(opId: string, after: number, limit: number): Promise<OperationEvent[]>;
+
+  counts(): Promise<StoreCounts>;
+  /** Capacity of each pool (for metrics and exhaustion messages). */
+  poolSizes(): Record<PoolName, number>;
+}

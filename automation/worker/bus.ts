@@ -1,0 +1,39 @@
+/**
+ * In-process notifications of operation progress: the worker publishes every stored event and every operation
+ * state change; SSE streams and tests subscribe. The store stays the source of truth — a subscriber that missed a
+ * notification reads the store again.
+ */
+import { EventEmitter } from "node:events";
+import { Operation, OperationEvent } from "../store/types";
+
+export class OperationBus {
+  private readonly emitter = new EventEmitter();
+  constructor() {
+    this.emitter.setMaxListeners(0);
+  }
+  publishEvent(ev: OperationEvent): void {
+    this.emitter.emit(`event:${ev.opId}`, ev);
+  }
+  publishOperation(op: Operation): void {
+    this.emitter.emit(`op:${op.id}`, op);
+    this.emitter.emit("op", op);
+  }
+  /** Subscribes to one operation's events and state changes; returns the unsubscribe function. */
+  watch(
+    opId: string,
+    onEvent: (ev: OperationEvent) => void,
+    onOperation: (op: Operation) => void,
+  ): () => void {
+    this.emitter.on(`event:${opId}`, onEvent);
+    this.emitter.on(`op:${opId}`, onOperation);
+    return () => {
+      this.emitter.off(`event:${opId}`, onEvent);
+      this.emitter.off(`op:${opId}`, onOperation);
+    };
+  }
+  /** Subscribes to every operation state change. */
+  onOperation(fn: (op: Operation) => void): () => void {
+    this.emitter.on("op", fn);
+    return () => this.emitter.off("op", fn);
+  }
+}

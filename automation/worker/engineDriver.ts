@@ -1,0 +1,75 @@
+/**
+ * What the worker needs from the Pulumi engine. automation/engine implements it against the real CLI
+ * (LocalWorkspace per stack); tests use a recording double. Every long call takes an `AbortSignal`: when it fires,
+ * the driver cancels the engine operation and rejects (any error is fine; the worker records "cancelled").
+ */
+import { TenantAllocations } from "../allocator/demand";
+
+/** The config written to stack `tenant-<name>`: `basphere:kind`, `basphere:tenant`, `basphere:allocations`. */
+export interface TenantStackConfig {
+  "basphere:kind": "tenant";
+  /** The tenant spec (as validated by the spec schema). */
+  "basphere:tenant": unknown;
+  "basphere:allocations": TenantAllocations;
+}
+
+/** One engine event as recorded in the operation's event log. Drivers must mask secret values. */
+export interface EngineEvent {
+  /** e.g. `resourcePre`, `resOutputs`, `diagnostic`, `summary`, `stdout`. */
+  type: string;
+  message?: string;
+  data?: unknown;
+}
+
+/** What an engine operation returns. */
+export interface EngineResult {
+  /** Change counts by kind (create, update, delete, same...). */
+  changes?: Record<string, number>;
+  /** Human-readable diff or summary (previews). */
+  diff?: string;
+  [key: string]: unknown;
+}
+
+/** Stack outputs as the engine reports them. */
+export type StackOutputs = Record<string, { value: unknown; secret: boolean }>;
+
+/** What `recover` did to a stack left behind by a crash. */
+export interface RecoveryReport {
+  /** e.g. ["cancelled lock", "refresh --clear-pending-creates"]. */
+  actions: string[];
+  [key: string]: unknown;
+}
+
+export type OnEvent = (event: EngineEvent) => void;
+
+export interface EngineDriver {
+  up(stack: string, config: TenantStackConfig, onEvent: OnEvent, signal: AbortSignal): Promise<EngineResult>;
+  preview(
+    stack: string,
+    config: TenantStackConfig,
+    onEvent: OnEvent,
+    signal: AbortSignal,
+  ): Promise<EngineResult>;
+  refresh(
+    stack: string,
+    config: TenantStackConfig,
+    onEvent: OnEvent,
+    signal: AbortSignal,
+  ): Promise<EngineResult>;
+  destroy(
+    stack: string,
+    config: TenantStackConfig,
+    onEvent: OnEvent,
+    signal: AbortSignal,
+  ): Promise<EngineResult>;
+  /** Removes the (empty) stack; must succeed when the stack does not exist. */
+  removeStack(stack: string): Promise<void>;
+  /** Clears what a crash left: the stack lock and pending operations. Must succeed when the stack does not exist. */
+  recover(stack: string): Promise<RecoveryReport>;
+  outputs(stack: string): Promise<StackOutputs>;
+}
+
+/** The stack of a tenant. */
+export function stackName(tenant: string): string {
+  return `tenant-${tenant}`;
+}

@@ -1,0 +1,410 @@
+/**
+ * The worker: takes queued operations from the store (the persistent queue), at most one per tenant stack and at
+ * most `concurrency` at a time, drives the engine, records every engine event, and finishes each operation with
+ * its result or the engine's message. On start it recovers operations a previous process left running: engine
+ * recovery of the stack (lock, pending operations), then requeue or fail by policy — nothing stays "running".
+ */
+import { AllocationDemand, allocationsObject, demandOfSpec } from "../allocator/demand";
+import { Operation, Store, Tenant } from "../store/types";
+import { OperationBus } from "./bus";
+import {
+  EngineDriver,
+  EngineEvent,
+  EngineResult,
+  StackOutputs,
+  TenantStackConfig,
+  stackName,
+} from "./engineDriver";
+
+export interface WorkerLog {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface RecoveryPolicy {
+  /** `retry`: interrupted up/refresh/destroy go back to the queue (previews always fail); `fail`: all fail. Default `retry`. */
+  policy: "retry" | "fail";
+  /** Attempts an operation may take in all (the first run counts). Default 3. */
+  maxAttempts: number;
+}
+
+export interface WorkerOptions {
+  store: Store;
+  /** The engine; when undefined the worker claims nothing and fails interrupted operations at recovery. */
+  driver: EngineDriver | undefined;
+  /** Global limit of operations running at once. Default 2. */
+  concurrency?: number;
+  /** How often the queue is polled besides explicit {@link Worker.kick}s, ms. Default 500. */
+  pollIntervalMs?: number;
+  recovery?: Partial<RecoveryPolicy>;
+  bus?: OperationBus;
+  log?: WorkerLog;
+  /** Pool demand of a spec (surplus allocations are released after a successful up). Default {@link demandOfSpec}. */
+  demandOf?: (spec: unknown) => AllocationDemand;
+  /** Called when an operation ends (metrics). */
+  onFinished?: (op: Operation, seconds: number) => void;
+}
+
+const silent: WorkerLog = { info() {}, warn() {}, error() {} };
+
+/** Error text for the operation record: the message only, never a stack or an object dump. */
+export function errorText(e: unknown): string {
+  const m = e instanceof Error ? e.message : String(e);
+  return m.length > 4000 ? m.slice(0, 4000) + "…" : m;
+}
+
+interface Running {
+  op: Operation;
+  controller: AbortController;
+  done: Promise<void>;
+}
+
+export class Worker {
+  readonly concurrency: number;
+  private readonly store: Store;
+  private readonly driver: EngineDriver | undefined;
+  private readonly bus: OperationBus;
+  private readonly log: WorkerLog;
+  private readonly demandOf: (spec: unknown) => AllocationDemand;
+  private readonly recovery: RecoveryPolicy;
+  private readonly pollIntervalMs: number;
+  private readonly running = new Map<string, Running>();
+  private timer: NodeJS.Timeout | undefined;
+  private ticking = false;
+  private again = false;
+  private stopped = true;
+  private shuttingDown = false;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(private readonly opts: WorkerOptions) {
+    this.store = opts.store;
+    this.driver = opts.driver;
+    this.concurrency = Math.max(1, opts.concurrency ?? 2);
+    this.bus = opts.bus ?? new OperationBus();
+    this.log = opts.log ?? silent;
+    this.demandOf = opts.demandOf ?? demandOfSpec;
+    this.recovery = {
+      policy: opts.recovery?.policy ?? "retry",
+      maxAttempts: opts.recovery?.maxAttempts ?? 3,
+    };
+    this.pollIntervalMs = opts.pollIntervalMs ?? 500;
+  }
+
+  /** Whether the worker can run operations (an engine is wired). */
+  get hasEngine(): boolean {
+    return this.driver !== undefined;
+  }
+
+  get runningCount(): number {
+    return this.running.size;
+  }
+
+  get isStarted(): boolean {
+    return !this.stopped;
+  }
+
+  /** Recovers interrupted operations, then starts taking work. */
+  async start(): Promise<{ recovered: Operation[] }> {
+    this.shuttingDown = false;
+    const recovered = await this.recover();
+    this.stopped = false;
+    this.timer = setInterval(() => this.kick(), this.pollIntervalMs);
+    this.timer.unref();
+    this.kick();
+    return { recovered };
+  }
+
+  /**
+   * Stops taking work. Running operations are waited for up to `drainMs` (default 0); those still running then are
+   * interrupted (their engine call aborted) but left "running" in the store, with an `operation.interrupted`
+   * event: the next start recovers them like after a crash. Resolves when no engine call is left in flight.
+   */
+  async stop(drainMs = 0): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    const all = () => Promise.all([...this.running.values()].map((r) => r.done));
+    if (drainMs > 0 && this.running.size)
+      await Promise.race([all(), new Promise((r) => setTimeout(r, drainMs).unref())]);
+    if (this.running.size) {
+      this.shuttingDown = true;
+      for (const r of this.running.values()) r.controller.abort(new Error("service shutting down"));
+      await all();
+    }
+  }
+
+  /** Looks at the queue now. */
+  kick(): void {
+    if (this.stopped || !this.driver) return;
+    void this.tick();
+  }
+
+  private async tick(): Promise<void> {
+    if (this.ticking) {
+      this.again = true;
+      return;
+    }
+    this.ticking = true;
+    try {
+      do {
+        this.again = false;
+        if (this.stopped) break;
+        const free = this.concurrency - this.running.size;
+        if (free <= 0) break;
+        const ops = await this.store.claimNext(free);
+        for (const op of ops) this.launch(op);
+        if (ops.length === 0) this.checkIdle();
+      } while (this.again);
+    } catch (e) {
+      this.log.error({ err: errorText(e) }, "worker: claiming operations failed");
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  private launch(op: Operation): void {
+    const controller = new AbortController();
+    const entry: Running = { op, controller, done: Promise.resolve() };
+    this.running.set(op.id, entry);
+    this.bus.publishOperation(op);
+    const started = Date.now();
+    entry.done = this.execute(op, controller.signal)
+      .catch((e) => this.log.error({ op: op.id, err: errorText(e) }, "worker: operation bookkeeping failed"))
+      .finally(async () => {
+        this.running.delete(op.id);
+        if (this.shuttingDown) return;
+        const fin = await this.store.getOperation(op.id).catch(() => undefined);
+        if (fin) {
+          this.opts.onFinished?.(fin, (Date.now() - started) / 1000);
+          this.bus.publishOperation(fin);
+        }
+        this.kick();
+        this.checkIdle();
+      });
+  }
+
+  /** Cancels an operation: a queued one at once, a running one by aborting its engine call. */
+  async cancel(id: string): Promise<Operation> {
+    const op = await this.store.requestCancel(id);
+    const r = this.running.get(id);
+    if (r) r.controller.abort(new Error("cancelled by request"));
+    if (op.status === "cancelled") {
+      await this.event(op.id, "operation.cancelled", { reason: "cancelled before it started" });
+      this.bus.publishOperation(op);
+    }
+    return op;
+  }
+
+  /** Resolves when nothing runs and nothing eligible is queued (tests, benchmarks). */
+  async idle(): Promise<void> {
+    for (;;) {
+      if (this.running.size === 0) {
+        const queued = await this.store.listOperations({ status: "queued", limit: 1 });
+        if (queued.length === 0) return;
+      }
+      await new Promise<void>((r) => {
+        this.idleWaiters.push(r);
+        setTimeout(r, 50).unref();
+      });
+    }
+  }
+
+  private checkIdle(): void {
+    const w = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const r of w) r();
+  }
+
+  private async event(opId: string, type: string, data?: unknown): Promise<void> {
+    const ev = await this.store.appendEvent(opId, type, data);
+    this.bus.publishEvent(ev);
+  }
+
+  /** Builds the stack config of an operation. */
+  private async stackConfig(
+    op: Operation,
+  ): Promise<{ config: TenantStackConfig; spec: unknown; tentative: boolean }> {
+    const proposed =
+      op.kind === "preview" && op.specVersion === null ? await this.store.operationSpec(op.id) : undefined;
+    const spec = proposed ?? (await this.store.getSpec(op.tenant, op.specVersion as number));
+    const rows =
+      proposed !== undefined
+        ? await this.store.tentativeAllocations(op.tenant, this.demandOf(spec))
+        : await this.store.allocationsOf(op.tenant);
+    return {
+      config: {
+        "basphere:kind": "tenant",
+        "basphere:tenant": spec,
+        "basphere:allocations": allocationsObject(rows),
+      },
+      spec,
+      tentative: proposed !== undefined,
+    };
+  }
+
+  private async execute(op: Operation, signal: AbortSignal): Promise<void> {
+    const driver = this.driver!;
+    const stack = stackName(op.tenant);
+    // Engine events arrive synchronously; they are stored in order through one promise chain.
+    let chain: Promise<void> = Promise.resolve();
+    const onEvent = (e: EngineEvent) => {
+      chain = chain
+        .then(() => this.event(op.id, `engine.${e.type}`, { message: e.message, data: e.data }))
+        .catch((err) =>
+          this.log.warn({ op: op.id, err: errorText(err) }, "worker: storing an engine event failed"),
+        );
+    };
+    await this.event(op.id, "operation.started", { kind: op.kind, stack, attempt: op.attempt });
+    try {
+      const { config, spec, tentative } = await this.stackConfig(op);
+      await this.event(op.id, "stack.config", {
+        stack,
+        allocations: config["basphere:allocations"],
+        tentativeAllocations: tentative,
+      });
+      let result: EngineResult;
+      switch (op.kind) {
+        case "up": {
+          result = await driver.up(stack, config, onEvent, signal);
+          await chain;
+          await this.afterApply(op, spec, await driver.outputs(stack), "up");
+          break;
+        }
+        case "refresh": {
+          result = await driver.refresh(stack, config, onEvent, signal);
+          await chain;
+          await this.afterApply(op, spec, await driver.outputs(stack), "refresh");
+          break;
+        }
+        case "preview": {
+          result = await driver.preview(stack, config, onEvent, signal);
+          await chain;
+          break;
+        }
+        case "destroy": {
+          result = await driver.destroy(stack, config, onEvent, signal);
+          await chain;
+          await this.event(op.id, "stack.destroyed", { stack });
+          await driver.removeStack(stack);
+          await this.event(op.id, "stack.removed", { stack });
+          const { released } = await this.store.completeDelete(op.tenant, op.id, { ...result });
+          await this.event(op.id, "allocations.released", { count: released });
+          await this.event(op.id, "operation.succeeded", {});
+          return;
+        }
+      }
+      await this.store.finishOperation(op.id, "succeeded", { result: { ...result } });
+      await this.event(op.id, "operation.succeeded", { changes: result.changes ?? null });
+    } catch (e) {
+      await chain;
+      if (this.shuttingDown) {
+        await this.event(op.id, "operation.interrupted", {
+          reason: "service shutting down; the next start recovers this operation",
+        });
+        return;
+      }
+      const current = await this.store.getOperation(op.id);
+      const cancelled = signal.aborted || current?.cancelRequested === true;
+      const message = cancelled ? `cancelled: ${errorText(e)}` : errorText(e);
+      await this.event(op.id, cancelled ? "operation.cancelled" : "operation.failed", { error: message });
+      if (op.kind === "up" || op.kind === "destroy") {
+        const what = op.kind === "up" ? "update" : "delete";
+        await this.store
+          .updateTenant(op.tenant, {
+            status: "failed",
+            lastError: `${what} ${op.id} ${cancelled ? "cancelled" : "failed"}: ${message}`,
+          })
+          .catch(() => undefined);
+      }
+      if (current && current.status === "running")
+        await this.store.finishOperation(op.id, cancelled ? "cancelled" : "failed", { error: message });
+    }
+  }
+
+  /** After a successful up/refresh: store non-secret outputs and secret output names, settle the tenant status. */
+  private async afterApply(
+    op: Operation,
+    spec: unknown,
+    outputs: StackOutputs,
+    kind: "up" | "refresh",
+  ): Promise<void> {
+    const plain: Record<string, unknown> = {};
+    const secretKeys: string[] = [];
+    for (const [k, v] of Object.entries(outputs)) {
+      if (v.secret) secretKeys.push(k);
+      else plain[k] = v.value;
+    }
+    const tenant = (await this.store.getTenant(op.tenant)) as Tenant;
+    if (kind === "up") {
+      const latest = tenant.specVersion === op.specVersion;
+      if (latest) {
+        // Values the new spec no longer needs are released only now that the stack stopped using them.
+        const released = await this.store.release(op.tenant, this.demandOf(spec));
+        if (released)
+          await this.event(op.id, "allocations.released", {
+            count: released,
+            reason: "no longer needed by the spec",
+          });
+      }
+      await this.store.updateTenant(op.tenant, {
+        status: latest ? "ready" : tenant.status,
+        appliedVersion: op.specVersion,
+        outputs: plain,
+        secretOutputKeys: secretKeys,
+        lastError: null,
+      });
+    } else {
+      await this.store.updateTenant(op.tenant, { outputs: plain, secretOutputKeys: secretKeys });
+    }
+    await this.event(op.id, "outputs.stored", { keys: Object.keys(plain), secretKeys });
+  }
+
+  /** Recovers operations left running by a previous process. */
+  async recover(): Promise<Operation[]> {
+    const out: Operation[] = [];
+    for (const op of await this.store.runningOperations()) {
+      if (this.running.has(op.id)) continue;
+      const stack = stackName(op.tenant);
+      await this.event(op.id, "recovery.started", {
+        reason: "the service stopped while this operation ran",
+        attempt: op.attempt,
+      });
+      let engineNote = "engine unavailable: stack not recovered";
+      if (this.driver) {
+        try {
+          const report = await this.driver.recover(stack);
+          engineNote = `engine recovery: ${report.actions.join(", ") || "nothing to do"}`;
+          await this.event(op.id, "recovery.engine", report);
+        } catch (e) {
+          engineNote = `engine recovery failed: ${errorText(e)}`;
+          await this.event(op.id, "recovery.engine.failed", { error: errorText(e) });
+        }
+      }
+      const retry =
+        this.driver !== undefined &&
+        this.recovery.policy === "retry" &&
+        op.kind !== "preview" &&
+        op.attempt < this.recovery.maxAttempts;
+      let fin: Operation;
+      if (retry) {
+        fin = await this.store.requeue(op.id);
+        await this.event(op.id, "recovery.requeued", { attempt: fin.attempt });
+      } else {
+        const error = `interrupted: the service stopped during attempt ${op.attempt}; ${engineNote}`;
+        fin = await this.store.finishOperation(op.id, "failed", { error });
+        await this.event(op.id, "operation.failed", { error });
+        if (op.kind === "up" || op.kind === "destroy")
+          await this.store
+            .updateTenant(op.tenant, { status: "failed", lastError: error })
+            .catch(() => undefined);
+      }
+      this.log.warn(
+        { op: op.id, tenant: op.tenant, status: fin.status },
+        "worker: recovered interrupted operation",
+      );
+      out.push(fin);
+    }
+    return out;
+  }
+}
