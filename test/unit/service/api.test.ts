@@ -320,11 +320,14 @@ describe("service API contract", function () {
     it("DELETE: destroy, remove the stack, release allocations, in that order; then 404", async () => {
       const before = await t.svc.store.allocationsOf("acme");
       assert.ok(before.length >= 4);
+      // Hold the engine so the delete is still running while the conflicting requests arrive.
+      t.driver.hold();
       const r = await t.req("DELETE", "/v1/tenants/acme", { token: acme.token });
       assert.equal(r.status, 202);
       assert.equal(r.body.tenant.status, "deleting");
       assertError(await t.req("DELETE", "/v1/tenants/acme"), 409);
       assertError(await t.req("PUT", "/v1/tenants/acme/spec", { body: { spec: {} } }), 409);
+      t.driver.release();
       const op = await t.waitOp(r.body.operation.id);
       assert.equal(op.status, "succeeded");
       assert.equal(op.result.releasedAllocations, before.length);
