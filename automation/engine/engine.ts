@@ -1,0 +1,333 @@
+/**
+ * Runs Pulumi programs on the real engine (the CLI built by `npm run engine`).
+ *
+ * Stack management (init/select, config, outputs, export/import, cancel, rm) goes through the Automation API;
+ * preview/up/refresh/destroy run as one CLI process each (operation.ts), without the SDK's extra calls.
+ *
+ * - One shared PulumiCommand per engine root (see command.ts): no `pulumi version` per workspace.
+ * - A local program: the workspace's workDir is the program folder (the project root for basphere, whose
+ *   package.json "main" is the precompiled dist/index.js). Each stack gets its own LocalWorkspace.
+ * - `stack select`/`stack init`/`stack rm` rewrite `<PULUMI_HOME>/workspaces/*-workspace.json`, which is not safe
+ *   in parallel (pulumi#8186); they are serialized per PULUMI_HOME and workDir. Operations themselves pass
+ *   `--stack` and run in parallel across stacks; operations on the same stack are queued.
+ * - Stack handles are cached, so the `stack select` spawn happens once per stack and process.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { ConfigMap, EngineEvent, LocalWorkspace, OutputMap, Stack } from "@pulumi/pulumi/automation";
+import * as YAML from "yaml";
+import { pulumiCommand } from "./command";
+import { EngineEnvironment, engineEnvironment, ensureEngineDirectories } from "./environment";
+import { OperationKind, OperationResult, runOperation } from "./operation";
+import { isAlive, listProcesses } from "./processes";
+
+/** Options of {@link Engine.open}. */
+export interface EngineOptions {
+  /** The offline environment. Default: {@link engineEnvironment}(). */
+  environment?: EngineEnvironment;
+  /** Folder of the program's Pulumi.yaml. Default: the project root. */
+  workDir?: string;
+}
+
+/** A config value: plain string, or `{ value, secret }`. Keys are full keys, e.g. `basphere:kind`. */
+export type ConfigInput = Record<string, string | { value: string; secret?: boolean }>;
+
+/** Options common to preview, up, refresh and destroy. */
+export interface OperationOptions {
+  /** Engine events as the CLI emits them (resource pre/outputs, diagnostics, summary...). */
+  onEvent?: (event: EngineEvent) => void;
+  /** The CLI's human-readable output, chunk by chunk. */
+  onOutput?: (text: string) => void;
+  /** Abort: SIGINT to the CLI (graceful cancel); if it has not ended after `killAfterMs`, its tree gets SIGKILL. */
+  signal?: AbortSignal;
+  /** Default 15000. */
+  killAfterMs?: number;
+}
+
+/** Options of {@link EngineStack.refresh}. */
+export interface RefreshOptions extends OperationOptions {
+  /** Drop pending creates left by a crash (`refresh --clear-pending-creates`). */
+  clearPendingCreates?: boolean;
+}
+
+/** A lock file of the file backend. */
+export interface StackLock {
+  file: string;
+  pid?: number;
+  hostname?: string;
+  username?: string;
+  timestamp?: string;
+}
+
+/** What {@link Engine.recover} found and did. */
+export interface RecoveryReport {
+  stack: string;
+  /** Lock files that were removed. */
+  removedLocks: StackLock[];
+  /** Pending operations dropped from the state (a `creating` one may have created a real object). */
+  droppedPendingOperations: { type: string; urn: string }[];
+  /** Human-readable log of the steps. */
+  actions: string[];
+}
+
+/** The stack is busy: an operation is running (in this process, or in a live process holding its lock). */
+export class StackBusyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "StackBusyError";
+  }
+}
+
+const workspaceLocks = new Map<string, Promise<unknown>>();
+
+/** Runs `fn` after every earlier call with the same key has settled. */
+function serialized<T>(locks: Map<string, Promise<unknown>>, key: string, fn: () => Promise<T>): Promise<T> {
+  const previous = locks.get(key) ?? Promise.resolve();
+  const next = previous.then(fn, fn);
+  const tail = next.catch(() => undefined);
+  locks.set(key, tail);
+  void tail.then(() => {
+    if (locks.get(key) === tail) locks.delete(key);
+  });
+  return next;
+}
+
+/** Reads the project name from `<workDir>/Pulumi.yaml`. */
+function projectName(workDir: string): string {
+  const file = path.join(workDir, "Pulumi.yaml");
+  const doc = YAML.parse(fs.readFileSync(file, "utf8"));
+  if (!doc || typeof doc.name !== "string" || doc.name === "") throw new Error(`${file}: "name" is missing`);
+  return doc.name;
+}
+
+/** Entry point: one per environment and program folder. */
+export class Engine {
+  readonly environment: EngineEnvironment;
+  readonly workDir: string;
+  readonly project: string;
+  private readonly stacks = new Map<string, Promise<EngineStack>>();
+
+  private constructor(environment: EngineEnvironment, workDir: string) {
+    this.environment = environment;
+    this.workDir = workDir;
+    this.project = projectName(workDir);
+  }
+
+  /** Checks the engine binaries (throws EngineMissingError telling to run `npm run engine`) and prepares folders. */
+  static async open(opts: EngineOptions = {}): Promise<Engine> {
+    const environment = opts.environment ?? engineEnvironment();
+    const engine = new Engine(environment, path.resolve(opts.workDir ?? environment.projectRoot));
+    ensureEngineDirectories(environment);
+    await pulumiCommand(environment);
+    return engine;
+  }
+
+  private get workspaceKey(): string {
+    return `${this.environment.pulumiHome}\0${this.workDir}`;
+  }
+
+  private async workspace(): Promise<LocalWorkspace> {
+    return LocalWorkspace.create({
+      workDir: this.workDir,
+      pulumiHome: this.environment.pulumiHome,
+      envVars: this.environment.env,
+      pulumiCommand: await pulumiCommand(this.environment),
+    });
+  }
+
+  /** Creates the stack if needed, selects it, and returns a cached handle. */
+  stack(name: string): Promise<EngineStack> {
+    let handle = this.stacks.get(name);
+    if (!handle) {
+      handle = (async () => {
+        const ws = await this.workspace();
+        const stack = await serialized(workspaceLocks, this.workspaceKey, () =>
+          Stack.createOrSelect(name, ws),
+        );
+        return new EngineStack(this, stack);
+      })();
+      handle.catch(() => this.stacks.delete(name));
+      this.stacks.set(name, handle);
+    }
+    return handle;
+  }
+
+  /** Removes the stack, its state and history (`force` also when resources remain). */
+  async removeStack(name: string, opts: { force?: boolean } = {}): Promise<void> {
+    const handle = await this.stack(name);
+    await handle.exclusive(async () => {
+      await serialized(workspaceLocks, this.workspaceKey, () =>
+        handle.stack.workspace.removeStack(name, { force: opts.force }),
+      );
+    });
+    this.stacks.delete(name);
+  }
+
+  /** Lock folder of a stack in the file backend. */
+  lockDir(stack: string): string {
+    return path.join(this.environment.backendDir, ".pulumi", "locks", "organization", this.project, stack);
+  }
+
+  /** Lock files of a stack (a lock left by a crashed CLI blocks every later operation). */
+  locks(stack: string): StackLock[] {
+    const dir = this.lockDir(stack);
+    let files: string[];
+    try {
+      files = fs.readdirSync(dir).filter((f) => f.endsWith(".json"));
+    } catch {
+      return [];
+    }
+    return files.map((f) => {
+      const file = path.join(dir, f);
+      try {
+        const c = JSON.parse(fs.readFileSync(file, "utf8"));
+        return { file, pid: c.pid, hostname: c.hostname, username: c.username, timestamp: c.timestamp };
+      } catch {
+        return { file };
+      }
+    });
+  }
+
+  /**
+   * Recovers a stack left by a crash: removes its lock files (`pulumi cancel` on the file backend deletes them)
+   * unless a live `pulumi` process on this host holds them, then drops pending operations from the state
+   * (`stack export` → `pending_operations: []` → `stack import`). Returns what was done.
+   */
+  async recover(name: string): Promise<RecoveryReport> {
+    const handle = await this.stack(name);
+    return handle.exclusive(async () => {
+      const report: RecoveryReport = {
+        stack: name,
+        removedLocks: [],
+        droppedPendingOperations: [],
+        actions: [],
+      };
+      const locks = this.locks(name);
+      for (const lock of locks) {
+        if (lock.pid !== undefined && lock.hostname === os.hostname() && isAlive(lock.pid)) {
+          const proc = listProcesses().find((p) => p.pid === lock.pid);
+          if (proc && path.basename(proc.argv[0] ?? "") === "pulumi") {
+            throw new StackBusyError(
+              `stack ${name} is locked by a running pulumi process (pid ${lock.pid}); not removing ${lock.file}`,
+            );
+          }
+        }
+      }
+      if (locks.length > 0) {
+        await handle.stack.cancel();
+        const left = this.locks(name);
+        if (left.length > 0)
+          throw new Error(`stack ${name}: lock files remain after cancel: ${left.map((l) => l.file)}`);
+        report.removedLocks = locks;
+        report.actions.push(
+          `removed ${locks.length} lock file(s): ${locks
+            .map(
+              (l) =>
+                `${path.basename(l.file)} (pid ${l.pid ?? "?"}@${l.hostname ?? "?"}, ${l.timestamp ?? "?"})`,
+            )
+            .join(", ")}`,
+        );
+      }
+      const state = await handle.stack.exportStack();
+      const pending: { type?: string; resource?: { urn?: string } }[] =
+        state.deployment?.pending_operations ?? [];
+      if (pending.length > 0) {
+        report.droppedPendingOperations = pending.map((op) => ({
+          type: op.type ?? "unknown",
+          urn: op.resource?.urn ?? "unknown",
+        }));
+        state.deployment.pending_operations = [];
+        await handle.stack.importStack(state);
+        report.actions.push(
+          `dropped ${pending.length} pending operation(s): ${report.droppedPendingOperations
+            .map((o) => `${o.type} ${o.urn}`)
+            .join(", ")}`,
+        );
+      }
+      if (report.actions.length === 0) report.actions.push("nothing to recover");
+      return report;
+    });
+  }
+}
+
+/** One stack of an {@link Engine}. Operations on it are queued (one at a time). */
+export class EngineStack {
+  private readonly queue = new Map<string, Promise<unknown>>();
+
+  constructor(
+    readonly engine: Engine,
+    readonly stack: Stack,
+  ) {}
+
+  get name(): string {
+    return this.stack.name;
+  }
+
+  /** Runs `fn` when no other operation of this handle runs. */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    return serialized(this.queue, "op", fn);
+  }
+
+  /** Sets all given config values in one CLI call (`config set-all`), secrets encrypted with the passphrase. */
+  async setConfig(values: ConfigInput): Promise<void> {
+    const map: ConfigMap = {};
+    for (const [key, v] of Object.entries(values)) {
+      if (!/^[A-Za-z0-9_.-]+:[^\s]+$/.test(key))
+        throw new Error(`config key "${key}" must look like "<namespace>:<name>"`);
+      map[key] = typeof v === "string" ? { value: v } : { value: v.value, secret: v.secret ?? false };
+    }
+    if (Object.keys(map).length === 0) return;
+    await this.exclusive(() => this.stack.setAllConfig(map));
+  }
+
+  /** Stack outputs (2 CLI calls: masked and with secrets, to know which are secret). */
+  outputs(): Promise<OutputMap> {
+    return this.exclusive(() => this.stack.outputs());
+  }
+
+  /** `pulumi preview`: the planned changes (resourceChanges) and, through onEvent, each resource's planned op. */
+  preview(opts: OperationOptions = {}): Promise<OperationResult> {
+    return this.operation("preview", opts);
+  }
+
+  /** `pulumi up --yes --skip-preview` (preview separately when wanted). Outputs: {@link outputs}. */
+  up(opts: OperationOptions = {}): Promise<OperationResult> {
+    return this.operation("up", opts);
+  }
+
+  /** `pulumi refresh --yes --skip-preview` (`clearPendingCreates` adds `--clear-pending-creates`). */
+  refresh(opts: RefreshOptions = {}): Promise<OperationResult> {
+    return this.operation("refresh", opts, opts.clearPendingCreates ? ["--clear-pending-creates"] : []);
+  }
+
+  /** `pulumi destroy --yes --skip-preview`. */
+  destroy(opts: OperationOptions = {}): Promise<OperationResult> {
+    return this.operation("destroy", opts);
+  }
+
+  /**
+   * One CLI process per operation (see operation.ts). Abort: SIGINT, then SIGKILL of the process tree after
+   * `killAfterMs`; a killed CLI may leave the lock behind, which {@link Engine.recover} removes.
+   */
+  private operation(
+    kind: OperationKind,
+    opts: OperationOptions,
+    extraArgs: string[] = [],
+  ): Promise<OperationResult> {
+    return this.exclusive(async () =>
+      runOperation({
+        command: await pulumiCommand(this.engine.environment),
+        kind,
+        stack: this.name,
+        workDir: this.engine.workDir,
+        env: this.engine.environment.env,
+        extraArgs,
+        onEvent: opts.onEvent,
+        onOutput: opts.onOutput,
+        signal: opts.signal,
+        killAfterMs: opts.killAfterMs,
+      }),
+    );
+  }
+}
