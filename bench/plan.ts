@@ -13,7 +13,9 @@ const runs = Number(process.env.BENCH_RUNS ?? 20);
 async function main(): Promise<void> {
   const files = process.argv.slice(2).length
     ? process.argv.slice(2)
-    : ["Pulumi.tenant-full.yaml", "Pulumi.tenant-small.yaml", "Pulumi.onprem.yaml", "Pulumi.oci.yaml"].map((f) => join(root, "stacks", f));
+    : ["Pulumi.tenant-full.yaml", "Pulumi.tenant-small.yaml", "Pulumi.onprem.yaml", "Pulumi.oci.yaml"].map(
+        (f) => join(root, "stacks", f),
+      );
   for (const file of files) {
     const sc = readStackFile(file);
     const times: number[] = [];

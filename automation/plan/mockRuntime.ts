@@ -271,7 +271,9 @@ let installedStack: string | undefined;
  * after this call: Pulumi reads the monitor when resources are constructed. Asking for another stack name later
  * re-installs the mocks under that name (the offline plan does this to plan several stacks in one process).
  */
-export function installMocks(opts: { project?: string; stack?: string; preview?: boolean } = {}): RecordingMocks {
+export function installMocks(
+  opts: { project?: string; stack?: string; preview?: boolean } = {},
+): RecordingMocks {
   const stack = opts.stack ?? "plan";
   if (installed && (opts.stack === undefined || stack === installedStack)) return installed;
   const mocks = installed ?? new RecordingMocks();
