@@ -30,6 +30,22 @@ export interface OnpremOutputs {
   managementKubeconfig: string;
   /** Omni API endpoint (https URL). */
   omniEndpoint: string;
+
+  // ---- Platform-wide tenant settings (the onprem config's `routerTemplate` and `tenantClusters` sections) ----
+  /** Golden OPNsense template VM every tenant router is cloned from (e.g. `opnsense-26.7-golden`). */
+  routerTemplateName: string;
+  /** The golden template's shared API key (secret); each router rotates it away after first boot. */
+  routerTemplateApiKey: string;
+  /** The golden template's shared API secret (secret). */
+  routerTemplateApiSecret: string;
+  /** SHA-256 fingerprint of the template's web GUI certificate; `""` = trust the system CA store. */
+  routerTemplateApiFingerprint: string;
+  /** VSphereClusterIdentity CAPV uses for tenant clusters; `""` = CAPV's own credentials. */
+  tenantClusterIdentity: string;
+  /** Restricted vCenter account the vSphere cloud provider (CPI) of every tenant cluster uses (secret). */
+  tenantCpiUsername: string;
+  /** Its password (secret). */
+  tenantCpiPassword: string;
 }
 
 /** The keys of {@link OnpremOutputs}, for code that must list them. */
@@ -51,4 +67,23 @@ export const onpremOutputKeys: (keyof OnpremOutputs)[] = [
   "wanVlanId",
   "managementKubeconfig",
   "omniEndpoint",
+  "routerTemplateName",
+  "routerTemplateApiKey",
+  "routerTemplateApiSecret",
+  "routerTemplateApiFingerprint",
+  "tenantClusterIdentity",
+  "tenantCpiUsername",
+  "tenantCpiPassword",
+];
+
+/**
+ * The keys of {@link OnpremOutputs} that are secrets: the onprem stack exports them with `pulumi.secret`, and a
+ * tenant stack keeps them secret after reading them (whatever the StackReference reports).
+ */
+export const onpremSecretOutputKeys: readonly (keyof OnpremOutputs)[] = [
+  "managementKubeconfig",
+  "routerTemplateApiKey",
+  "routerTemplateApiSecret",
+  "tenantCpiUsername",
+  "tenantCpiPassword",
 ];

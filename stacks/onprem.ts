@@ -12,6 +12,12 @@
  *   services {<service>: true|false|{enabled, version, values}}, loadBalancer {addresses[]}, harborExternalUrl,
  *   capvUsername; secrets: omniJoinToken, omniServiceAccountKey, managementKubeconfig (optional),
  *   harborAdminPassword, giteaAdminPassword, capvPassword.
+ *
+ * Platform-wide tenant settings (exported for every `tenant-*` stack, which may still override each one; see
+ * stacks/tenant.ts for the precedence):
+ *   routerTemplate {name, apiKey (secret), apiSecret (secret), fingerprint}: the golden OPNsense template;
+ *   tenantClusters {identity, cpiUsername (secret), cpiPassword (secret)}: the VSphereClusterIdentity CAPV uses for
+ *   tenant clusters and the restricted vCenter account of their vSphere cloud provider (CPI).
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
@@ -23,6 +29,8 @@ import { DEFAULT_SIZES } from "../components/onprem/tiers";
 import { ManagementCluster } from "../components/onprem/managementCluster";
 import { PlatformServices } from "../components/onprem/platformServices";
 import { CHARTS, ServiceKey } from "../components/onprem/platformCharts";
+import { DEFAULT_ROUTER_TEMPLATE } from "../components/tenant/tenantRouter";
+import { sha256Fingerprint } from "./tenantSpec";
 
 const required = (what: string) => ({
   error: (iss: { input: unknown }) => (iss.input === undefined ? `required: ${what}` : undefined),
@@ -48,6 +56,7 @@ const url = (protocols: string[], what = "a URL") =>
     `must be a ${protocols.map((p) => p + "://").join(" or ")} URL`,
   );
 const port = z.number().int().min(1).max(65535);
+
 const ipv4 = z.string().refine((s) => ipaddr.IPv4.isValidFourPartDecimal(s), "must be an IPv4 address");
 const cidr = z.string().refine((s) => {
   try {
@@ -203,6 +212,38 @@ export const configSchema = z
     giteaAdminPassword: z.string().min(8, "must be at least 8 characters").optional(),
     capvUsername: z.string().min(1).optional(),
     capvPassword: z.string().min(1).optional(),
+    /** The golden OPNsense template every tenant router is cloned from (platform-wide tenant setting). */
+    routerTemplate: z.strictObject(
+      {
+        /** Template VM name. Default `opnsense-26.7-golden`. */
+        name: z.string().min(1).default(DEFAULT_ROUTER_TEMPLATE),
+        /** The template's shared API key and secret (secrets); each router rotates them away after first boot. */
+        apiKey: z
+          .string(required("the golden template's API key (pulumi config set --secret --path …apiKey)"))
+          .min(1, "must not be empty"),
+        apiSecret: z
+          .string(required("the golden template's API secret (pulumi config set --secret --path …apiSecret)"))
+          .min(1, "must not be empty"),
+        /** SHA-256 fingerprint of the template's web GUI certificate. Default: trust the system CA store. */
+        fingerprint: sha256Fingerprint.optional(),
+      },
+      required("routerTemplate {name, apiKey, apiSecret, fingerprint}: the golden OPNsense template"),
+    ),
+    /** Settings every tenant cluster shares. */
+    tenantClusters: z.strictObject(
+      {
+        /** A VSphereClusterIdentity CAPV uses for tenant clusters. Default: CAPV's own credentials. */
+        identity: z.string().min(1).optional(),
+        /** Restricted vCenter account for the tenant clusters' vSphere cloud provider (CPI) (secrets). */
+        cpiUsername: z
+          .string(required("the vCenter account of tenant clusters' vSphere cloud provider"))
+          .min(1, "must not be empty"),
+        cpiPassword: z
+          .string(required("its password (pulumi config set --secret --path …cpiPassword)"))
+          .min(1, "must not be empty"),
+      },
+      required("tenantClusters {identity, cpiUsername, cpiPassword}"),
+    ),
   })
   .superRefine((c, ctx) => {
     const on = (k: ServiceKey) => c.services[k]?.enabled !== false;
@@ -340,5 +381,12 @@ export async function run(
     wanVlanId: c.wan.vlanId,
     managementKubeconfig: pulumi.secret(mgmt.kubeconfig),
     omniEndpoint: c.omni.endpoint,
+    routerTemplateName: c.routerTemplate.name,
+    routerTemplateApiKey: pulumi.secret(c.routerTemplate.apiKey),
+    routerTemplateApiSecret: pulumi.secret(c.routerTemplate.apiSecret),
+    routerTemplateApiFingerprint: c.routerTemplate.fingerprint ?? "",
+    tenantClusterIdentity: c.tenantClusters.identity ?? "",
+    tenantCpiUsername: pulumi.secret(c.tenantClusters.cpiUsername),
+    tenantCpiPassword: pulumi.secret(c.tenantClusters.cpiPassword),
   };
 }

@@ -1,15 +1,27 @@
 /**
  * Stack kind `tenant` (one stack per tenant, `tenant-<name>`): reads the onprem stack through a StackReference and
- * builds the tenant from components/tenant. Config: `basphere:tenant` + `basphere:allocations` (written by the
- * automation service; see stacks/tenantSpec.ts) and the operator keys below.
+ * builds the tenant from components/tenant.
+ *
+ * Config: the automation service writes exactly `basphere:kind`, `basphere:tenant` and `basphere:allocations` (see
+ * stacks/tenantSpec.ts); that is all a tenant stack needs. Platform-wide settings come from the onprem stack's
+ * outputs (stacks/contracts.ts `OnpremOutputs`): the golden router template (name, shared API key/secret,
+ * certificate fingerprint), the VSphereClusterIdentity for tenant clusters and the vCenter account of their vSphere
+ * cloud provider (CPI).
+ *
+ * Precedence, per setting: this stack's own `basphere:<key>` (an operator override, e.g. to try a new template on
+ * one tenant) > the onprem output > the built-in behaviour (`""` fingerprint: trust the system CA store; `""`
+ * identity: CAPV's own credentials). Overrides: `routerTemplate` (> `routerTemplateName`), `routerApiKey` +
+ * `routerApiSecret` together (> `routerTemplateApiKey`/`routerTemplateApiSecret`), `routerApiFingerprint`
+ * (> `routerTemplateApiFingerprint`), `vsphereIdentity` (> `tenantClusterIdentity`), `cpiUsername` + `cpiPassword`
+ * together (> `tenantCpiUsername`/`tenantCpiPassword`). An override of `""` for the fingerprint or identity
+ * switches that setting off for this tenant. Secrets stay secrets whichever side they come from.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { Tenant } from "../components/tenant/tenant";
-import { DEFAULT_ROUTER_TEMPLATE } from "../components/tenant/tenantRouter";
 import { BasphereConfig, parseConfig } from "./config";
-import { OnpremOutputs, onpremOutputKeys } from "./contracts";
-import { allocationsSchema, checkTenantAllocations, tenantSpecSchema } from "./tenantSpec";
+import { OnpremOutputs, onpremOutputKeys, onpremSecretOutputKeys } from "./contracts";
+import { allocationsSchema, checkTenantAllocations, sha256Fingerprint, tenantSpecSchema } from "./tenantSpec";
 
 /** The tenant stack's config (`basphere:*`). */
 export const configSchema = z
@@ -24,18 +36,51 @@ export const configSchema = z
      * qualified form is `organization/basphere/onprem`.
      */
     onpremStack: z.string().min(1).default("onprem"),
-    /** Golden OPNsense template. Default `opnsense-26.7-golden`. */
-    routerTemplate: z.string().min(1).default(DEFAULT_ROUTER_TEMPLATE),
-    /** The golden template's shared API key and secret (set as secrets); rotated away on each new router. */
-    routerApiKey: z.string().min(1, "is required: the golden router template's API key"),
-    routerApiSecret: z.string().min(1, "is required: the golden router template's API secret"),
-    /** SHA-256 fingerprint of the golden template's web GUI certificate. Default: the system CA store. */
-    routerApiFingerprint: z.string().optional(),
-    /** A VSphereClusterIdentity CAPV should use for tenant clusters. Default: CAPV's own credentials. */
-    vsphereIdentity: z.string().min(1).optional(),
+    /** Override of the onprem output `routerTemplateName` (golden OPNsense template). */
+    routerTemplate: z.string().min(1).optional(),
+    /** Override of the golden template's shared API key and secret (set both, as secrets). */
+    routerApiKey: z.string().min(1).optional(),
+    routerApiSecret: z.string().min(1).optional(),
+    /** Override of the template's certificate fingerprint (SHA-256); `""` = trust the system CA store. */
+    routerApiFingerprint: z.union([z.literal(""), sha256Fingerprint]).optional(),
+    /** Override of the VSphereClusterIdentity for the tenant cluster; `""` = CAPV's own credentials. */
+    vsphereIdentity: z.string().optional(),
+    /** Override of the vCenter account of the tenant cluster's vSphere CPI (set both; the password as a secret). */
+    cpiUsername: z.string().min(1).optional(),
+    cpiPassword: z.string().min(1).optional(),
   })
-  .superRefine((c, ctx) => checkTenantAllocations(c, ctx as any));
+  .superRefine((c, ctx) => {
+    checkTenantAllocations(c, ctx as any);
+    for (const [a, b] of [
+      ["routerApiKey", "routerApiSecret"],
+      ["cpiUsername", "cpiPassword"],
+    ] as const) {
+      if ((c[a] === undefined) !== (c[b] === undefined)) {
+        ctx.addIssue({
+          code: "custom",
+          path: [c[a] === undefined ? a : b],
+          message: `is required with ${c[a] === undefined ? b : a}: override both or neither`,
+        });
+      }
+    }
+  });
 export type TenantStackConfig = z.infer<typeof configSchema>;
+
+/** The onprem stack's outputs as a tenant reads them. */
+export type OnpremReference = { [K in keyof OnpremOutputs]: pulumi.Output<OnpremOutputs[K]> };
+
+/**
+ * Reads every {@link OnpremOutputs} key (and nothing else) from a StackReference; a missing key fails the run
+ * naming it. Keys listed in {@link onpremSecretOutputKeys} stay secret whatever the reference reports.
+ */
+export function readOnpremOutputs(ref: pulumi.StackReference): OnpremReference {
+  const out: Record<string, pulumi.Output<unknown>> = {};
+  for (const k of onpremOutputKeys) {
+    const v = ref.requireOutput(k);
+    out[k] = onpremSecretOutputKeys.includes(k) ? pulumi.secret(v) : v;
+  }
+  return out as OnpremReference;
+}
 
 /** Builds the tenant; returns the stack outputs. */
 export async function run(config: BasphereConfig): Promise<Record<string, pulumi.Input<unknown>>> {
@@ -48,19 +93,25 @@ export async function run(config: BasphereConfig): Promise<Record<string, pulumi
   }
 
   const ref = new pulumi.StackReference("onprem", { name: c.onpremStack });
-  const onprem = {} as { [K in keyof OnpremOutputs]: pulumi.Output<OnpremOutputs[K]> };
-  for (const k of onpremOutputKeys) (onprem as any)[k] = ref.requireOutput(k);
-  onprem.managementKubeconfig = pulumi.secret(onprem.managementKubeconfig);
+  const onprem = readOnpremOutputs(ref);
+  /** This stack's override if set, else the onprem output. */
+  const pick = (override: string | undefined, fromOnprem: pulumi.Output<string>): pulumi.Output<string> =>
+    override !== undefined ? pulumi.output(override) : fromOnprem;
 
   const tenant = new Tenant(`tenant-${c.tenant.name}`, {
     spec: c.tenant,
     allocations: c.allocations,
     onprem,
-    routerTemplate: c.routerTemplate,
-    routerApiKey: pulumi.secret(c.routerApiKey),
-    routerApiSecret: pulumi.secret(c.routerApiSecret),
-    routerApiFingerprint: c.routerApiFingerprint,
-    vsphereIdentity: c.vsphereIdentity,
+    routerTemplate: pick(c.routerTemplate, onprem.routerTemplateName),
+    routerApiKey: pulumi.secret(pick(c.routerApiKey, onprem.routerTemplateApiKey)),
+    routerApiSecret: pulumi.secret(pick(c.routerApiSecret, onprem.routerTemplateApiSecret)),
+    routerApiFingerprint: pick(c.routerApiFingerprint, onprem.routerTemplateApiFingerprint),
+    vsphereIdentity: pick(c.vsphereIdentity, onprem.tenantClusterIdentity),
+    cpiCredentials: pulumi.secret(
+      pulumi
+        .all([pick(c.cpiUsername, onprem.tenantCpiUsername), pick(c.cpiPassword, onprem.tenantCpiPassword)])
+        .apply(([username, password]) => ({ username, password })),
+    ),
   });
 
   return {

@@ -15,9 +15,11 @@
  *     floating IP never moves the others) or a bare address (a pool handed to the remaining floating IPs in spec
  *     order — convenient for hand-written stacks).
  *
- * Operator-level keys the service does not write (they are the same for every tenant): `basphere:onpremStack`,
- * `basphere:routerTemplate`, `basphere:routerApiKey`/`basphere:routerApiSecret` (secrets: the golden template's
- * shared API key) and `basphere:routerApiFingerprint`; see stacks/tenant.ts.
+ * Those three keys are all a tenant stack needs: the platform-wide settings (golden router template and its shared
+ * API key, the CAPV identity, the vCenter account of tenant clusters' vSphere CPI) come from the onprem stack's
+ * outputs. An operator may still override them per stack (`basphere:routerTemplate`, `basphere:routerApiKey`, …;
+ * see stacks/tenant.ts for the keys and their precedence) or point at another onprem stack
+ * (`basphere:onpremStack`).
  */
 import { z } from "zod";
 import {
@@ -32,6 +34,7 @@ import {
   planTunnel,
   rangeContains,
 } from "../components/tenant/ipPlan";
+import { cpiSupportedMinors, cpiVersionFor } from "../components/tenant/vsphereCpi";
 
 /** Longest tenant name: it appears in port group, folder, namespace and VM names. */
 export const TENANT_NAME_MAX = 20;
@@ -45,6 +48,14 @@ export const MAX_VPN_PEERS = 100;
 export const WAN_VLAN_ID = 2000;
 /** Target keyword of the floating IP that carries a tenant cluster's API endpoint. */
 export const CLUSTER_TARGET = "cluster";
+
+/** SHA-256 certificate fingerprint, as the OPNsense connection takes it (64 hex digits, colons optional). */
+export const sha256Fingerprint = z
+  .string()
+  .regex(
+    /^([0-9a-fA-F]{2}:?){31}[0-9a-fA-F]{2}$/,
+    "must be a SHA-256 certificate fingerprint (64 hex digits, colons optional)",
+  );
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const dnsLabel = (max: number) =>
@@ -120,10 +131,14 @@ const machineSize = (
 export const tenantClusterSpecSchema = z.object({
   /** Cluster name; default: the tenant name. */
   name: dnsLabel(40).optional(),
-  /** Kubernetes version, default `v1.34.2`. */
+  /** Kubernetes version, default `v1.34.2`; its minor must have a pinned vSphere CPI release. */
   kubernetesVersion: z
     .string()
     .regex(/^v\d+\.\d+\.\d+$/, "must look like v1.34.2")
+    .refine(
+      (v) => cpiVersionFor(v) !== undefined,
+      `has no pinned vSphere cloud provider (CPI) release for its minor; supported minors: ${cpiSupportedMinors()}`,
+    )
     .default("v1.34.2"),
   /** vSphere VM template (a CAPV kubeadm image) for all machines; default `ubuntu-2404-kube-v1.34.2`. */
   template: z.string().min(1).default("ubuntu-2404-kube-v1.34.2"),

@@ -7,7 +7,7 @@
  * templates for Talos, OPNsense and Ubuntu.
  */
 import { createHash } from "node:crypto";
-import type { OnpremOutputs } from "../../stacks/contracts";
+import { type OnpremOutputs, onpremSecretOutputKeys } from "../../stacks/contracts";
 
 /** An answer to one invoke token. */
 export type InvokeHandler = (args: Record<string, any>, inv: Inventory) => Record<string, any>;
@@ -47,6 +47,8 @@ export interface InventoryData {
   contentLibraries?: { name: string; id: string; items: { name: string; id: string; type: string }[] }[];
   /** Outputs the `onprem` stack publishes; tenant stacks read them through a StackReference. */
   stackOutputs: Record<string, Record<string, any>>;
+  /** Names of the outputs a stack exports as secrets (a StackReference reports them as `secretOutputNames`). */
+  stackSecretOutputNames?: Record<string, string[]>;
 }
 
 const invokeHandlers = new Map<string, InvokeHandler>();
@@ -110,8 +112,18 @@ export function defaultInventory(opts: { hostCount?: number } = {}): Inventory {
     wanVlanId: 2000,
     managementKubeconfig: "apiVersion: v1\nkind: Config\nclusters: []\n# mock management kubeconfig\n",
     omniEndpoint: "https://omni.basphere.example",
+    // Platform-wide tenant settings, as stacks/Pulumi.onprem.yaml sets them.
+    routerTemplateName: "opnsense-26.7-golden",
+    routerTemplateApiKey: "golden-template-api-key",
+    routerTemplateApiSecret: "golden-template-api-secret",
+    routerTemplateApiFingerprint:
+      "3F:8A:21:C4:9B:0E:57:D2:6A:11:F0:83:4C:E9:2B:75:A6:0D:98:1E:C3:47:5B:F2:08:6E:D1:39:AC:54:7F:E0",
+    tenantClusterIdentity: "tenant-clusters",
+    tenantCpiUsername: "tenant-cpi@vsphere.local",
+    tenantCpiPassword: "example-cpi-password",
   };
   d.stackOutputs["onprem"] = { ...onprem };
+  d.stackSecretOutputNames = { ...d.stackSecretOutputNames, onprem: [...onpremSecretOutputKeys] };
   return inv;
 }
 
@@ -366,7 +378,9 @@ registerState("pulumi:pulumi:StackReference", (name, inputs, inv) => {
   const short = stack.split("/").pop() ?? stack;
   const outputs = inv.data.stackOutputs[stack] ?? inv.data.stackOutputs[short];
   if (!outputs) throw new Error(`the mock inventory has no outputs for stack reference "${stack}"`);
-  return { id: stack, state: { name: stack, outputs, secretOutputNames: [] } };
+  const secretNames =
+    inv.data.stackSecretOutputNames?.[stack] ?? inv.data.stackSecretOutputNames?.[short] ?? [];
+  return { id: stack, state: { name: stack, outputs, secretOutputNames: [...secretNames] } };
 });
 
 // Answers for the other providers' invokes and resource outputs live beside this file, one per area.

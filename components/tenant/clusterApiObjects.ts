@@ -13,6 +13,7 @@ import {
   renderKubeVipManifest,
   renderKubeVipPrepareScript,
 } from "./kubeVip";
+import { CPI_CLUSTER_LABEL, CPI_CLUSTER_LABEL_VALUE } from "./vsphereCpi";
 
 export const CAPI_GROUP = "cluster.x-k8s.io";
 export const CAPI_VERSION = `${CAPI_GROUP}/v1beta2`;
@@ -142,13 +143,16 @@ export function objectHeader(
   namespace: string,
 ): Omit<KubeObject, "spec"> {
   const name = clusterObjectNames(clusterName)[role];
-  return {
-    ...OBJECT_TYPES[role],
-    metadata: { name, namespace, labels: { [CLUSTER_NAME_LABEL]: clusterName } },
-  };
+  const labels = role === "cluster" ? clusterLabels(clusterName) : { [CLUSTER_NAME_LABEL]: clusterName };
+  return { ...OBJECT_TYPES[role], metadata: { name, namespace, labels } };
 }
 
 const CLUSTER_NAME_LABEL = "cluster.x-k8s.io/cluster-name";
+
+/** Labels of the Cluster object: its name, and the label the vSphere CPI's ClusterResourceSet selects. */
+export function clusterLabels(clusterName: string): Record<string, string> {
+  return { [CLUSTER_NAME_LABEL]: clusterName, [CPI_CLUSTER_LABEL]: CPI_CLUSTER_LABEL_VALUE };
+}
 const CRI_SOCKET = "/var/run/containerd/containerd.sock";
 
 function meta(name: string, input: ClusterRenderInput) {
@@ -236,7 +240,7 @@ export function renderClusterObjects(input: ClusterRenderInput): ClusterObjects 
   const cluster: KubeObject = {
     apiVersion: CAPI_VERSION,
     kind: "Cluster",
-    metadata: meta(n.cluster, input),
+    metadata: { ...meta(n.cluster, input), labels: clusterLabels(input.name) },
     spec: {
       clusterNetwork: {
         pods: { cidrBlocks: [input.podCidr] },

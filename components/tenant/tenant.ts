@@ -28,15 +28,19 @@ export interface TenantArgs {
   allocations: Allocations;
   /** What the onprem stack publishes. Required. */
   onprem: OnpremInputs;
-  /** Golden OPNsense template. Default `opnsense-26.7-golden`. */
-  routerTemplate?: string;
+  /** Golden OPNsense template (stacks: the onprem output `routerTemplateName`). Default `opnsense-26.7-golden`. */
+  routerTemplate?: pulumi.Input<string>;
   /** The golden template's shared API key/secret (secrets). Required. */
   routerApiKey: pulumi.Input<string>;
   routerApiSecret: pulumi.Input<string>;
-  /** SHA-256 fingerprint of the template's GUI certificate. Default: system CA store. */
+  /** SHA-256 fingerprint of the template's GUI certificate. Default (unset or `""`): the system CA store. */
   routerApiFingerprint?: pulumi.Input<string>;
-  /** VSphereClusterIdentity for CAPV. Default: CAPV's own credentials. */
-  vsphereIdentity?: string;
+  /** VSphereClusterIdentity for CAPV. Default (unset or `""`): CAPV's own credentials. */
+  vsphereIdentity?: pulumi.Input<string>;
+  /**
+   * vCenter account of the cluster's vSphere cloud provider (CPI) (secret). Required when the spec has a cluster.
+   */
+  cpiCredentials?: pulumi.Input<{ username: string; password: string }>;
 }
 
 /** A floating IP as the tenant sees it. */
@@ -203,6 +207,10 @@ export class Tenant extends pulumi.ComponentResource {
 
     // Cluster API cluster on the management cluster.
     if (spec.cluster && clusterLan) {
+      if (args.cpiCredentials === undefined)
+        throw fail(
+          "cpiCredentials is required for a tenant cluster (the vCenter account of its vSphere CPI)",
+        );
       const endpointFip = spec.floatingIps.find((f) => f.target === CLUSTER_TARGET)!;
       const provider = new k8s.Provider(
         `${name}-mgmt`,
@@ -228,6 +236,7 @@ export class Tenant extends pulumi.ComponentResource {
             folderPath: folder.path,
             identityName: args.vsphereIdentity,
           },
+          cpiCredentials: pulumi.secret(args.cpiCredentials),
           provider,
           // Nodes need DHCP/NAT on their LAN and the endpoint's 1:1 NAT before they boot.
           dependsOn: [...ready, this.floatingIps[endpointFip.name]],

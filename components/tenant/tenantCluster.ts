@@ -10,6 +10,16 @@ import {
   renderClusterObjects,
 } from "./clusterApiObjects";
 import { TenantLan } from "./tenantNetwork";
+import {
+  CPI_CREDENTIALS_KEY,
+  CPI_MANIFESTS_KEY,
+  RESOURCE_SET_SECRET_TYPE,
+  cpiAddonNames,
+  cpiImageFor,
+  renderCpiCredentialsSecret,
+  renderCpiManifests,
+  renderCpiResourceSet,
+} from "./vsphereCpi";
 
 /** vSphere facts CAPV needs (names/paths, not ids), from the onprem stack. */
 export interface CapvPlacement {
@@ -20,8 +30,14 @@ export interface CapvPlacement {
   computeClusterName: pulumi.Input<string>;
   /** VM folder path relative to the datacenter's VM folder (e.g. `basphere/tenant-acme`). */
   folderPath: pulumi.Input<string>;
-  /** A VSphereClusterIdentity for CAPV to use. Default: CAPV's own credentials. */
-  identityName?: string;
+  /** A VSphereClusterIdentity for CAPV to use. Default (unset or `""`): CAPV's own credentials. */
+  identityName?: pulumi.Input<string>;
+}
+
+/** vCenter credentials of the cluster's vSphere cloud provider (CPI): a restricted account; secret. */
+export interface CpiCredentials {
+  username: string;
+  password: string;
 }
 
 /** Arguments of {@link TenantCluster}. */
@@ -34,6 +50,11 @@ export interface TenantClusterArgs {
   /** The floating IP that is the API endpoint (mapped 1:1 to the kube-vip address). Required. */
   endpointAddress: string;
   placement: CapvPlacement;
+  /**
+   * vCenter account of the cluster's vSphere cloud provider (CPI), installed by a ClusterResourceSet; secret
+   * end to end. Required: nodes registered with `cloud-provider: external` stay uninitialised without a CPI.
+   */
+  cpiCredentials: pulumi.Input<CpiCredentials>;
   /** Provider for the management cluster. Required. */
   provider: k8s.Provider;
   /** MTU of the node NICs. Default 1450 (the tenant LANs' MTU). */
@@ -77,7 +98,10 @@ const DEPENDS: [keyof ClusterObjects, (keyof ClusterObjects)[]][] = [
 
 /**
  * A tenant Kubernetes cluster made by Cluster API on the management cluster (kubeadm + CAPV, v1beta2): the
- * objects come from the pure {@link renderClusterObjects}. `up` waits until the control plane is initialised
+ * objects come from the pure {@link renderClusterObjects}. The vSphere cloud provider (CPI) comes with it, as in
+ * CAPV's default flavor: a ClusterResourceSet (selecting the Cluster by its labels) applies a ConfigMap of CPI
+ * manifests and a resource-set Secret holding the vCenter credentials (components/tenant/vsphereCpi.ts); without a
+ * CPI the nodes (registered with `cloud-provider: external`) never get a providerID. `up` waits until the control plane is initialised
  * (`pulumi.com/waitFor` on the Cluster: `status.initialization.controlPlaneInitialized`) and then reads the `<cluster>-kubeconfig` Secret CAPI wrote.
  */
 export class TenantCluster extends pulumi.ComponentResource {
@@ -87,9 +111,17 @@ export class TenantCluster extends pulumi.ComponentResource {
   public readonly endpoint: string;
   /** The kube-vip address on the LAN. */
   public readonly kubeVipAddress: string;
+  /** The pinned vSphere CPI image (for the cluster's Kubernetes minor). */
+  public readonly cpiImage: string;
   /** Admin kubeconfig of the tenant cluster (secret). */
   public readonly kubeconfig: pulumi.Output<string>;
   public readonly objects: Partial<Record<keyof ClusterObjects, k8s.apiextensions.CustomResource>> = {};
+  /** The vSphere CPI add-on: the ClusterResourceSet and the ConfigMap/Secret it applies to the cluster. */
+  public readonly cpi: {
+    resourceSet: k8s.apiextensions.CustomResource;
+    manifests: k8s.core.v1.ConfigMap;
+    credentials: k8s.core.v1.Secret;
+  };
 
   constructor(name: string, args: TenantClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("basphere:tenant:TenantCluster", name, {}, opts);
@@ -102,14 +134,34 @@ export class TenantCluster extends pulumi.ComponentResource {
         this,
       );
     }
+    let cpiImage: string;
+    try {
+      cpiImage = cpiImageFor(spec.kubernetesVersion);
+    } catch (e) {
+      throw new pulumi.ResourceError(`TenantCluster ${name}: spec.${(e as Error).message}`, this);
+    }
+    if (args.cpiCredentials === undefined) {
+      throw new pulumi.ResourceError(
+        `TenantCluster ${name}: cpiCredentials is required (the vCenter account of the cluster's vSphere CPI)`,
+        this,
+      );
+    }
     const plan = args.lan.plan;
     this.kubeVipAddress = plan.kubeVip;
     this.endpoint = `https://${args.endpointAddress}:6443`;
     const p = args.placement;
 
     const rendered: pulumi.Output<ClusterObjects> = pulumi
-      .all([p.server, p.thumbprint, p.datacenterName, p.datastoreName, p.computeClusterName, p.folderPath])
-      .apply(([server, thumbprint, dc, datastore, computeCluster, folderPath]) => {
+      .all([
+        p.server,
+        p.thumbprint,
+        p.datacenterName,
+        p.datastoreName,
+        p.computeClusterName,
+        p.folderPath,
+        p.identityName,
+      ])
+      .apply(([server, thumbprint, dc, datastore, computeCluster, folderPath, identityName]) => {
         const input: ClusterRenderInput = {
           name: this.name,
           namespace: this.namespace,
@@ -130,7 +182,7 @@ export class TenantCluster extends pulumi.ComponentResource {
             folder: `/${dc}/vm/${folderPath}`,
             resourcePool: `/${dc}/host/${computeCluster}/Resources`,
             networkName: args.lan.portGroupName,
-            identityName: p.identityName,
+            identityName: identityName || undefined,
           },
           addressing:
             spec.addressing === "ipam"
@@ -154,6 +206,49 @@ export class TenantCluster extends pulumi.ComponentResource {
       { parent: this, provider, dependsOn: args.dependsOn },
     );
     const names = clusterObjectNames(this.name);
+
+    // vSphere cloud provider (CPI), applied into the workload cluster by a ClusterResourceSet once it exists.
+    const addon = cpiAddonNames(this.name);
+    const addonLabels = { "cluster.x-k8s.io/cluster-name": this.name };
+    const manifests = new k8s.core.v1.ConfigMap(
+      `${name}-cpi-manifests`,
+      {
+        metadata: { name: addon.manifests, namespace: this.namespace, labels: addonLabels },
+        data: pulumi
+          .all([p.server, p.datacenterName, p.thumbprint])
+          .apply(([server, datacenter, thumbprint]) => ({
+            [CPI_MANIFESTS_KEY]: renderCpiManifests({
+              server,
+              datacenter,
+              thumbprint: thumbprint ?? "",
+              kubernetesVersion: spec.kubernetesVersion,
+            }),
+          })),
+      },
+      { parent: this, provider, dependsOn: [ns] },
+    );
+    const credentials = new k8s.core.v1.Secret(
+      `${name}-cpi-credentials`,
+      {
+        metadata: { name: addon.credentials, namespace: this.namespace, labels: addonLabels },
+        type: RESOURCE_SET_SECRET_TYPE,
+        stringData: pulumi.secret(
+          pulumi.all([p.server, args.cpiCredentials]).apply(([server, c]) => ({
+            [CPI_CREDENTIALS_KEY]: renderCpiCredentialsSecret({ server, ...c }),
+          })),
+        ),
+      },
+      { parent: this, provider, dependsOn: [ns], additionalSecretOutputs: ["data", "stringData"] },
+    );
+    const crs = renderCpiResourceSet(this.name, this.namespace);
+    const resourceSet = new k8s.apiextensions.CustomResource(
+      `${name}-cpi`,
+      { apiVersion: crs.apiVersion, kind: crs.kind, metadata: crs.metadata, spec: crs.spec },
+      { parent: this, provider, dependsOn: [ns, manifests, credentials] },
+    );
+    this.cpi = { resourceSet, manifests, credentials };
+    this.cpiImage = cpiImage;
+
     for (const [role, deps] of DEPENDS) {
       if (role === "ipPool" && spec.addressing !== "ipam") continue;
       const object = rendered.apply((o) => o[role] as KubeObject);
@@ -174,7 +269,16 @@ export class TenantCluster extends pulumi.ComponentResource {
           },
           spec: object.apply((o) => o.spec),
         },
-        { parent: this, provider, dependsOn: [ns, ...deps.flatMap((d) => this.objects[d] ?? [])] },
+        {
+          parent: this,
+          provider,
+          dependsOn: [
+            ns,
+            ...deps.flatMap((d) => this.objects[d] ?? []),
+            // The Cluster (which the ClusterResourceSet selects) comes after its CPI add-on, and goes first.
+            ...(role === "cluster" ? [resourceSet] : []),
+          ],
+        },
       );
     }
 

@@ -29,11 +29,11 @@ export interface TenantRouterArgs {
   /** The tenant's LANs, in NIC order after WAN: LAN1 (`lan`), LAN2 (`opt1`). Required. */
   lans: [TenantLan, TenantLan];
   /** Golden template to clone. Default {@link DEFAULT_ROUTER_TEMPLATE}. */
-  template?: string;
+  template?: pulumi.Input<string>;
   /** The golden template's shared API key and secret (secrets): used once, then rotated away. Required. */
   bootstrapApiKey: pulumi.Input<string>;
   bootstrapApiSecret: pulumi.Input<string>;
-  /** SHA-256 fingerprint of the template's web GUI certificate. Default: trust the system CA store. */
+  /** SHA-256 fingerprint of the template's web GUI certificate. Default (unset or `""`): the system CA store. */
   apiFingerprint?: pulumi.Input<string>;
   /**
    * WAN address allocated for this router. Default: whatever the top router's DHCP hands out (the VM's

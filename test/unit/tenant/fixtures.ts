@@ -13,7 +13,7 @@ export function loadExample(name: "small" | "full"): BasphereConfig {
   for (const [k, v] of Object.entries(doc.config)) {
     if (k.startsWith("basphere:")) values[k.slice("basphere:".length)] = v;
   }
-  return { values, secretKeys: new Set(["routerApiKey", "routerApiSecret"]) };
+  return { values, secretKeys: new Set() };
 }
 
 /** A deep copy of an example's values, for tests that change them. */
