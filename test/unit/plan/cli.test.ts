@@ -45,6 +45,23 @@ describe("basphere plan (CLI)", () => {
     assert.match(r2.stderr, /argument 'aws' is invalid\. Allowed choices are oci, onprem, tenant/);
   });
 
+  it("fails with one line naming every key of the wrong type or missing", () => {
+    const r = basphere(
+      "plan",
+      "--config",
+      tmpFile(
+        "Pulumi.tenant-bad.yaml",
+        "config:\n  basphere:kind: tenant\n  basphere:tenant:\n    name: 42\n",
+      ),
+    );
+    assert.equal(r.code, 1);
+    const line = r.stderr.trim();
+    assert.equal(line.split("\n").length, 1);
+    assert.match(line, /^basphere: invalid tenant stack config: /);
+    assert.match(line, /basphere:tenant\.name: [^;]*expected string, received number/);
+    assert.match(line, /basphere:allocations/);
+  });
+
   it("refuses a --kind that contradicts the file", () => {
     const r = basphere(
       "plan",
