@@ -17,7 +17,8 @@
  * stacks/tenant.ts for the precedence):
  *   routerTemplate {name, apiKey (secret), apiSecret (secret), fingerprint}: the golden OPNsense template;
  *   tenantClusters {identity, cpiUsername (secret), cpiPassword (secret)}: the VSphereClusterIdentity CAPV uses for
- *   tenant clusters and the restricted vCenter account of their vSphere cloud provider (CPI).
+ *   tenant clusters (created by this stack with the capvUsername/capvPassword account) and the restricted vCenter
+ *   account of their vSphere cloud provider (CPI).
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
@@ -232,8 +233,14 @@ export const configSchema = z
     /** Settings every tenant cluster shares. */
     tenantClusters: z.strictObject(
       {
-        /** A VSphereClusterIdentity CAPV uses for tenant clusters. Default: CAPV's own credentials. */
-        identity: z.string().min(1).optional(),
+        /**
+         * A VSphereClusterIdentity for tenant clusters, created here with the capvUsername/capvPassword account.
+         * Default: none (CAPV's own credentials).
+         */
+        identity: z
+          .string()
+          .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "must be a DNS label (a Kubernetes object name)")
+          .optional(),
         /** Restricted vCenter account for the tenant clusters' vSphere cloud provider (CPI) (secrets). */
         cpiUsername: z
           .string(required("the vCenter account of tenant clusters' vSphere cloud provider"))
@@ -267,6 +274,23 @@ export const configSchema = z
         path: ["giteaAdminPassword"],
         message: "required (secret) while services.gitea is enabled",
       });
+    }
+    if (c.tenantClusters.identity !== undefined) {
+      // The onprem stack creates the identity tenant clusters reference; it needs CAPV and an account for it.
+      if (!on("clusterApi")) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["tenantClusters", "identity"],
+          message: "needs services.clusterApi enabled (the identity is a CAPV object)",
+        });
+      }
+      if (c.capvUsername === undefined || c.capvPassword === undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["tenantClusters", "identity"],
+          message: "needs capvUsername and capvPassword: the identity's vCenter account (or omit identity)",
+        });
+      }
     }
     if ((c.capvPassword === undefined) !== (c.capvUsername === undefined)) {
       ctx.addIssue({
@@ -358,6 +382,7 @@ export async function run(
         c.capvUsername !== undefined && c.capvPassword !== undefined
           ? pulumi.secret({ username: c.capvUsername, password: c.capvPassword })
           : undefined,
+      tenantClusterIdentity: c.tenantClusters.identity,
       dependsOn: [mgmt.sync],
     },
     { dependsOn: [mgmt] },

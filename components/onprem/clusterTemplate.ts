@@ -18,6 +18,8 @@ export const LB_TAINT_KEY = "node-role.kubernetes.io/lb";
 export const WORKER_NODE_SELECTOR = { [LABEL_TIER]: "worker" } as const;
 export const LB_NODE_SELECTOR = { [LABEL_TIER]: "lb" } as const;
 export const LB_TOLERATION = { key: LB_TAINT_KEY, operator: "Exists", effect: "NoSchedule" } as const;
+/** The LB taint as KubeletConfiguration `registerWithTaints` takes it (a core/v1 Taint). */
+export const LB_REGISTER_TAINT = { key: LB_TAINT_KEY, value: "true", effect: "NoSchedule" } as const;
 
 /** Input of {@link renderClusterTemplate}. */
 export interface ClusterTemplateArgs {
@@ -54,7 +56,13 @@ export function machineLabelsFor(cluster: string, tier: Tier): Record<string, st
   return { [LABEL_CLUSTER]: cluster, [LABEL_TIER]: tier };
 }
 
-/** Machine classes, one per tier, selecting machines by the labels of {@link machineLabelsFor}. */
+/**
+ * Machine classes, one per tier, selecting machines by the labels of {@link machineLabelsFor}. Resource shape as
+ * `omnictl apply` takes it (`metadata.{namespace: default, type: MachineClasses.omni.sidero.dev, id}`,
+ * siderolabs/omni-infra-provider-vsphere examples/machineclass.yaml); the label-selector field is the proto's
+ * `match_labels` (repeated string), which Omni's YAML prints lower-cased as `matchlabels`, like `providerid` in the
+ * same example. Each entry is one selector whose comma-separated terms must all match.
+ */
 export function renderMachineClasses(cluster: string): string {
   const tiers: Tier[] = ["controlplane", "lb", "worker"];
   return tiers
@@ -81,6 +89,8 @@ export function renderMachineClasses(cluster: string): string {
 
 /** Renders the template: Cluster, ControlPlane, Workers `lb`, Workers `workers` (if any). */
 export function renderClusterTemplate(a: ClusterTemplateArgs): string {
+  // Legacy v1alpha1 network block (still accepted by Talos 1.11): `interfaces[].deviceSelector` picks the NIC(s) by
+  // property instead of by name, so the same patch fits every VM (vmxnet3 NIC names may differ).
   const machine: Record<string, unknown> = {
     network: {
       interfaces: [{ deviceSelector: { physical: true }, dhcp: true, mtu: a.mtu ?? 1500 }],
@@ -119,10 +129,15 @@ export function renderClusterTemplate(a: ClusterTemplateArgs): string {
       kind: "Workers",
       name: "lb",
       machineClass: { name: machineClassName(a.name, "lb"), size: a.lbCount },
-      // Only load-balancer workloads (which tolerate the taint) run here. The node-role label itself cannot be
-      // set through machine.nodeLabels (NodeRestriction forbids kubelets from setting node-role.kubernetes.io/*),
-      // so Basphere selects on basphere.io/tier and adds the role label with kubectl after the cluster is up.
-      patches: [tierPatch("lb", { nodeTaints: { [LB_TAINT_KEY]: "true:NoSchedule" } })],
+      // Only load-balancer workloads (which tolerate the taint) run here. The taint goes in the kubelet's
+      // registerWithTaints (applied when the node registers), not in machine.nodeTaints: Talos applies nodeTaints
+      // with the kubelet's credentials after registration, which NodeRestriction refuses on worker nodes
+      // (siderolabs/talos v1alpha1 config doc of `nodeTaints`: "worker nodes are not allowed to modify the
+      // taints"). The post-sync kubectl step taints the LB nodes again with admin credentials (idempotent).
+      // The node-role label cannot be set through machine.nodeLabels either (NodeRestriction forbids kubelets
+      // node-role.kubernetes.io/*; docs.siderolabs.com "Node Labels and Node Taints"), so Basphere selects on
+      // basphere.io/tier and adds the role label with kubectl after the cluster is up.
+      patches: [tierPatch("lb", { kubelet: { extraConfig: { registerWithTaints: [LB_REGISTER_TAINT] } } })],
     },
   ];
   if (a.workerCount > 0) {

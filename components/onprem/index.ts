@@ -7,4 +7,5 @@ export * from "./omnictlScripts";
 export * from "./platformCharts";
 export * from "./talosNode";
 export * from "./managementCluster";
+export * from "./capvIdentity";
 export * from "./platformServices";

@@ -49,7 +49,12 @@ export function sideroLinkApiUrl(machineApiUrl: string, joinToken: string, useGr
   return url.toString();
 }
 
-/** The three join documents as objects, in the order Omni emits them. */
+/**
+ * The three join documents as objects, in the order Omni emits them. Shapes checked against siderolabs/talos
+ * pkg/machinery/config/types (siderolink/testdata/document.yaml: `apiVersion: v1alpha1`, `kind: SideroLinkConfig`,
+ * `apiUrl`; runtime/testdata/eventsink.yaml: `endpoint`; runtime/testdata/kmsglog.yaml: `name`, `url`) and against
+ * Omni's own generator (siderolabs/omni: `omni-kmsg`, `[fdae:41e4:649b:9303::1]:<port>`, `tcp://[…]:8092`).
+ */
 export function joinDocuments(args: JoinConfigArgs): Record<string, unknown>[] {
   const eventSinkPort = args.eventSinkPort ?? 8091;
   const logServerPort = args.logServerPort ?? 8092;

@@ -14,6 +14,7 @@ import { TalosNode } from "./talosNode";
 import { DEFAULT_SIZES, NodeSize, PlannedNode, TierSize, planNodes } from "./tiers";
 import {
   LABEL_TIER,
+  LB_REGISTER_TAINT,
   LB_TAINT_KEY,
   machineClassName,
   machineLabelsFor,
@@ -295,13 +296,15 @@ export class ManagementCluster extends pulumi.ComponentResource {
       this.kubeconfig = pulumi.secret(kc.stdout);
     }
 
-    // The conventional role label on the LB nodes (kubelets may not set node-role.kubernetes.io/* themselves).
+    // The conventional role label and the taint on the LB nodes, with admin credentials (see the script).
+    const lbScript = renderLabelLbNodesScript(LABEL_TIER, LB_TAINT_KEY, LB_REGISTER_TAINT);
     new command.local.Command(
       `${cluster}-lb-role-label`,
       {
-        create: renderLabelLbNodesScript(LABEL_TIER, LB_TAINT_KEY),
+        create: lbScript,
+        update: lbScript,
         environment: { KUBECONFIG_CONTENT: this.kubeconfig },
-        triggers: [hostCount],
+        triggers: [hostCount, sha256(lbScript)],
         logging: "stderr",
       },
       { parent: this, dependsOn: [this.sync] },

@@ -2,6 +2,12 @@
  * Shell scripts run by `command.local.Command` to drive Omni with omnictl: sync (and validate) the cluster
  * template, delete it, fetch a service-account kubeconfig. Pure renderers; credentials come from the
  * OMNI_ENDPOINT / OMNI_SERVICE_ACCOUNT_KEY environment, never from the script text.
+ *
+ * Commands and flags as documented in siderolabs/docs (omni/reference/cli.mdx, cluster-templates.mdx,
+ * create-a-kubeconfig-for-a-service-account): `cluster template validate|sync|status -f` (`status -w <duration>`
+ * waits), `cluster template delete -f … --destroy-disconnected-machines`, `kubeconfig --service-account
+ * --cluster/-c <c> --user <u> <path>`, `apply -f`, `delete <type> <id>…`. `--force` and `--merge=false` on
+ * `kubeconfig` (overwrite the temp file rather than merge into it) were not found in the stored docs: unverified.
  */
 import { createHash } from "node:crypto";
 
@@ -25,6 +31,11 @@ function omnictl(flags: string[] | undefined): string {
 
 const REQUIRE_OMNICTL =
   'command -v omnictl >/dev/null 2>&1 || { echo "omnictl is not on PATH: install it (https://omni.siderolabs.com) to sync the management cluster" >&2; exit 127; }';
+
+/** Script head: strict mode, omnictl present, a temp dir `$dir` removed on exit. */
+function withTempDir(): string[] {
+  return ["set -eu", REQUIRE_OMNICTL, "dir=$(mktemp -d); trap 'rm -rf \"$dir\"' EXIT"];
+}
 
 /** Options shared by the scripts. */
 export interface OmnictlScriptArgs {
@@ -51,9 +62,7 @@ export interface SyncScriptArgs extends OmnictlScriptArgs {
 export function renderSyncScript(a: SyncScriptArgs): string {
   const o = omnictl(a.omnictlFlags);
   return [
-    "set -eu",
-    REQUIRE_OMNICTL,
-    "dir=$(mktemp -d); trap 'rm -rf \"$dir\"' EXIT",
+    ...withTempDir(),
     heredoc("$dir/machineclasses.yaml", a.machineClasses),
     heredoc("$dir/cluster.yaml", a.template),
     `${o} apply -f "$dir/machineclasses.yaml"`,
@@ -68,9 +77,7 @@ export function renderSyncScript(a: SyncScriptArgs): string {
 export function renderDeleteScript(a: SyncScriptArgs & { machineClassIds: string[] }): string {
   const o = omnictl(a.omnictlFlags);
   return [
-    "set -eu",
-    REQUIRE_OMNICTL,
-    "dir=$(mktemp -d); trap 'rm -rf \"$dir\"' EXIT",
+    ...withTempDir(),
     heredoc("$dir/cluster.yaml", a.template),
     `${o} cluster template delete -f "$dir/cluster.yaml" --destroy-disconnected-machines`,
     `${o} delete machineclasses ${a.machineClassIds.join(" ")} || true`,
@@ -94,14 +101,27 @@ export function renderKubeconfigScript(a: OmnictlScriptArgs & { user?: string })
   ].join("\n");
 }
 
-/** Adds the conventional role label to the LB nodes (kubelets may not set node-role.kubernetes.io/* themselves). */
-export function renderLabelLbNodesScript(tierLabel: string, roleLabel: string): string {
+/**
+ * With cluster-admin credentials, gives the LB nodes the conventional role label and their taint. Kubelets may not
+ * set node-role.kubernetes.io/* labels, and Talos cannot re-apply taints on workers after registration
+ * (NodeRestriction), so this step makes both hold for every LB node, also one that registered before the taint
+ * was configured. `taint --overwrite` and `label --overwrite` are idempotent. Fails if no LB node is found.
+ */
+export function renderLabelLbNodesScript(
+  tierLabel: string,
+  roleLabel: string,
+  taint: { key: string; value: string; effect: string },
+): string {
+  const sel = `-l ${tierLabel}=lb`;
   return [
     "set -eu",
-    'command -v kubectl >/dev/null 2>&1 || { echo "kubectl is not on PATH: needed to label the LB nodes" >&2; exit 127; }',
+    'command -v kubectl >/dev/null 2>&1 || { echo "kubectl is not on PATH: needed to label and taint the LB nodes" >&2; exit 127; }',
     "f=$(mktemp); trap 'rm -f \"$f\"' EXIT",
     'printf "%s" "$KUBECONFIG_CONTENT" > "$f"',
-    `kubectl --kubeconfig "$f" label nodes -l ${tierLabel}=lb ${roleLabel}= --overwrite`,
+    `n=$(kubectl --kubeconfig "$f" get nodes ${sel} -o name | wc -l)`,
+    `if [ "$n" -eq 0 ]; then echo "no node carries ${tierLabel}=lb: the LB tier did not join" >&2; exit 1; fi`,
+    `kubectl --kubeconfig "$f" label nodes ${sel} ${roleLabel}= --overwrite`,
+    `kubectl --kubeconfig "$f" taint nodes ${sel} ${taint.key}=${taint.value}:${taint.effect} --overwrite`,
     "",
   ].join("\n");
 }

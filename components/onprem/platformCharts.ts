@@ -36,7 +36,24 @@ export interface ChartSpec {
   tier: "worker" | "lb+worker";
 }
 
-/** Pinned defaults (chart versions; CAPI v1.14 / CAPV v1.17 through the operator). */
+/**
+ * Pinned defaults (chart versions; CAPI v1.14 / CAPV v1.17 through the operator). Where each version and repository
+ * was checked (stored public sources):
+ *  - kube-prometheus-stack 79.7.1, https://prometheus-community.github.io/helm-charts: renovate bumps 79.7.0 -> 79.7.1
+ *    (josephpipitone/k8s-gitops PR 847, graphops/launchpad-namespaces PR 1864).
+ *  - loki 6.29.0, https://grafana.github.io/helm-charts: the repository and the 6.x line are confirmed
+ *    (grafana/helm-charts releases helm-loki-6.*); 6.29.0 itself was not found in the stored sources.
+ *  - alloy 1.11.0, same repository: tag helm-chart/1.11.0 in grafana/alloy (pins Alloy v1.18.0).
+ *  - argo-cd 9.0.6, https://argoproj.github.io/argo-helm: renovate bump 9.0.5 -> 9.0.6 (shortlink-org/gitops PR 149).
+ *  - cluster-api-operator 0.30.0, https://kubernetes-sigs.github.io/cluster-api-operator: release v0.30.0 listed by
+ *    newreleases.io for kubernetes-sigs/cluster-api-operator; the repo serves its chart index from GitHub Pages.
+ *  - crossplane 2.0.2, https://charts.crossplane.io/stable: docs.crossplane.io install page; sylva-core MR 5189
+ *    (1.20.1 -> 2.0.2).
+ *  - harbor 1.17.0, https://helm.goharbor.io: goharbor/harbor-helm publishes harbor-1.17.0.tgz (README: helm repo add).
+ *  - gitea 12.0.0, https://dl.gitea.com/charts/: gitea/helm-gitea v12.0.0 release notes ("Migrate to Valkey from
+ *    Redis"; maxim-mityutko/home-infra PR 975).
+ *  - metallb 0.15.2, https://metallb.github.io/metallb: sylva-core MR 4560 (0.14.9 -> 0.15.2).
+ */
 export const CHARTS: Record<ServiceKey, ChartSpec> = {
   monitoring: {
     release: "kube-prometheus-stack",
@@ -112,8 +129,32 @@ export const CHARTS: Record<ServiceKey, ChartSpec> = {
   },
 };
 
-/** Cluster API provider versions the operator installs. */
-export const CAPI_VERSIONS = { core: "v1.14.0", vsphere: "v1.17.0", kubeadm: "v1.14.0" } as const;
+/**
+ * Cluster API provider versions the operator installs. CAPV v1.17 pairs with CAPI v1.14 (CAPV go.mod, reference/crds
+ * README). Tenant clusters also use InClusterIPPool (ipam.cluster.x-k8s.io/v1alpha2), which the in-cluster IPAM
+ * provider serves from GA v1.0.3 (same CRD as v1.1.0-rc.2, reference/crds README).
+ */
+export const CAPI_VERSIONS = {
+  core: "v1.14.0",
+  vsphere: "v1.17.0",
+  kubeadm: "v1.14.0",
+  ipamInCluster: "v1.0.3",
+} as const;
+
+/** CAPI provider versions (see {@link CAPI_VERSIONS}). */
+export interface CapiVersions {
+  core: string;
+  vsphere: string;
+  kubeadm: string;
+  ipamInCluster: string;
+}
+
+/**
+ * Namespace of the CAPV controller. The operator chart's default is `<name>-infrastructure-system`
+ * (kubernetes-sigs/cluster-api-operator hack/charts/cluster-api-operator/templates/infra.yaml); Basphere sets it
+ * explicitly so the VSphereClusterIdentity secret lands where CAPV reads it.
+ */
+export const CAPV_NAMESPACE = "vsphere-infrastructure-system";
 
 const onWorkers = { nodeSelector: { ...WORKER_NODE_SELECTOR } };
 const lbToleration = [{ ...LB_TOLERATION }];
@@ -127,13 +168,16 @@ export interface ValuesContext {
   /** Secret name holding CAPV's VSPHERE_USERNAME / VSPHERE_PASSWORD (namespace of the operator). */
   capvConfigSecret?: string;
   /** CAPI provider versions. */
-  capiVersions?: { core: string; vsphere: string; kubeadm: string };
+  capiVersions?: CapiVersions;
 }
 
 /** Default values of a service's chart; secrets (admin passwords) are merged in by the component. */
 export function chartValues(key: ServiceKey, ctx: ValuesContext = {}): Record<string, any> {
   switch (key) {
     case "monitoring":
+      // kube-prometheus-stack: operator and its admission-webhook patch job, the Prometheus/Alertmanager CR specs,
+      // and the grafana / kube-state-metrics / prometheus-node-exporter subcharts each take their own keys
+      // (not re-checked against the stored chart in this review).
       return {
         prometheusOperator: { ...onWorkers, admissionWebhooks: { patch: { ...onWorkers } } },
         prometheus: { prometheusSpec: { ...onWorkers, retention: "15d" } },
@@ -144,6 +188,8 @@ export function chartValues(key: ServiceKey, ctx: ValuesContext = {}): Record<st
         "prometheus-node-exporter": { tolerations: [{ operator: "Exists" }] },
       };
     case "logging":
+      // loki 6.x SingleBinary mode (backend/read/write at 0 replicas); per-component nodeSelector under
+      // singleBinary / gateway / chunksCache / resultsCache (not re-checked against the stored chart).
       return {
         deploymentMode: "SingleBinary",
         loki: {
@@ -194,23 +240,34 @@ export function chartValues(key: ServiceKey, ctx: ValuesContext = {}): Record<st
         `  endpoint {\n    url = "${push}"\n  }`,
         "}",
       ].join("\n");
+      // alloy chart: `controller.type` (daemonset|deployment|statefulset), `controller.nodeSelector`,
+      // `alloy.configMap.content` (not re-checked against the stored chart).
       return {
         controller: { type: "deployment", replicas: 1, ...onWorkers },
         alloy: { configMap: { content: config } },
       };
     }
     case "argocd":
+      // argo-cd: `global.nodeSelector` applies to every component (not re-checked against the stored chart).
       return { global: { ...onWorkers } };
     case "clusterApi": {
+      // cluster-api-operator chart (hack/charts/cluster-api-operator): `core`, `bootstrap`, `controlPlane`,
+      // `infrastructure` and `ipam` are maps of provider name -> {version, namespace?, ...} (values.yaml, infra.yaml);
+      // `configSecret: {name, namespace}` is copied into every provider's spec (infra.yaml), and the secret's keys are
+      // the provider's clusterctl variables (CAPV: VSPHERE_USERNAME / VSPHERE_PASSWORD). The namespace is given: the
+      // secret lives in the operator's namespace, not in each provider's. `nodeSelector` and `tolerations` are
+      // top-level (templates/deployment.yaml); `cert-manager` is the chart's optional dependency (Chart.yaml).
       const v = ctx.capiVersions ?? CAPI_VERSIONS;
-      const vsphere: Record<string, any> = { version: v.vsphere };
       return {
         ...onWorkers,
         core: { "cluster-api": { version: v.core } },
         bootstrap: { kubeadm: { version: v.kubeadm } },
         controlPlane: { kubeadm: { version: v.kubeadm } },
-        infrastructure: { vsphere },
-        ...(ctx.capvConfigSecret ? { configSecret: { name: ctx.capvConfigSecret } } : {}),
+        infrastructure: { vsphere: { version: v.vsphere, namespace: CAPV_NAMESPACE } },
+        ipam: { "in-cluster": { version: v.ipamInCluster } },
+        ...(ctx.capvConfigSecret
+          ? { configSecret: { name: ctx.capvConfigSecret, namespace: CHARTS.clusterApi.namespace } }
+          : {}),
         "cert-manager": {
           enabled: true,
           ...onWorkers,
@@ -221,8 +278,12 @@ export function chartValues(key: ServiceKey, ctx: ValuesContext = {}): Record<st
       };
     }
     case "crossplane":
+      // crossplane chart README: `nodeSelector` (Crossplane pod), `rbacManager.nodeSelector`.
       return { ...onWorkers, rbacManager: { ...onWorkers } };
     case "harbor": {
+      // goharbor/harbor-helm values.yaml: `expose.type: loadBalancer` + `expose.tls.auto.commonName` (required when
+      // the type is not ingress), `externalURL`, `harborAdminPassword`; nodeSelector per component, including
+      // `exporter`, `trivy`, `database.internal` and `redis.internal`.
       const url = ctx.harborExternalUrl ?? "https://harbor.local";
       const host = new URL(url).hostname;
       const comps = ["nginx", "portal", "core", "jobservice", "registry", "trivy", "exporter"];
@@ -238,6 +299,8 @@ export function chartValues(key: ServiceKey, ctx: ValuesContext = {}): Record<st
       };
     }
     case "gitea":
+      // gitea chart 12 (Valkey replaced Redis in 12.0.0): top-level `nodeSelector`; the Bitnami postgresql and
+      // valkey subcharts take `primary.nodeSelector` (subchart keys not re-checked against the stored charts).
       return {
         ...onWorkers,
         service: { http: { type: "LoadBalancer" }, ssh: { type: "LoadBalancer" } },
@@ -247,6 +310,8 @@ export function chartValues(key: ServiceKey, ctx: ValuesContext = {}): Record<st
         valkey: { enabled: true, primary: { ...onWorkers } },
       };
     case "metallb":
+      // metallb/metallb charts/metallb/values.yaml: `controller.nodeSelector`, `speaker.nodeSelector`,
+      // `speaker.tolerations`.
       return {
         controller: { ...onWorkers },
         speaker: { nodeSelector: { ...LB_NODE_SELECTOR }, tolerations: lbToleration },

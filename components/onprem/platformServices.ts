@@ -7,8 +7,18 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { CAPI_VERSIONS, CHARTS, ServiceKey, chartValues, mergeValues } from "./platformCharts";
+import * as command from "@pulumi/command";
+import {
+  CAPI_VERSIONS,
+  CAPV_NAMESPACE,
+  CHARTS,
+  CapiVersions,
+  ServiceKey,
+  chartValues,
+  mergeValues,
+} from "./platformCharts";
 import { LB_NODE_SELECTOR } from "./clusterTemplate";
+import { renderCapvIdentityDeleteScript, renderCapvIdentityScript } from "./capvIdentity";
 
 /** Settings of one service. */
 export interface ServiceSettings {
@@ -38,8 +48,13 @@ export interface PlatformServicesArgs {
   giteaAdminPassword?: pulumi.Input<string>;
   /** vSphere credentials for CAPV (secret), stored as the operator's config secret. Default: none (set later). */
   vsphereCredentials?: pulumi.Input<{ username: string; password: string }>;
-  /** CAPI provider versions. Default core/kubeadm v1.14.0, vSphere v1.17.0. */
-  capiVersions?: { core: string; vsphere: string; kubeadm: string };
+  /**
+   * Name of a VSphereClusterIdentity to create for tenant clusters, with {@link vsphereCredentials} as its account.
+   * Requires Cluster API on and the credentials. Default: none (tenant clusters use CAPV's own credentials).
+   */
+  tenantClusterIdentity?: string;
+  /** CAPI provider versions. Default core/kubeadm v1.14.0, vSphere v1.17.0, in-cluster IPAM v1.0.3. */
+  capiVersions?: CapiVersions;
   /** Resources to wait for before installing (e.g. the template sync). */
   dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
@@ -61,6 +76,8 @@ export class PlatformServices extends pulumi.ComponentResource {
   /** Helm releases by service key (only enabled ones). */
   readonly releases: Partial<Record<ServiceKey, k8s.helm.v3.Release>> = {};
   readonly provider: k8s.Provider;
+  /** The command that creates the tenant clusters' VSphereClusterIdentity, when one was asked for. */
+  readonly tenantIdentity?: command.local.Command;
 
   constructor(name: string, args: PlatformServicesArgs, opts?: pulumi.ComponentResourceOptions) {
     super("basphere:onprem:PlatformServices", name, {}, opts);
@@ -80,6 +97,13 @@ export class PlatformServices extends pulumi.ComponentResource {
     if (enabled("gitea") && args.giteaAdminPassword === undefined) {
       throw new pulumi.ResourceError(
         "PlatformServices: giteaAdminPassword is required while Gitea is enabled",
+        this,
+      );
+    }
+
+    if (args.tenantClusterIdentity && (!enabled("clusterApi") || args.vsphereCredentials === undefined)) {
+      throw new pulumi.ResourceError(
+        "PlatformServices: tenantClusterIdentity needs Cluster API enabled and vsphereCredentials (its vCenter account)",
         this,
       );
     }
@@ -158,6 +182,35 @@ export class PlatformServices extends pulumi.ComponentResource {
           timeout: 900,
         },
         { ...ro, dependsOn: deps },
+      );
+    }
+
+    if (args.tenantClusterIdentity && this.releases.clusterApi) {
+      const idArgs = { name: args.tenantClusterIdentity, namespace: CAPV_NAMESPACE };
+      let create: string;
+      let del: string;
+      try {
+        create = renderCapvIdentityScript(idArgs);
+        del = renderCapvIdentityDeleteScript(idArgs);
+      } catch (e) {
+        throw new pulumi.ResourceError(`PlatformServices: ${(e as Error).message}`, this);
+      }
+      const creds = pulumi.secret(args.vsphereCredentials!);
+      this.tenantIdentity = new command.local.Command(
+        `${name}-tenant-identity`,
+        {
+          create,
+          update: create,
+          delete: del,
+          environment: pulumi.secret({
+            KUBECONFIG_CONTENT: pulumi.output(args.kubeconfig),
+            CAPV_USERNAME: creds.apply((c) => c.username),
+            CAPV_PASSWORD: creds.apply((c) => c.password),
+          }),
+          triggers: [args.tenantClusterIdentity],
+          logging: "stderr",
+        },
+        { parent: this, dependsOn: [this.releases.clusterApi] },
       );
     }
 

@@ -52,9 +52,18 @@ describe("onprem: Omni cluster template", () => {
     const d = docs(renderClusterTemplate(args));
     const lbMachine = d[2].patches[0].inline.machine;
     assert.deepEqual(lbMachine.nodeLabels, { "basphere.io/tier": "lb" });
-    assert.deepEqual(lbMachine.nodeTaints, { [LB_TAINT_KEY]: "true:NoSchedule" });
+    // The taint is registered by the kubelet (KubeletConfiguration.registerWithTaints, a core/v1 Taint list).
+    assert.deepEqual(lbMachine.kubelet.extraConfig.registerWithTaints, [
+      { key: LB_TAINT_KEY, value: "true", effect: "NoSchedule" },
+    ]);
     assert.deepEqual(d[3].patches[0].inline.machine.nodeLabels, { "basphere.io/tier": "worker" });
-    assert.equal(d[3].patches[0].inline.machine.nodeTaints, undefined);
+    assert.equal(d[3].patches[0].inline.machine.kubelet, undefined);
+  });
+
+  it("never uses machine.nodeTaints on worker machine sets (NodeRestriction refuses it after registration)", () => {
+    const d = docs(renderClusterTemplate(args));
+    for (const w of d.filter((x) => x.kind === "Workers"))
+      for (const p of w.patches ?? []) assert.equal(p.inline?.machine?.nodeTaints, undefined, w.name);
     const net = d[0].patches[0].inline.machine.network;
     assert.deepEqual(net.interfaces, [{ deviceSelector: { physical: true }, dhcp: true, mtu: 1450 }]);
     assert.ok(

@@ -3,16 +3,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { parseAllDocuments } from "yaml";
 import { harness, resolve, defaultInventory } from "../../harness";
 import { ManagementCluster, ManagementClusterArgs } from "../../../components/onprem/managementCluster";
+import { HOSTS } from "./fixtures";
 
 const VM = "vsphere:index/virtualMachine:VirtualMachine";
-const HOSTS = [
-  "esx01.lab.local",
-  "esx02.lab.local",
-  "esx03.lab.local",
-  "esx04.lab.local",
-  "esx05.lab.local",
-  "esx06.lab.local",
-];
 
 function args(over: Partial<ManagementClusterArgs> = {}, hosts = HOSTS): ManagementClusterArgs {
   return {

@@ -1,27 +1,9 @@
 import assert from "node:assert/strict";
-import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { harness, resolve } from "../../harness";
-import { readStackFile } from "../../../automation/plan/stackFile";
+import { onpremExampleValues as exampleValues } from "./fixtures";
 import { onpremOutputKeys } from "../../../stacks/contracts";
 import { ConfigError, parseConfig } from "../../../stacks/config";
-
-/** The example stack config's `basphere:*` values, decoded like readBasphereConfig does. */
-function exampleValues(): Record<string, unknown> {
-  const file = readStackFile(path.join(__dirname, "../../../../stacks/Pulumi.onprem.yaml"));
-  const values: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(file.config)) {
-    if (!k.startsWith("basphere:")) continue;
-    let decoded: unknown = v;
-    try {
-      decoded = JSON.parse(v);
-    } catch {
-      /* plain string */
-    }
-    values[k.slice("basphere:".length)] = decoded;
-  }
-  return values;
-}
 
 // Loaded lazily: the stack module loads the providers, which must see the mocks first.
 const stack = () => require("../../../stacks/onprem") as typeof import("../../../stacks/onprem");
@@ -140,6 +122,27 @@ describe("onprem stack", () => {
     assert.match(
       bad((v) => (v.cluster.workers.cpu = 4)),
       /basphere:cluster\.workers/,
+    );
+  });
+
+  it("creates the tenant clusters' identity it exports, and refuses one without the CAPV account", async () => {
+    const cmd = harness.get("platform-tenant-identity", "Command");
+    assert.match(cmd.inputs.create, /name: tenant-clusters/);
+    assert.equal(cmd.inputs.environment.CAPV_USERNAME, "capv@vsphere.local");
+    assert.equal(await resolve(outputs.tenantClusterIdentity), "tenant-clusters");
+    const { configSchema } = stack();
+    const v = exampleValues();
+    delete v.capvUsername;
+    delete v.capvPassword;
+    assert.throws(
+      () => parseConfig(configSchema, v, "onprem stack config"),
+      /basphere:tenantClusters\.identity: needs capvUsername and capvPassword/,
+    );
+    const off = exampleValues();
+    off.services.clusterApi = false;
+    assert.throws(
+      () => parseConfig(configSchema, off, "onprem stack config"),
+      /basphere:tenantClusters\.identity: needs services\.clusterApi enabled/,
     );
   });
 

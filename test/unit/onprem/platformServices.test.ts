@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { harness } from "../../harness";
 import { PlatformServices, PlatformServicesArgs } from "../../../components/onprem/platformServices";
 import { CHARTS, ServiceKey, chartValues, mergeValues } from "../../../components/onprem/platformCharts";
+import { IPAM_VERSION } from "../../../components/tenant/clusterApiObjects";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const base: PlatformServicesArgs = {
@@ -63,7 +64,21 @@ describe("onprem: PlatformServices", () => {
   it("installs CAPI v1.14 and CAPV v1.17 through the operator", () => {
     const v = harness.get("platform-clusterApi", RELEASE).inputs.values;
     assert.deepEqual(v.core, { "cluster-api": { version: "v1.14.0" } });
-    assert.deepEqual(v.infrastructure, { vsphere: { version: "v1.17.0" } });
+    assert.deepEqual(v.bootstrap, { kubeadm: { version: "v1.14.0" } });
+    assert.deepEqual(v.controlPlane, { kubeadm: { version: "v1.14.0" } });
+    assert.deepEqual(v.infrastructure, {
+      vsphere: { version: "v1.17.0", namespace: "vsphere-infrastructure-system" },
+    });
+  });
+
+  it("installs the in-cluster IPAM provider that tenant InClusterIPPools (ipam.cluster.x-k8s.io/v1alpha2) need", () => {
+    const v = harness.get("platform-clusterApi", RELEASE).inputs.values;
+    assert.deepEqual(v.ipam, { "in-cluster": { version: "v1.0.3" } });
+    assert.equal(
+      IPAM_VERSION,
+      "ipam.cluster.x-k8s.io/v1alpha2",
+      "tenant objects changed their IPAM API version",
+    );
   });
 
   it("passes admin passwords as secrets and configures MetalLB's pool and L2 advertisement on the LB nodes", () => {
@@ -123,9 +138,39 @@ describe("onprem: PlatformServices", () => {
     const secret = harness.get("platform-capv-credentials");
     assert.equal(secret.inputs.stringData.VSPHERE_USERNAME, "capv@vsphere.local");
     assert.ok(secret.secretInputs.includes("stringData"));
+    // The operator copies configSecret into each provider's spec; without a namespace it would be looked up in the
+    // provider's own namespace, not where the secret is.
     assert.deepEqual(harness.get("platform-clusterApi", RELEASE).inputs.values.configSecret, {
       name: "capv-credentials",
+      namespace: secret.inputs.metadata.namespace,
     });
+    assert.equal(secret.inputs.metadata.namespace, "capi-operator-system");
+    assert.equal(harness.ofType("Command").length, 0, "no identity unless asked for");
+  });
+
+  it("creates the tenant clusters' VSphereClusterIdentity after Cluster API, with secret credentials", async () => {
+    await harness.run(
+      () =>
+        new PlatformServices("platform", {
+          ...base,
+          vsphereCredentials: pulumi.secret({ username: "capv@vsphere.local", password: "pw" }),
+          tenantClusterIdentity: "tenant-clusters",
+        }),
+    );
+    const cmd = harness.get("platform-tenant-identity", "Command");
+    assert.ok(cmd.dependsOn.includes(harness.get("platform-clusterApi", RELEASE).urn));
+    assert.ok(cmd.secretInputs.includes("environment"));
+    assert.equal(cmd.inputs.environment.CAPV_PASSWORD, "pw");
+    assert.match(cmd.inputs.create, /kind: VSphereClusterIdentity/);
+    assert.match(cmd.inputs.create, /name: tenant-clusters/);
+    assert.doesNotMatch(cmd.inputs.create, /pw\b/);
+    assert.match(cmd.inputs.delete, /delete vsphereclusteridentities\S* tenant-clusters/);
+    await assert.rejects(
+      harness.run(
+        () => new PlatformServices("platform", { ...base, tenantClusterIdentity: "tenant-clusters" }),
+      ),
+      /tenantClusterIdentity needs Cluster API enabled and vsphereCredentials/,
+    );
   });
 
   it("refuses MetalLB without addresses and Harbor/Gitea without admin passwords", async () => {

@@ -21,6 +21,8 @@ import {
   sha256,
 } from "../../../components/onprem/omnictlScripts";
 
+import { HOSTS } from "./fixtures";
+
 const docs = (text: string) => parseAllDocuments(text).map((d) => d.toJS());
 
 describe("onprem renderers: Omni join config", () => {
@@ -117,14 +119,7 @@ describe("onprem renderers: machine ids and labels", () => {
 });
 
 describe("onprem renderers: tier planning", () => {
-  const hosts = [
-    "esx01.lab.local",
-    "esx02.lab.local",
-    "esx03.lab.local",
-    "esx04.lab.local",
-    "esx05.lab.local",
-    "esx06.lab.local",
-  ];
+  const hosts = HOSTS;
   const base = {
     prefix: "mgmt",
     hosts,

@@ -9,8 +9,19 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parseAllDocuments } from "yaml";
 import { renderLabelMachineScript } from "../../../components/onprem/machineLabels";
-import { renderKubeconfigScript, renderSyncScript } from "../../../components/onprem/omnictlScripts";
-import { renderClusterTemplate, renderMachineClasses } from "../../../components/onprem/clusterTemplate";
+import {
+  renderKubeconfigScript,
+  renderLabelLbNodesScript,
+  renderSyncScript,
+} from "../../../components/onprem/omnictlScripts";
+import {
+  LABEL_TIER,
+  LB_REGISTER_TAINT,
+  LB_TAINT_KEY,
+  renderClusterTemplate,
+  renderMachineClasses,
+} from "../../../components/onprem/clusterTemplate";
+import { renderCapvIdentityScript } from "../../../components/onprem/capvIdentity";
 
 /** A fake omnictl: logs argv, copies `-f` files into the log dir, answers `get machinestatus` for KNOWN_ID only. */
 const FAKE_OMNICTL = `#!/bin/sh
@@ -28,12 +39,29 @@ esac
 exit 0
 `;
 
+/**
+ * A fake kubectl: logs argv, copies stdin of `apply -f -` and `--from-env-file` files, answers `get nodes` with
+ * $LB_NODES lines and `get crd` successfully once $CRD_AFTER calls have been made.
+ */
+const FAKE_KUBECTL = `#!/bin/sh
+echo "$*" >> "$LOG_DIR/kcalls"
+case "$*" in
+  *"get nodes"*) i=0; while [ "$i" -lt "\${LB_NODES:-0}" ]; do echo "node/lb-$i"; i=$((i+1)); done ;;
+  *"get crd"*) n=$(grep -c "get crd" "$LOG_DIR/kcalls"); [ "$n" -ge "\${CRD_AFTER:-1}" ] || exit 1 ;;
+  *"apply -f -"*) cat >> "$LOG_DIR/applied" ;;
+  *"--from-env-file="*) for a in "$@"; do case "$a" in --from-env-file=*) cp "\${a#--from-env-file=}" "$LOG_DIR/envfile" ;; esac; done; echo "kind: Secret" ;;
+esac
+exit 0
+`;
+
 describe("onprem: generated scripts run", () => {
   let dir: string;
   beforeEach(() => {
     dir = mkdtempSync(path.join(tmpdir(), "basphere-onprem-"));
     writeFileSync(path.join(dir, "omnictl"), FAKE_OMNICTL);
     chmodSync(path.join(dir, "omnictl"), 0o755);
+    writeFileSync(path.join(dir, "kubectl"), FAKE_KUBECTL);
+    chmodSync(path.join(dir, "kubectl"), 0o755);
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -129,5 +157,61 @@ describe("onprem: generated scripts run", () => {
         }),
       (e: any) => e.status === 127 && /omnictl is not on PATH/.test(String(e.stderr)),
     );
+  });
+
+  it("LB script labels and taints the LB nodes with admin credentials, and fails when no LB node joined", () => {
+    const script = renderLabelLbNodesScript(LABEL_TIER, LB_TAINT_KEY, LB_REGISTER_TAINT);
+    run(script, { KUBECONFIG_CONTENT: "kc", LB_NODES: "6" });
+    const calls = readFileSync(path.join(dir, "kcalls"), "utf8")
+      .trim()
+      .split("\n")
+      .map((c) => c.replace(/--kubeconfig \S+ /, ""));
+    assert.deepEqual(calls, [
+      "get nodes -l basphere.io/tier=lb -o name",
+      "label nodes -l basphere.io/tier=lb node-role.kubernetes.io/lb= --overwrite",
+      "taint nodes -l basphere.io/tier=lb node-role.kubernetes.io/lb=true:NoSchedule --overwrite",
+    ]);
+    assert.throws(
+      () => run(script, { KUBECONFIG_CONTENT: "kc", LB_NODES: "0" }),
+      (e: any) => /no node carries basphere.io\/tier=lb/.test(String(e.stderr)),
+    );
+  });
+
+  it("CAPV identity script waits for the CRD, keeps the password off the command line and applies the identity", () => {
+    const script = renderCapvIdentityScript({
+      name: "tenant-clusters",
+      namespace: "vsphere-infrastructure-system",
+    });
+    run(script.replace("sleep 10", "sleep 0"), {
+      KUBECONFIG_CONTENT: "kc",
+      CAPV_USERNAME: "capv@vsphere.local",
+      CAPV_PASSWORD: "s3cret pw",
+      CRD_AFTER: "3",
+    });
+    const calls = readFileSync(path.join(dir, "kcalls"), "utf8").trim().split("\n");
+    assert.equal(calls.filter((c) => c.startsWith("get crd")).length, 3, "polls until the CRD exists");
+    assert.ok(calls.some((c) => c.startsWith("wait --for condition=established")));
+    assert.ok(!calls.some((c) => c.includes("s3cret")), "password must not be in argv");
+    assert.equal(
+      readFileSync(path.join(dir, "envfile"), "utf8"),
+      "username=capv@vsphere.local\npassword=s3cret pw\n",
+    );
+    assert.ok(
+      calls.some((c) =>
+        c.startsWith("-n vsphere-infrastructure-system create secret generic tenant-clusters-credentials"),
+      ),
+    );
+    const docs = parseAllDocuments(readFileSync(path.join(dir, "applied"), "utf8")).map((d) => d.toJS());
+    const identity = docs.find((d) => d?.kind === "VSphereClusterIdentity");
+    assert.deepEqual(identity, {
+      apiVersion: "infrastructure.cluster.x-k8s.io/v1beta2",
+      kind: "VSphereClusterIdentity",
+      metadata: { name: "tenant-clusters" },
+      spec: {
+        secretName: "tenant-clusters-credentials",
+        allowedNamespaces: { selector: { matchLabels: {} } },
+      },
+    });
+    assert.throws(() => renderCapvIdentityScript({ name: "Bad_Name", namespace: "x" }), /DNS label/);
   });
 });
