@@ -69,6 +69,7 @@ const dnsLabel = (max: number) =>
     );
 
 const ipv4 = z.string().refine(isIpv4, "must be an IPv4 address (a.b.c.d)");
+const ipv4Cidr = z.string().refine((s) => !!parseIpv4Cidr(s), "must be an IPv4 CIDR");
 const lanCidr = z.string().superRefine((s, ctx) => {
   try {
     planLan(s);
@@ -156,16 +157,14 @@ export const tenantClusterSpecSchema = z.object({
     { replicas: 2, cpus: 2, memoryMiB: 8192, diskGiB: 60 },
     z.number().int().min(0).max(50),
   ),
-  /** Pod network; default 192.168.0.0/16. */
-  podCidr: z
-    .string()
-    .refine((s) => !!parseIpv4Cidr(s), "must be an IPv4 CIDR")
-    .default("192.168.0.0/16"),
-  /** Service network; default 10.96.0.0/12. */
-  serviceCidr: z
-    .string()
-    .refine((s) => !!parseIpv4Cidr(s), "must be an IPv4 CIDR")
-    .default("10.96.0.0/12"),
+  /**
+   * Pod network; default 10.244.0.0/16. Must not overlap the LANs, the VPN tunnel, the service network or any WAN
+   * address the tenant uses (floating IPs, router): the nodes would route those into the pod network. (The CAPI
+   * templates' usual 192.168.0.0/16 would swallow a 192.168.x control network.)
+   */
+  podCidr: ipv4Cidr.default("10.244.0.0/16"),
+  /** Service network; default 10.96.0.0/16 (the same rules; kubeadm's 10.96.0.0/12 would swallow the default VPN tunnel 10.99.0.0/24). */
+  serviceCidr: ipv4Cidr.default("10.96.0.0/16"),
   /** SSH keys for the `capv` user on every node. */
   sshAuthorizedKeys: z.array(z.string().min(1)).optional(),
 });
@@ -250,7 +249,11 @@ const tenantObject = z.object({
     .object({
       lan1Cidr: lanCidr.default("10.0.1.0/24"),
       lan2Cidr: lanCidr.default("10.0.2.0/24"),
-      /** MTU of the LANs (the template's interfaces are set to it): 1450. */
+      /**
+       * MTU of the LANs: 1450, fixed. Where it lives: the golden router template's LAN interfaces (OPNsense has no API
+       * for it), the tenant cluster's node NICs (CAPV `network.devices[].mtu`) and the standalone VMs' templates.
+       * Port groups have no MTU; the distributed switch's (onprem stack) must be at least this.
+       */
       mtu: z.literal(1450).default(1450),
       /** DNS domain handed out by DHCP; default `<name>.internal`. */
       domainName: z
@@ -340,10 +343,17 @@ export function checkTenantSpec(
       if (!t.cluster)
         issue(["floatingIps", i, "target"], `targets "${CLUSTER_TARGET}" but the tenant has no cluster`);
     } else if (isIpv4(f.target)) {
-      if (!cidrContains(lan1Cidr, f.target) && !cidrContains(lan2Cidr, f.target)) {
+      const lan = (["lan1", "lan2"] as const).find((l) => cidrContains(cidrOf(l), f.target));
+      const p = lan && plans[lan];
+      if (!lan) {
         issue(
           ["floatingIps", i, "target"],
           `address ${f.target} is on neither tenant LAN (${lan1Cidr}, ${lan2Cidr})`,
+        );
+      } else if (p && [p.network, p.gateway, p.broadcast].includes(f.target)) {
+        issue(
+          ["floatingIps", i, "target"],
+          `address ${f.target} is the network, broadcast or router address of ${lan}, not a tenant host`,
         );
       }
     } else if (!vmNames.has(f.target)) {
@@ -358,6 +368,24 @@ export function checkTenantSpec(
     (f) => f.target,
     (i, v) => issue(["floatingIps", i, "target"], `target "${v}" already has a floating IP`),
   );
+  if (t.cluster) {
+    const { podCidr, serviceCidr } = t.cluster;
+    const others: [string, string][] = [
+      ["network.lan1Cidr", lan1Cidr],
+      ["network.lan2Cidr", lan2Cidr],
+    ];
+    if (t.vpn) others.push(["vpn.tunnelCidr", t.vpn.tunnelCidr]);
+    for (const [key, cidr] of [
+      ["podCidr", podCidr],
+      ["serviceCidr", serviceCidr],
+    ] as const) {
+      for (const [what, other] of others) {
+        if (cidrsOverlap(cidr, other)) issue(["cluster", key], `${cidr} overlaps ${what} ${other}`);
+      }
+    }
+    if (cidrsOverlap(podCidr, serviceCidr))
+      issue(["cluster", "serviceCidr"], `${serviceCidr} overlaps podCidr ${podCidr}`);
+  }
   if (t.cluster && !t.floatingIps.some((f) => f.target === CLUSTER_TARGET)) {
     issue(
       ["cluster"],
@@ -533,6 +561,23 @@ export function checkTenantAllocations(
   bindFloatingIps(c.tenant, c.allocations, (path, message) =>
     ctx.addIssue({ code: "custom", path, message }),
   );
+  // WAN addresses the tenant uses must stay reachable from its cluster's nodes and pods.
+  const cluster = c.tenant.cluster;
+  if (cluster) {
+    const wan = [
+      ...(c.allocations.routerWanAddress ? [c.allocations.routerWanAddress] : []),
+      ...c.allocations.floatingIps.map((f) => (typeof f === "string" ? f : f.address)),
+    ];
+    for (const key of ["podCidr", "serviceCidr"] as const) {
+      const hit = wan.find((a) => cidrContains(cluster[key], a));
+      if (hit)
+        ctx.addIssue({
+          code: "custom",
+          path: ["tenant", "cluster", key],
+          message: `${cluster[key]} contains the tenant's WAN address ${hit} (allocations): pick a network that does not`,
+        });
+    }
+  }
 }
 
 /** The two keys the service writes, validated together; what the service uses before it enqueues an `up`. */

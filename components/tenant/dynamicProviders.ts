@@ -7,21 +7,30 @@ import type * as pulumi from "@pulumi/pulumi";
 
 const OPS_MODULE: string = path.join(__dirname, "dynamicOps");
 
-function makeProvider(modulePath: string, createFn: string): pulumi.dynamic.ResourceProvider {
+/**
+ * A create-only provider: a change of one of `identityKeys` replaces the resource (it runs again); a change of
+ * any other input is recorded without running anything.
+ */
+function makeProvider(
+  modulePath: string,
+  createFn: string,
+  identityKeys: string[],
+): pulumi.dynamic.ResourceProvider {
   return {
     create: async (inputs: any) => require(modulePath)[createFn](inputs),
-    // Both resources are create-only: any input change replaces them.
     diff: async (_id: string, olds: any, news: any) => {
-      const keys = Object.keys(news).filter(
-        (k) => k !== "__provider" && JSON.stringify(olds[k]) !== JSON.stringify(news[k]),
-      );
-      return { changes: keys.length > 0, replaces: keys, deleteBeforeReplace: false };
+      const replaces = identityKeys.filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
+      return { changes: replaces.length > 0, replaces, deleteBeforeReplace: false };
     },
     delete: async () => {},
   };
 }
 
-/** Provider of RouterApiReady. */
-export const routerApiReadyProvider = makeProvider(OPS_MODULE, "createRouterApiReady");
-/** Provider of WireguardKeyPair. */
-export const wireguardKeyPairProvider = makeProvider(OPS_MODULE, "createWireguardKeyPair");
+/**
+ * Provider of RouterApiReady: it waits again only for a new router VM. A changed bootstrap connection (the template
+ * key changed on the onprem side, or an operator override) must not re-run it: the router's template key was rotated
+ * away long ago, so waiting with it would fail.
+ */
+export const routerApiReadyProvider = makeProvider(OPS_MODULE, "createRouterApiReady", ["vmId"]);
+/** Provider of WireguardKeyPair: a new pair only for a new peer name. */
+export const wireguardKeyPairProvider = makeProvider(OPS_MODULE, "createWireguardKeyPair", ["name"]);

@@ -46,6 +46,8 @@ export interface LanPlan {
   prefix: number;
   /** Dotted netmask, e.g. `255.255.255.0`. */
   netmask: string;
+  /** Broadcast address (last address of the subnet). */
+  broadcast: string;
   /** Router address (gateway and DNS of the LAN). */
   gateway: string;
   /** kube-vip address of a tenant cluster on this LAN. */
@@ -136,6 +138,7 @@ export function planLan(cidr: string): LanPlan {
     network: c.network,
     prefix: c.prefix,
     netmask: intToIp((0xffffffff << (32 - c.prefix)) >>> 0),
+    broadcast: intToIp(base + 2 ** (32 - c.prefix) - 1),
     gateway: at(L.gateway),
     kubeVip: at(L.kubeVip),
     staticRange: { first: at(L.staticFirst), last: at(L.staticLast) },

@@ -10,12 +10,12 @@ import {
   floatingIpPorts,
 } from "../../stacks/tenantSpec";
 import { FloatingIp } from "./floatingIp";
-import { assignAddresses, isIpv4 } from "./ipPlan";
+import { TenantAddressPlan, planTenantAddresses } from "./addressPlan";
 import { TenantCluster } from "./tenantCluster";
 import { TenantNetwork } from "./tenantNetwork";
 import { TenantRouter } from "./tenantRouter";
 import { TenantVm } from "./tenantVm";
-import { TenantVpn } from "./tenantVpn";
+import { TenantVpn, WIREGUARD_INTERFACE_GROUP } from "./tenantVpn";
 
 /** The onprem stack's outputs as the tenant reads them (Outputs of a StackReference). */
 export type OnpremInputs = { [K in keyof OnpremOutputs]: pulumi.Input<OnpremOutputs[K]> };
@@ -115,21 +115,16 @@ export class Tenant extends pulumi.ComponentResource {
     const connection = this.router.connection;
     const ready = this.router.ready;
 
-    // Standalone VMs: static addresses per LAN (explicit ones kept, the rest in spec order).
-    const vmAddress = new Map<string, string>();
-    for (const which of ["lan1", "lan2"] as const) {
-      const onLan = spec.vms.filter((v) => v.network === which);
-      try {
-        for (const [n, a] of assignAddresses(
-          onLan,
-          this.network.lan(which).plan.staticRange,
-          "static address",
-        ))
-          vmAddress.set(n, a);
-      } catch (e) {
-        throw fail(`vms on ${which}: ${(e as Error).message}`);
-      }
+    // Every tenant address (VM statics, kube-vip, IPAM pool, floating IP targets) from the spec alone.
+    let plan: TenantAddressPlan;
+    let addresses: Map<string, string>;
+    try {
+      plan = planTenantAddresses(spec);
+      addresses = bindFloatingIps(spec, allocations);
+    } catch (e) {
+      throw fail((e as Error).message);
     }
+
     const templates = new Map<string, pulumi.Output<vsphere.GetVirtualMachineResult>>();
     const templateInfo = (t: string) => {
       if (!templates.has(t))
@@ -152,7 +147,7 @@ export class Tenant extends pulumi.ComponentResource {
             folder: folder.path,
           },
           lan: this.network.lan(v.network),
-          address: vmAddress.get(v.name)!,
+          address: plan.vmAddresses.get(v.name)!,
           cpus: v.cpus,
           memoryMiB: v.memoryMiB,
           diskGb: v.diskGb,
@@ -164,49 +159,76 @@ export class Tenant extends pulumi.ComponentResource {
       );
     }
 
-    // Floating IPs.
-    let addresses: Map<string, string>;
-    try {
-      addresses = bindFloatingIps(spec, allocations);
-    } catch (e) {
-      throw fail(`floating IPs: ${(e as Error).message}`);
-    }
-    const clusterLan = spec.cluster ? this.network.lan(spec.cluster.network) : undefined;
     for (const f of spec.floatingIps) {
-      let target: string;
-      let targetKind: string;
-      if (f.target === CLUSTER_TARGET) {
-        if (!clusterLan) throw fail(`floating IP ${f.name} targets the cluster, but there is no cluster`);
-        target = clusterLan.plan.kubeVip;
-        targetKind = CLUSTER_TARGET;
-      } else if (isIpv4(f.target)) {
-        target = f.target;
-        targetKind = "address";
-      } else {
-        const a = vmAddress.get(f.target);
-        if (!a) throw fail(`floating IP ${f.name} targets "${f.target}", which is no VM of this tenant`);
-        target = a;
-        targetKind = `vm:${f.target}`;
+      const t = plan.targets.get(f.name)!;
+      this.floatingIpTable[f.name] = {
+        address: addresses.get(f.name)!,
+        target: t.address,
+        targetKind: t.kind,
+      };
+    }
+
+    // WireGuard VPN: clients route floating IPs and LANs into the tunnel; the router passes LANs and the floating
+    // IPs' targets (what pf sees after the redirect).
+    if (spec.vpn) {
+      const reach: string[] = [];
+      const firewallReach: string[] = [];
+      for (const r of spec.vpn.reach) {
+        if (r === "floatingIps") {
+          for (const f of Object.values(this.floatingIpTable)) {
+            reach.push(`${f.address}/32`);
+            firewallReach.push(`${f.target}/32`);
+          }
+        } else {
+          reach.push(this.network.lan(r).plan.cidr);
+          firewallReach.push(this.network.lan(r).plan.cidr);
+        }
       }
-      const address = addresses.get(f.name)!;
+      this.vpn = new TenantVpn(
+        `${name}-vpn`,
+        {
+          tenantName: tenant,
+          connection,
+          endpointAddress: this.router.wanAddress,
+          port: spec.vpn.port,
+          tunnelCidr: spec.vpn.tunnelCidr,
+          reach,
+          firewallReach,
+          keepalive: spec.vpn.keepalive,
+          dns: spec.vpn.reach.includes("lan1") ? [this.network.lan1.plan.gateway] : undefined,
+          peers: spec.vpn.peers,
+          dependsOn: ready,
+        },
+        { parent: this },
+      );
+    }
+    const vpnReachesFloatingIps = !!spec.vpn?.reach.includes("floatingIps");
+
+    // Floating IPs: VIP + 1:1 NAT with reflection (+ the helper for the target's own LAN) + WAN rules, and
+    // redirects from the VPN when it reaches floating IPs.
+    for (const f of spec.floatingIps) {
+      const t = plan.targets.get(f.name)!;
+      const lan = this.network.lan(t.lan);
       this.floatingIps[f.name] = new FloatingIp(
         `${name}-fip-${f.name}`,
         {
           connection,
-          address,
-          target,
+          address: addresses.get(f.name)!,
+          target: t.address,
           ports: floatingIpPorts(f),
           natReflection: true,
+          lan: { interface: lan.routerInterface, network: lan.plan.cidr, gateway: lan.plan.gateway },
+          vpnInterface: vpnReachesFloatingIps ? WIREGUARD_INTERFACE_GROUP : undefined,
+          vpnDependsOn: vpnReachesFloatingIps ? [this.vpn!.server] : undefined,
           label: `${tenant}/${f.name}`,
           dependsOn: ready,
         },
         { parent: this },
       );
-      this.floatingIpTable[f.name] = { address, target, targetKind };
     }
 
     // Cluster API cluster on the management cluster.
-    if (spec.cluster && clusterLan) {
+    if (spec.cluster && plan.cluster) {
       if (args.cpiCredentials === undefined)
         throw fail(
           "cpiCredentials is required for a tenant cluster (the vCenter account of its vSphere CPI)",
@@ -225,8 +247,9 @@ export class Tenant extends pulumi.ComponentResource {
         {
           tenantName: tenant,
           spec: spec.cluster,
-          lan: clusterLan,
+          lan: this.network.lan(plan.cluster.lan),
           endpointAddress: addresses.get(endpointFip.name)!,
+          mtu: spec.network.mtu,
           placement: {
             server: onprem.vcenterServer,
             thumbprint: onprem.vcenterThumbprint,
@@ -238,34 +261,8 @@ export class Tenant extends pulumi.ComponentResource {
           },
           cpiCredentials: pulumi.secret(args.cpiCredentials),
           provider,
-          // Nodes need DHCP/NAT on their LAN and the endpoint's 1:1 NAT before they boot.
-          dependsOn: [...ready, this.floatingIps[endpointFip.name]],
-        },
-        { parent: this },
-      );
-    }
-
-    // WireGuard VPN.
-    if (spec.vpn) {
-      const reach: string[] = [];
-      for (const r of spec.vpn.reach) {
-        if (r === "floatingIps")
-          reach.push(...Object.values(this.floatingIpTable).map((f) => `${f.address}/32`));
-        else reach.push(this.network.lan(r).plan.cidr);
-      }
-      this.vpn = new TenantVpn(
-        `${name}-vpn`,
-        {
-          tenantName: tenant,
-          connection,
-          endpointAddress: this.router.wanAddress,
-          port: spec.vpn.port,
-          tunnelCidr: spec.vpn.tunnelCidr,
-          reach,
-          keepalive: spec.vpn.keepalive,
-          dns: spec.vpn.reach.includes("lan1") ? [this.network.lan1.plan.gateway] : undefined,
-          peers: spec.vpn.peers,
-          dependsOn: ready,
+          // Nodes need DHCP/NAT on their LAN and the endpoint's 1:1 NAT (with reflection) before they boot.
+          dependsOn: [...this.router.lanServices, this.floatingIps[endpointFip.name]],
         },
         { parent: this },
       );

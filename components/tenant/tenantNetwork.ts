@@ -32,8 +32,12 @@ export interface TenantLan {
 }
 
 /**
- * The tenant's two LANs: distributed port groups on the shared switch with the tenant's own VLANs. The MTU of
- * 1450 is set on the guests (golden router template, CAPV devices), not on the port groups.
+ * The tenant's two LANs: distributed port groups on the shared switch with the tenant's own VLANs.
+ *
+ * Where the LAN MTU (1450) lives: not here — vSphere port groups have no MTU; the distributed switch's MTU (onprem
+ * stack, default 1500) only has to be at least 1450. The guests carry it: the golden OPNsense template's LAN
+ * interfaces (OPNsense's API cannot set it), the tenant cluster's node NICs (CAPV `network.devices[].mtu`, from
+ * the spec's `network.mtu`) and, for standalone VMs, their templates (vSphere guest customization cannot set an MTU).
  */
 export class TenantNetwork extends pulumi.ComponentResource {
   public readonly lan1: TenantLan;

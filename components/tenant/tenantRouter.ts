@@ -62,6 +62,8 @@ export class TenantRouter extends pulumi.ComponentResource {
   public readonly connection: pulumi.Output<opnsense.OpnsenseConnection>;
   /** Resources that must exist before anything else is configured on the router. */
   public readonly ready: pulumi.Resource[];
+  /** DHCP, outbound NAT and LAN-out rules of both LANs: what machines on the LANs need before they boot. */
+  public readonly lanServices: pulumi.Resource[] = [];
 
   constructor(name: string, args: TenantRouterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("basphere:tenant:TenantRouter", name, {}, opts);
@@ -132,7 +134,7 @@ export class TenantRouter extends pulumi.ComponentResource {
       ["lan1", lan1],
       ["lan2", lan2],
     ] as const) {
-      new opnsense.DhcpSubnet(
+      const dhcp = new opnsense.DhcpSubnet(
         `${name}-dhcp-${which}`,
         {
           connection: this.connection,
@@ -146,7 +148,7 @@ export class TenantRouter extends pulumi.ComponentResource {
         },
         child,
       );
-      new opnsense.SourceNatRule(
+      const snat = new opnsense.SourceNatRule(
         `${name}-snat-${which}`,
         {
           connection: this.connection,
@@ -157,7 +159,7 @@ export class TenantRouter extends pulumi.ComponentResource {
         },
         child,
       );
-      new opnsense.FirewallRule(
+      const out = new opnsense.FirewallRule(
         `${name}-out-${which}`,
         {
           connection: this.connection,
@@ -172,6 +174,7 @@ export class TenantRouter extends pulumi.ComponentResource {
         },
         child,
       );
+      this.lanServices.push(dhcp, snat, out);
     }
 
     this.registerOutputs({ wanAddress: this.wanAddress, wanMac: this.wanMac, vmId: this.vm.id });

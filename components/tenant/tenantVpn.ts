@@ -4,6 +4,9 @@ import { TunnelPlan, assignAddresses, planTunnel } from "./ipPlan";
 import { renderWireguardClientConfig } from "./wireguardClientConfig";
 import { WireguardKeyPair } from "./wireguardKeyPair";
 
+/** The interface group OPNsense puts every WireGuard instance in (usable in rules and redirects). */
+export const WIREGUARD_INTERFACE_GROUP = "wireguard";
+
 /** One peer of {@link TenantVpnArgs}. */
 export interface TenantVpnPeer {
   name: string;
@@ -24,8 +27,13 @@ export interface TenantVpnArgs {
   port?: number;
   /** Tunnel network. Default 10.99.0.0/24; the router takes .1. */
   tunnelCidr?: string;
-  /** Networks reachable through the tunnel (floating IPs as /32, LAN CIDRs). Required, may be empty. */
+  /** Networks clients route into the tunnel (floating IPs as /32, LAN CIDRs): their AllowedIPs. Required, may be empty. */
   reach: string[];
+  /**
+   * What the router lets tunnel clients reach, as pf sees it: after a redirect a floating IP's packets carry the
+   * target's LAN address, so this lists targets (/32) where `reach` lists floating IPs. Default: `reach`.
+   */
+  firewallReach?: string[];
   /** DNS servers pushed to clients. Default none. */
   dns?: string[];
   /** Client keepalive, s. Default 25. */
@@ -37,7 +45,8 @@ export interface TenantVpnArgs {
 
 /**
  * The tenant's WireGuard VPN on its router: an instance listening on the WAN port, a WAN rule opening only that
- * port, a rule letting tunnel clients reach the configured networks, and one peer per spec entry. Outputs one
+ * port, a rule on the `wireguard` interface group letting tunnel clients reach the configured networks (floating
+ * IPs themselves are redirected to their targets by {@link FloatingIp}), and one peer per spec entry. Outputs one
  * wg-quick configuration per peer (secret: generated private keys are inside).
  */
 export class TenantVpn extends pulumi.ComponentResource {
@@ -97,14 +106,15 @@ export class TenantVpn extends pulumi.ComponentResource {
       },
       base,
     );
-    if (args.reach.length > 0) {
+    const firewallReach = [...new Set(args.firewallReach ?? args.reach)];
+    if (firewallReach.length > 0) {
       const alias = new opnsense.Alias(
         `${name}-reach`,
         {
           connection: args.connection,
           name: "tenant_vpn_reach",
           type: "network",
-          content: args.reach,
+          content: firewallReach,
           description: "networks VPN clients reach",
         },
         base,
@@ -114,7 +124,7 @@ export class TenantVpn extends pulumi.ComponentResource {
         {
           connection: args.connection,
           action: "pass",
-          interface: "wireguard",
+          interface: WIREGUARD_INTERFACE_GROUP,
           direction: "in",
           ipProtocol: "inet",
           protocol: "any",
@@ -127,7 +137,7 @@ export class TenantVpn extends pulumi.ComponentResource {
     }
 
     this.endpoint = pulumi.interpolate`${args.endpointAddress}:${port}`;
-    const allowedIps = [this.tunnel.cidr, ...args.reach];
+    const allowedIps = [...new Set([this.tunnel.cidr, ...args.reach])];
     const configs: pulumi.Output<[string, string]>[] = [];
     for (const peer of args.peers) {
       const address = this.peerAddresses[peer.name];

@@ -3,32 +3,9 @@ import { parse } from "yaml";
 import { ClusterRenderInput, renderClusterObjects } from "../../../components/tenant/clusterApiObjects";
 import { renderKubeVipManifest } from "../../../components/tenant/kubeVip";
 import { validateAgainstCrd } from "./crdValidator";
+import { clusterRenderInput } from "./fixtures";
 
-function input(over: Partial<ClusterRenderInput> = {}): ClusterRenderInput {
-  return {
-    name: "acme",
-    namespace: "tenant-acme",
-    kubernetesVersion: "v1.34.2",
-    template: "ubuntu-2404-kube-v1.34.2",
-    controlPlane: { replicas: 3, cpus: 2, memoryMiB: 4096, diskGiB: 40 },
-    workers: { replicas: 2, cpus: 4, memoryMiB: 8192, diskGiB: 60 },
-    podCidr: "192.168.0.0/16",
-    serviceCidr: "10.96.0.0/12",
-    endpointAddress: "192.168.200.110",
-    kubeVipAddress: "10.0.1.10",
-    vsphere: {
-      server: "vcenter.lab.local",
-      thumbprint: "5D:1A:9C:7E:33:0B:AF:12:64:C8:90:DE:44:71:2B:E5:0F:A3:6C:18",
-      datacenter: "dc1",
-      datastore: "vsan-ds",
-      folder: "/dc1/vm/basphere/tenant-acme",
-      resourcePool: "/dc1/host/cluster1/Resources",
-      networkName: "tenant-acme-lan1",
-    },
-    addressing: { mode: "dhcp" },
-    ...over,
-  };
-}
+const input = clusterRenderInput;
 
 const ipam: ClusterRenderInput["addressing"] = {
   mode: "ipam",

@@ -3,7 +3,7 @@ import * as crypto from "node:crypto";
 import { harness } from "../../harness";
 import { createWireguardKeyPair } from "../../../components/tenant/dynamicOps";
 import { FloatingIp, floatingIpRules } from "../../../components/tenant/floatingIp";
-import { TenantNetwork } from "../../../components/tenant/tenantNetwork";
+import { TenantNetwork, TenantNetworkArgs } from "../../../components/tenant/tenantNetwork";
 import {
   PRIVATE_KEY_PLACEHOLDER,
   renderWireguardClientConfig,
@@ -13,56 +13,29 @@ import { wireguardPublicKey } from "../../../providers/opnsense";
 const conn = { url: "https://192.168.200.31", apiKey: "k", apiSecret: "s" };
 
 describe("tenant components", () => {
+  /** A TenantNetwork of tenant `a` (switch `u`, VLANs 10/11) with some arguments replaced. */
+  const network =
+    (over: Partial<TenantNetworkArgs> = {}) =>
+    () =>
+      new TenantNetwork("n", {
+        tenantName: "a",
+        distributedSwitchUuid: "u",
+        lan1VlanId: 10,
+        lan2VlanId: 11,
+        ...over,
+      });
+
   it("TenantNetwork refuses shared or WAN VLANs, naming the argument", async () => {
-    await assert.rejects(
-      harness.run(
-        () =>
-          new TenantNetwork("n", {
-            tenantName: "a",
-            distributedSwitchUuid: "u",
-            lan1VlanId: 5,
-            lan2VlanId: 5,
-          }),
-      ),
-      /lan1VlanId and lan2VlanId must differ/,
-    );
-    await assert.rejects(
-      harness.run(
-        () =>
-          new TenantNetwork("n", {
-            tenantName: "a",
-            distributedSwitchUuid: "u",
-            lan1VlanId: 2000,
-            lan2VlanId: 5,
-          }),
-      ),
-      /lan1VlanId must not be the WAN VLAN 2000/,
-    );
-    await assert.rejects(
-      harness.run(
-        () =>
-          new TenantNetwork("n", {
-            tenantName: "a",
-            distributedSwitchUuid: "u",
-            lan1VlanId: 10,
-            lan2VlanId: 11,
-            lan2Cidr: "10.0.2.0/26",
-          }),
-      ),
-      /lan2Cidr: prefix \/26/,
-    );
+    const cases: [Partial<TenantNetworkArgs>, RegExp][] = [
+      [{ lan1VlanId: 5, lan2VlanId: 5 }, /lan1VlanId and lan2VlanId must differ/],
+      [{ lan1VlanId: 2000 }, /lan1VlanId must not be the WAN VLAN 2000/],
+      [{ lan2Cidr: "10.0.2.0/26" }, /lan2Cidr: prefix \/26/],
+    ];
+    for (const [over, expected] of cases) await assert.rejects(harness.run(network(over)), expected);
   });
 
   it("TenantNetwork names port groups after the tenant", async () => {
-    await harness.run(
-      () =>
-        new TenantNetwork("n", {
-          tenantName: "acme",
-          distributedSwitchUuid: "u",
-          lan1VlanId: 10,
-          lan2VlanId: 11,
-        }),
-    );
+    await harness.run(network({ tenantName: "acme" }));
     const pgs = harness.ofType("DistributedPortGroup").map((p) => `${p.inputs.name}:${p.inputs.vlanId}`);
     assert.deepEqual(pgs.sort(), ["tenant-acme-lan1:10", "tenant-acme-lan2:11"]);
     const comp = harness.get("n", "basphere:tenant:TenantNetwork");

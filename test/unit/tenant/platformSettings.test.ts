@@ -4,14 +4,12 @@
  * overrides win, and secrets stay secret on the way.
  */
 import * as assert from "node:assert/strict";
-import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
-import { readStackFile } from "../../../automation/plan/stackFile";
 import { onpremOutputKeys, onpremSecretOutputKeys } from "../../../stacks/contracts";
 import { RecordedResource, defaultInventory, harness, resolve } from "../../harness";
+import { onpremExampleValues } from "../onprem/fixtures";
 import { exampleValues, loadExample } from "./fixtures";
-import { repoRoot } from "./crdValidator";
 
 type Outputs = Record<string, pulumi.Input<unknown>>;
 const tenantStack = () => require("../../../stacks/tenant") as typeof import("../../../stacks/tenant");
@@ -19,23 +17,6 @@ const onpremStack = () => require("../../../stacks/onprem") as typeof import("..
 
 async function runTenant(values: Record<string, any>, inventory = defaultInventory()): Promise<Outputs> {
   return harness.run(() => tenantStack().run({ values, secretKeys: new Set() }), inventory);
-}
-
-/** The example onprem stack config's `basphere:*` values. */
-function onpremExampleValues(): Record<string, unknown> {
-  const file = readStackFile(path.join(repoRoot(), "stacks", "Pulumi.onprem.yaml"));
-  const values: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(file.config)) {
-    if (!k.startsWith("basphere:")) continue;
-    let decoded: unknown = v;
-    try {
-      decoded = JSON.parse(v);
-    } catch {
-      /* plain string */
-    }
-    values[k.slice("basphere:".length)] = decoded;
-  }
-  return values;
 }
 
 const onpremMock = () => defaultInventory().data.stackOutputs["onprem"];

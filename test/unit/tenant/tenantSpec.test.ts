@@ -185,6 +185,31 @@ describe("tenant spec schema", () => {
       /basphere:tenant\.network\.lan1Cidr: must be a network address/,
     ],
     ["an MTU other than 1450", (v) => (v.tenant.network = { mtu: 1500 }), /basphere:tenant\.network\.mtu/],
+    [
+      "a floating IP mapped to the router's own LAN address",
+      (v) => (v.tenant.floatingIps[1].target = "10.0.1.1"),
+      /basphere:tenant\.floatingIps\[1\]\.target: address 10\.0\.1\.1 is the network, broadcast or router address of lan1/,
+    ],
+    [
+      "a pod network that swallows the WAN addresses (the old 192.168.0.0/16 default)",
+      (v) => (v.tenant.cluster.podCidr = "192.168.0.0/16"),
+      /basphere:tenant\.cluster\.podCidr: 192\.168\.0\.0\/16 contains the tenant's WAN address 192\.168\.200\.31/,
+    ],
+    [
+      "a service network over the VPN tunnel (kubeadm's 10.96.0.0/12 vs 10.99.0.0/24)",
+      (v) => (v.tenant.cluster.serviceCidr = "10.96.0.0/12"),
+      /basphere:tenant\.cluster\.serviceCidr: 10\.96\.0\.0\/12 overlaps vpn\.tunnelCidr 10\.99\.0\.0\/24/,
+    ],
+    [
+      "a pod network over a LAN",
+      (v) => (v.tenant.cluster.podCidr = "10.0.0.0/16"),
+      /basphere:tenant\.cluster\.podCidr: 10\.0\.0\.0\/16 overlaps network\.lan1Cidr/,
+    ],
+    [
+      "pod and service networks that overlap",
+      (v) => (v.tenant.cluster.serviceCidr = "10.244.128.0/20"),
+      /basphere:tenant\.cluster\.serviceCidr: 10\.244\.128\.0\/20 overlaps podCidr/,
+    ],
   ];
   for (const [what, mutate, expected] of bad) {
     it(`rejects ${what}, naming the field`, () => {

@@ -1,10 +1,6 @@
 import * as assert from "node:assert/strict";
 import { parse, parseAllDocuments } from "yaml";
-import {
-  ClusterRenderInput,
-  objectHeader,
-  renderClusterObjects,
-} from "../../../components/tenant/clusterApiObjects";
+import { objectHeader, renderClusterObjects } from "../../../components/tenant/clusterApiObjects";
 import {
   CPI_IMAGE_REPOSITORY,
   CPI_OBJECT_NAMES,
@@ -21,35 +17,14 @@ import {
 import { tenantClusterSpecSchema } from "../../../stacks/tenantSpec";
 import { defaultInventory, harness } from "../../harness";
 import { checkClusterResourceSet, selectorMatches } from "./clusterResourceSetShape";
-import { exampleValues, loadExample } from "./fixtures";
+import { clusterRenderInput, exampleValues, loadExample } from "./fixtures";
 
 const THUMB = "5D:1A:9C:7E:33:0B:AF:12:64:C8:90:DE:44:71:2B:E5:0F:A3:6C:18";
 const vcenter = { server: "vcenter.lab.local", datacenter: "dc1", thumbprint: THUMB };
 const docs = (yaml: string) => parseAllDocuments(yaml).map((d) => d.toJS());
 
 /** A minimal cluster render input (cluster `acme` in namespace `tenant-acme`). */
-function baseInput(): ClusterRenderInput {
-  return {
-    name: "acme",
-    namespace: "tenant-acme",
-    kubernetesVersion: "v1.34.2",
-    template: "ubuntu-2404-kube-v1.34.2",
-    controlPlane: { replicas: 1, cpus: 2, memoryMiB: 4096, diskGiB: 40 },
-    workers: { replicas: 1, cpus: 2, memoryMiB: 4096, diskGiB: 40 },
-    podCidr: "192.168.0.0/16",
-    serviceCidr: "10.96.0.0/12",
-    endpointAddress: "192.168.200.110",
-    kubeVipAddress: "10.0.1.10",
-    vsphere: {
-      ...vcenter,
-      datastore: "vsan-ds",
-      folder: "/dc1/vm/basphere/tenant-acme",
-      resourcePool: "/dc1/host/cluster1/Resources",
-      networkName: "tenant-acme-lan1",
-    },
-    addressing: { mode: "dhcp" },
-  };
-}
+const baseInput = () => clusterRenderInput();
 
 describe("vSphere CPI renderers", () => {
   it("pins one CPI release per Kubernetes minor and refuses minors without one", () => {
