@@ -87,3 +87,60 @@ export const onpremSecretOutputKeys: readonly (keyof OnpremOutputs)[] = [
   "tenantCpiUsername",
   "tenantCpiPassword",
 ];
+
+// ---- OCI site-to-site VPN → on-prem OPNsense IPsec ----------------------------------------------------------
+// The `oci` stack exports {@link OnpremIpsecParams} as `onpremIpsec` (a secret: it holds the pre-shared keys).
+// OCI runs two route-based tunnels per IPSec connection, one pre-shared key each; the OPNsense side configures one
+// IPsec connection per tunnel with the same proposals.
+
+/** IKE / ESP proposal both sides use: OCI custom phase settings and their strongSwan (OPNsense) names. */
+export interface IpsecProposal {
+  /** OCI name, e.g. `AES_256_CBC` / `AES_256_GCM`. */
+  ociEncryption: string;
+  /** OCI name, e.g. `SHA2_384`; empty for AEAD ciphers in phase 2. */
+  ociIntegrity: string;
+  /** OCI DH group, e.g. `GROUP20`. */
+  ociDhGroup: string;
+  /** strongSwan proposal as OPNsense writes it, e.g. `aes256-sha384-ecp384`. */
+  proposal: string;
+  /** Lifetime in seconds. */
+  lifetimeSeconds: number;
+}
+
+/** One OCI tunnel, in the shape the OPNsense IPsec connection needs. */
+export interface OnpremIpsecTunnel {
+  /** Tunnel label (OCI display name), e.g. `oci-tunnel-1`. */
+  name: string;
+  /** OCI VPN headend public IP: OPNsense's remote gateway. */
+  remoteGateway: string;
+  /** On-prem public IP (the CPE): OPNsense's local gateway. */
+  localGateway: string;
+  /** OPNsense's IKE local identifier: the CPE IP, as the IPSec connection's `cpeLocalIdentifier` says. */
+  localIdentifier: string;
+  /** OPNsense's IKE remote identifier: the OCI headend IP. */
+  remoteIdentifier: string;
+  /** `ikev1` or `ikev2`. */
+  ikeVersion: "ikev1" | "ikev2";
+  /** Pre-shared key of this tunnel. Secret. */
+  preSharedKey: string;
+  /** OCI routing for the tunnel: static routes (on-prem CIDRs on the OCI side, VCN CIDR on the OPNsense side). */
+  routing: "static";
+  /** IKE (phase 1). */
+  phase1: IpsecProposal;
+  /** ESP (phase 2), with PFS in the given DH group. */
+  phase2: IpsecProposal;
+  /** Dead peer detection timeout (OCI side) in seconds. */
+  dpdTimeoutSeconds: number;
+  /** On-prem networks (local traffic selectors / static routes on OCI). */
+  localNetworks: string[];
+  /** OCI networks (remote networks to route into the tunnel on OPNsense). */
+  remoteNetworks: string[];
+}
+
+/** Everything the on-prem side needs for the VPN to OCI. */
+export interface OnpremIpsecParams {
+  /** OCI IPSec connection OCID. */
+  ipsecConnectionId: string;
+  /** Two tunnels (OCI always provisions two for redundancy). */
+  tunnels: OnpremIpsecTunnel[];
+}

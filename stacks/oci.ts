@@ -8,7 +8,6 @@ import { z } from "zod";
 import { ADDON_NAMES, AddonHook, AddonName } from "../components/oci/addons";
 import { cidrContains, cidrsOverlap, isIpv4Cidr, isPublicIpv4 } from "../components/oci/cidr";
 import { DEFAULT_OMNI_VERSION } from "../components/oci/constants";
-import { OnpremIpsecParams } from "../components/oci/ipsecParams";
 import { OmniAuth, omniImage, renderAuthConfig } from "../components/oci/omniFlags";
 import { OMNI_MODES, OmniHost } from "../components/oci/omniHost";
 import { DEFAULT_OKE_VERSION } from "../components/oci/omniK8sHost";
@@ -16,6 +15,7 @@ import { OmniNetwork } from "../components/oci/omniNetwork";
 import { SiteToSiteVpn } from "../components/oci/siteToSiteVpn";
 import { DEFAULT_VM_MEMORY_GB, DEFAULT_VM_OCPUS, DEFAULT_VM_SHAPE } from "../components/oci/omniVmHost";
 import { BasphereConfig, parseConfig } from "./config";
+import type { OnpremIpsecParams } from "./contracts";
 
 const cidr = z
   .string()
@@ -55,7 +55,7 @@ export const configSchema = z
     /** OCI region. */
     region: z
       .string()
-      .regex(/^[a-z]+-[a-z]+-\d+$/, "must be an OCI region identifier like ap-singapore-1")
+      .regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, "must be an OCI region identifier like ap-singapore-1")
       .default("ap-singapore-1"),
     /** Compartment (or tenancy) OCID for every resource. */
     compartmentId: z
@@ -68,7 +68,10 @@ export const configSchema = z
     mode: z.enum(OMNI_MODES, { error: `must be one of ${OMNI_MODES.join(", ")}` }).default("vm"),
     /** DNS name of Omni (an A record to the reserved IP, managed outside). Default: URLs use the IP. */
     dnsName: hostname.optional(),
-    /** Networks allowed to SSH (vm) / reach the Kubernetes API (k8s) and admin-only add-on ports. */
+    /**
+     * Networks allowed to SSH (vm) / reach the Kubernetes API (k8s) and admin-only add-on ports. In k8s mode at
+     * least one, and it must hold the machine Pulumi runs on.
+     */
     adminCidrs: z.array(cidr).default([]),
     sshPublicKey: z
       .string()
@@ -177,6 +180,14 @@ export const configSchema = z
         });
       }
     });
+    if (c.mode === "k8s" && Array.isArray(c.adminCidrs) && c.adminCidrs.length === 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["adminCidrs"],
+        message:
+          "needs at least one CIDR in k8s mode (Pulumi deploys Omni through the OKE API endpoint it opens)",
+      });
+    }
     if (c.auth?.provider === "oidc" && !c.authClientSecret) {
       ctx.addIssue({
         code: "custom",

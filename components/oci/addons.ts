@@ -93,7 +93,10 @@ export interface AddonHookContext {
   provider: k8s.Provider;
   /** The add-on's namespace, created for it. */
   namespace: pulumi.Output<string>;
-  /** The add-on's network security group OCID (for `oci.oraclecloud.com/oci-network-security-groups`). */
+  /**
+   * The add-on's network security group OCID, for its Service: `oci-network-load-balancer.oraclecloud.com/
+   * oci-network-security-groups` on an NLB, `oci.oraclecloud.com/oci-network-security-groups` on a classic LB.
+   */
   nsgId: pulumi.Output<string>;
   /** Omni UI URL (for links / SSO callbacks). */
   omniUrl: pulumi.Output<string>;

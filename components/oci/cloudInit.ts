@@ -3,6 +3,7 @@
  * persistent data volume, writes the TLS certificate and key, the etcd encryption GPG key and the auth settings,
  * opens the Omni ports in the image's host firewall and runs Omni as a systemd unit around `docker run`.
  */
+import { gzipSync } from "node:zlib";
 import { stringify } from "yaml";
 import { OMNI_PATHS, OMNI_PORTS } from "./constants";
 import { OmniSettings, omniFlags, omniImage } from "./omniFlags";
@@ -171,4 +172,34 @@ export function renderOmniCloudConfig(input: OmniCloudConfigInput): string {
     ],
   };
   return "#cloud-config\n" + stringify(doc, { lineWidth: 0 });
+}
+
+/**
+ * OCI caps an instance's `metadata` plus `extendedMetadata` at 32,000 bytes (docs "Updating Instance Metadata").
+ * A full certificate chain, a 4096-bit TLS key and a GPG key with its subkey already fill most of it in plain base64.
+ */
+export const OCI_METADATA_LIMIT_BYTES = 32000;
+
+/**
+ * The `user_data` metadata value: the cloud-config gzip-compressed (cloud-init inflates gzip user data itself) and
+ * base64-encoded. Deterministic: the gzip header carries no timestamp.
+ */
+export function encodeUserData(cloudConfig: string): string {
+  return gzipSync(Buffer.from(cloudConfig, "utf8"), { level: 9 }).toString("base64");
+}
+
+/** Size OCI counts for a metadata map (its JSON form, bytes). */
+export function metadataBytes(metadata: Record<string, string>): number {
+  return Buffer.byteLength(JSON.stringify(metadata), "utf8");
+}
+
+/** Throws when `metadata` is over OCI's limit. The message gives sizes only, never content (it holds keys). */
+export function checkMetadataSize(owner: string, metadata: Record<string, string>): void {
+  const size = metadataBytes(metadata);
+  if (size > OCI_METADATA_LIMIT_BYTES) {
+    throw new Error(
+      `${owner}: instance metadata is ${size} bytes, over OCI's ${OCI_METADATA_LIMIT_BYTES}-byte limit ` +
+        "(shorten the tlsCert chain or use smaller keys)",
+    );
+  }
 }

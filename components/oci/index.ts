@@ -7,6 +7,8 @@ export * from "./images";
 export * from "./ipsecParams";
 export * from "./omniFlags";
 export * from "./omniHost";
+export * from "./omniHostInputs";
+export * from "./omniHostOutputs";
 export * from "./omniK8sHost";
 export * from "./omniNetwork";
 export * from "./omniService";

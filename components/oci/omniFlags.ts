@@ -4,7 +4,7 @@
  * never the deprecated `--siderolink-api-*` aliases.
  */
 import { stringify } from "yaml";
-import { OMNI_IMAGE, OMNI_PATHS, OMNI_PORTS } from "./constants";
+import { OMNI_IMAGE, OMNI_INTERNAL_PORTS, OMNI_PATHS, OMNI_PORTS } from "./constants";
 
 /** How users sign in to Omni. Exactly one provider; Auth0 cannot be switched off again once enabled. */
 export type OmniAuth =
@@ -73,7 +73,7 @@ export function omniFlags(s: OmniSettings): string[] {
     `--advertised-kubernetes-proxy-url=${e.kubernetesProxyUrl}`,
     `--siderolink-wireguard-bind-addr=0.0.0.0:${OMNI_PORTS.wireguard}`,
     `--siderolink-wireguard-advertised-addr=${e.wireguardEndpoint}`,
-    `--event-sink-port=8091`,
+    `--event-sink-port=${OMNI_INTERNAL_PORTS.eventSink}`,
     `--join-tokens-mode=${s.joinTokensMode}`,
     `--private-key-source=file://${OMNI_PATHS.gpgKey}`,
     `--etcd-embedded=true`,

@@ -4,16 +4,18 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { AddonHook, AddonName } from "./addons";
+import { OmniHostCommonArgs, OmniHostFiles, OmniHostSettings, omniHostFiles } from "./omniHostInputs";
+import { OmniHostComponent } from "./omniHostOutputs";
 import { OmniK8sHost } from "./omniK8sHost";
-import { OmniHostSettings, OmniVmHost } from "./omniVmHost";
 import { OmniNetwork } from "./omniNetwork";
+import { OmniVmHost } from "./omniVmHost";
 
 /** How Omni is hosted. */
 export const OMNI_MODES = ["vm", "k8s"] as const;
 export type OmniMode = (typeof OMNI_MODES)[number];
 
-/** Arguments of {@link OmniHost}. */
-export interface OmniHostArgs {
+/** Arguments of {@link OmniHost} (plus the files Omni reads: TLS certificate and key, GPG key, auth settings). */
+export interface OmniHostArgs extends OmniHostFiles {
   /** `vm` or `k8s`. Required. */
   mode: OmniMode;
   /** Compartment OCID. Required. */
@@ -22,7 +24,7 @@ export interface OmniHostArgs {
   network: OmniNetwork;
   /** DNS name of Omni (A record to the reserved IP). Default: URLs use the IP. */
   dnsName?: string;
-  /** Admin CIDRs (SSH in `vm` mode, Kubernetes API in `k8s` mode). Default none. */
+  /** Admin CIDRs (SSH in `vm` mode, Kubernetes API in `k8s` mode, where at least one is required). Default none. */
   adminCidrs?: string[];
   /** Shape for the VM or the node. Default `VM.Standard.E5.Flex`. */
   shape?: string;
@@ -38,47 +40,31 @@ export interface OmniHostArgs {
   sshPublicKey?: string;
   /** Omni settings. Required. */
   settings: OmniHostSettings;
-  tlsCert: pulumi.Input<string>;
-  /** Secret. */
-  tlsKey: pulumi.Input<string>;
-  /** Secret. */
-  gpgKey: pulumi.Input<string>;
-  /** Secret. */
-  authConfig: pulumi.Input<string>;
   /** Deployment hooks of enabled add-ons (`k8s` mode). Default none. */
   addonHooks?: Partial<Record<AddonName, AddonHook>>;
 }
 
 /** Omni on OCI, whatever the mode. */
-export class OmniHost extends pulumi.ComponentResource {
+export class OmniHost extends OmniHostComponent {
   readonly mode: OmniMode;
-  /** Instance OCID (`vm`) or OKE cluster OCID (`k8s`). */
-  readonly hostId: pulumi.Output<string>;
-  readonly omniUrl: pulumi.Output<string>;
-  readonly machineApiUrl: pulumi.Output<string>;
-  readonly kubernetesProxyUrl: pulumi.Output<string>;
-  readonly wireguardEndpoint: pulumi.Output<string>;
 
   constructor(name: string, args: OmniHostArgs, opts?: pulumi.ComponentResourceOptions) {
     super("basphere:oci:OmniHost", name, {}, opts);
-    if (!(["vm", "k8s"] as string[]).includes(args.mode)) {
+    if (!(OMNI_MODES as readonly string[]).includes(args.mode)) {
       throw new pulumi.ResourceError(
         `OmniHost ${name}: unknown mode ${JSON.stringify(args.mode)} (expected vm or k8s)`,
         this,
       );
     }
     const net = args.network;
-    const common = {
+    const common: OmniHostCommonArgs = {
+      ...omniHostFiles(args),
       compartmentId: args.compartmentId,
       subnetId: net.subnetId,
       reservedIp: net.reservedIp,
       dnsName: args.dnsName,
       sshPublicKey: args.sshPublicKey,
       settings: args.settings,
-      tlsCert: args.tlsCert,
-      tlsKey: args.tlsKey,
-      gpgKey: args.gpgKey,
-      authConfig: args.authConfig,
     };
     let host: OmniVmHost | OmniK8sHost;
     if (args.mode === "vm") {
@@ -109,7 +95,7 @@ export class OmniHost extends pulumi.ComponentResource {
           vcnId: net.vcnId,
           vcnCidr: net.vcnCidr,
           nsgId: net.nsgId,
-          adminCidrs: args.adminCidrs,
+          adminCidrs: args.adminCidrs ?? [],
           kubernetesVersion: args.kubernetesVersion,
           nodeShape: args.shape,
           nodeOcpus: args.ocpus,
@@ -121,17 +107,6 @@ export class OmniHost extends pulumi.ComponentResource {
       );
     }
     this.mode = args.mode;
-    this.hostId = host.hostId;
-    this.omniUrl = host.omniUrl;
-    this.machineApiUrl = host.machineApiUrl;
-    this.kubernetesProxyUrl = host.kubernetesProxyUrl;
-    this.wireguardEndpoint = host.wireguardEndpoint;
-    this.registerOutputs({
-      hostId: this.hostId,
-      omniUrl: this.omniUrl,
-      machineApiUrl: this.machineApiUrl,
-      kubernetesProxyUrl: this.kubernetesProxyUrl,
-      wireguardEndpoint: this.wireguardEndpoint,
-    });
+    this.publish(host);
   }
 }

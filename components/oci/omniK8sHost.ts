@@ -10,9 +10,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { ADDON_NAMES, AddonHook, AddonName } from "./addons";
 import { OMNI_PATHS, OMNI_PORTS } from "./constants";
 import { pickOkeNodeImage } from "./images";
-import { omniEndpoints, omniFlags, omniImage } from "./omniFlags";
+import { omniFlags, omniImage } from "./omniFlags";
+import { OmniHostCommonArgs, availabilityDomainName, hostEndpoints, hostSettings } from "./omniHostInputs";
+import { OmniHostComponent, endpointOutputs } from "./omniHostOutputs";
 import { omniServiceAnnotations, omniServicePorts } from "./omniService";
-import { OmniHostSettings } from "./omniVmHost";
 import { createSecurityGroup } from "./securityGroup";
 import { IngressRule } from "./securityRules";
 
@@ -22,25 +23,22 @@ export const DEFAULT_OKE_VERSION = "v1.33.1";
 export const DEFAULT_NODE_SHAPE = "VM.Standard.E5.Flex";
 export const DEFAULT_NODE_OCPUS = 2;
 export const DEFAULT_NODE_MEMORY_GB = 16;
+/** CNI of cluster and node pool: the flannel overlay (OKE's default for clusters created through the API). */
+export const POD_NETWORK = "FLANNEL_OVERLAY";
 
-/** Arguments of {@link OmniK8sHost}. */
-export interface OmniK8sHostArgs {
-  /** Compartment OCID. Required. */
-  compartmentId: pulumi.Input<string>;
+/** Arguments of {@link OmniK8sHost} (plus the common ones: compartment, subnet, reserved IP, settings, files). */
+export interface OmniK8sHostArgs extends OmniHostCommonArgs {
   /** VCN of the cluster. Required. */
   vcnId: pulumi.Input<string>;
   /** VCN CIDR (node ↔ control plane traffic is allowed within it). Required. */
   vcnCidr: string;
-  /** Subnet for the API endpoint, the node and the load balancer. Required. */
-  subnetId: pulumi.Input<string>;
   /** The Omni security group, attached to the load balancer. Required. */
   nsgId: pulumi.Input<string>;
-  /** The reserved public IP address the load balancer takes. Required. */
-  reservedIp: pulumi.Input<string>;
-  /** CIDRs allowed to reach the Kubernetes API endpoint (6443). Default none (only from inside the VCN). */
-  adminCidrs?: string[];
-  /** DNS name used in the advertised URLs. Default: the reserved IP. */
-  dnsName?: string;
+  /**
+   * CIDRs allowed to reach the Kubernetes API endpoint (6443). Required, at least one: Pulumi itself deploys Omni
+   * through that endpoint, so the network it runs from must be listed.
+   */
+  adminCidrs: string[];
   /** Kubernetes version. Default `v1.33.1`. */
   kubernetesVersion?: string;
   /** Node shape. Default `VM.Standard.E5.Flex`. */
@@ -53,19 +51,6 @@ export interface OmniK8sHostArgs {
   storageGb?: number;
   /** Storage class of the data volume. Default `oci-bv` (OCI block volume CSI). */
   storageClass?: string;
-  /** Availability domain index for the node. Default 0. */
-  availabilityDomainIndex?: number;
-  /** SSH public key for the node. Default none. */
-  sshPublicKey?: string;
-  /** Omni settings. Required. */
-  settings: OmniHostSettings;
-  tlsCert: pulumi.Input<string>;
-  /** TLS key (secret). */
-  tlsKey: pulumi.Input<string>;
-  /** GPG key (secret). */
-  gpgKey: pulumi.Input<string>;
-  /** Auth settings file (secret). */
-  authConfig: pulumi.Input<string>;
   /** Add-on security groups (enabled add-ons) and their deployment hooks. Default none. */
   addons?: {
     nsgIds: Partial<Record<AddonName, pulumi.Input<string>>>;
@@ -74,12 +59,7 @@ export interface OmniK8sHostArgs {
 }
 
 /** Omni on OKE. */
-export class OmniK8sHost extends pulumi.ComponentResource {
-  readonly hostId: pulumi.Output<string>;
-  readonly omniUrl: pulumi.Output<string>;
-  readonly machineApiUrl: pulumi.Output<string>;
-  readonly kubernetesProxyUrl: pulumi.Output<string>;
-  readonly wireguardEndpoint: pulumi.Output<string>;
+export class OmniK8sHost extends OmniHostComponent {
   /** Kubeconfig of the OKE cluster (secret). */
   readonly kubeconfig: pulumi.Output<string>;
   /** Namespaces created for enabled add-ons. */
@@ -94,6 +74,12 @@ export class OmniK8sHost extends pulumi.ComponentResource {
     if (!/^v\d+\.\d+\.\d+$/.test(version)) {
       throw new pulumi.ResourceError(
         `OmniK8sHost ${name}: kubernetesVersion ${version} is not like v1.33.1`,
+        this,
+      );
+    }
+    if (!args.adminCidrs || args.adminCidrs.length === 0) {
+      throw new pulumi.ResourceError(
+        `OmniK8sHost ${name}: adminCidrs needs at least one CIDR (Pulumi deploys Omni through the Kubernetes API endpoint)`,
         this,
       );
     }
@@ -120,7 +106,7 @@ export class OmniK8sHost extends pulumi.ComponentResource {
         port: 12250,
         source: args.vcnCidr,
       },
-      ...[...new Set(args.adminCidrs ?? [])].map((c, i) => ({
+      ...[...new Set(args.adminCidrs)].map((c, i) => ({
         name: `api-admin-${i}`,
         description: `Kubernetes API from admin network ${c}`,
         protocol: "tcp" as const,
@@ -148,6 +134,8 @@ export class OmniK8sHost extends pulumi.ComponentResource {
         name: `${name}-omni`,
         kubernetesVersion: version,
         type: "BASIC_CLUSTER",
+        // Pods on the flannel overlay (podsCidr below); VCN-native pod networking would need a pod subnet.
+        clusterPodNetworkOptions: [{ cniType: POD_NETWORK }],
         endpointConfig: { subnetId: args.subnetId, isPublicIpEnabled: true, nsgIds: [apiNsg.id] },
         options: {
           serviceLbSubnetIds: [args.subnetId],
@@ -156,15 +144,12 @@ export class OmniK8sHost extends pulumi.ComponentResource {
       },
       p,
     );
-    const ads = oci.identity.getAvailabilityDomainsOutput({ compartmentId }, p).availabilityDomains;
-    const adIndex = args.availabilityDomainIndex ?? 0;
-    const availabilityDomain = ads.apply((list) => {
-      if (!list[adIndex])
-        throw new Error(
-          `OmniK8sHost ${name}: no availability domain #${adIndex} (region has ${list.length})`,
-        );
-      return list[adIndex].name;
-    });
+    const availabilityDomain = availabilityDomainName(
+      `OmniK8sHost ${name}`,
+      compartmentId,
+      args.availabilityDomainIndex ?? 0,
+      p,
+    );
     const nodeImage = oci.containerengine
       .getNodePoolOptionOutput({ nodePoolOptionId: cluster.id, compartmentId }, p)
       .sources.apply((sources) => pickOkeNodeImage(sources, version, nodeShape).imageId);
@@ -185,6 +170,7 @@ export class OmniK8sHost extends pulumi.ComponentResource {
           size: 1,
           placementConfigs: [{ availabilityDomain, subnetId: args.subnetId }],
           nsgIds: [nodeNsg.id],
+          nodePoolPodNetworkOptionDetails: { cniType: POD_NETWORK },
         },
         initialNodeLabels: [{ key: "basphere.io/role", value: "omni" }],
         ...(args.sshPublicKey ? { sshPublicKey: args.sshPublicKey } : {}),
@@ -236,9 +222,7 @@ export class OmniK8sHost extends pulumi.ComponentResource {
       kp,
     );
     const labels = { "app.kubernetes.io/name": "omni" };
-    const flags = reservedIp.apply((ip) =>
-      omniFlags({ ...args.settings, host: args.dnsName ?? ip, publicIp: ip }),
-    );
+    const flags = reservedIp.apply((ip) => omniFlags(hostSettings(args.settings, ip, args.dnsName)));
     new k8s.apps.v1.Deployment(
       `${name}-omni`,
       {
@@ -326,7 +310,7 @@ export class OmniK8sHost extends pulumi.ComponentResource {
       kp,
     );
 
-    const endpoints = reservedIp.apply((ip) => omniEndpoints({ host: args.dnsName ?? ip, publicIp: ip }));
+    const endpoints = hostEndpoints(reservedIp, args.dnsName);
     for (const addon of ADDON_NAMES) {
       const nsgId = args.addons?.nsgIds[addon];
       if (nsgId === undefined) continue;
@@ -342,12 +326,11 @@ export class OmniK8sHost extends pulumi.ComponentResource {
       });
     }
 
-    this.hostId = cluster.id;
-    // The URLs are only live once the load balancer holds the reserved IP.
-    this.omniUrl = pulumi.all([endpoints.omniUrl, service.status]).apply(([u]) => u);
-    this.machineApiUrl = endpoints.machineApiUrl;
-    this.kubernetesProxyUrl = endpoints.kubernetesProxyUrl;
-    this.wireguardEndpoint = endpoints.wireguardEndpoint;
-    this.registerOutputs({ hostId: this.hostId, omniUrl: this.omniUrl });
+    this.publish({
+      ...endpointOutputs(endpoints),
+      hostId: cluster.id,
+      // The URLs are only live once the load balancer holds the reserved IP.
+      omniUrl: pulumi.all([endpoints.omniUrl, service.status]).apply(([u]) => u),
+    });
   }
 }

@@ -4,13 +4,20 @@
  */
 import { OMNI_PORTS } from "./constants";
 
-/** Annotations of the Omni LoadBalancer Service for the OCI cloud controller manager. */
+/**
+ * Annotations of the Omni LoadBalancer Service for the OCI cloud controller manager. For an NLB the CCM reads only
+ * the `oci-network-load-balancer.oraclecloud.com/*` keys (oracle/oci-cloud-controller-manager
+ * `getNetworkSecurityGroupIds`); `oci.oraclecloud.com/oci-network-security-groups` is the classic load balancer's
+ * and would leave the NLB without the Omni group, so nothing would pass the subnet's locked security list.
+ * The reserved public IP goes in `spec.loadBalancerIP`.
+ */
 export function omniServiceAnnotations(nsgId: string): Record<string, string> {
   return {
     "oci.oraclecloud.com/load-balancer-type": "nlb",
+    "oci-network-load-balancer.oraclecloud.com/oci-network-security-groups": nsgId,
     // Rules come from our NSG; the CCM must not open node security lists on its own.
     "oci-network-load-balancer.oraclecloud.com/security-list-management-mode": "None",
-    "oci.oraclecloud.com/oci-network-security-groups": nsgId,
+    // externalTrafficPolicy Cluster: the node may forward to the pod elsewhere, so the source cannot be kept.
     "oci-network-load-balancer.oraclecloud.com/is-preserve-source": "false",
   };
 }

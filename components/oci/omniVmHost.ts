@@ -6,9 +6,10 @@
  */
 import * as oci from "@pulumi/oci";
 import * as pulumi from "@pulumi/pulumi";
-import { renderOmniCloudConfig } from "./cloudInit";
+import { checkMetadataSize, encodeUserData, renderOmniCloudConfig } from "./cloudInit";
 import { isArmShape } from "./images";
-import { OmniSettings, omniEndpoints } from "./omniFlags";
+import { OmniHostCommonArgs, availabilityDomainName, hostEndpoints, hostSettings } from "./omniHostInputs";
+import { OmniHostComponent, endpointOutputs } from "./omniHostOutputs";
 
 /** Default VM shape: AMD E5 Flex. */
 export const DEFAULT_VM_SHAPE = "VM.Standard.E5.Flex";
@@ -21,23 +22,12 @@ export const DEFAULT_VM_MEMORY_GB = 16;
 /** Consistent device path of the first paravirtualized data volume. */
 export const DATA_DEVICE = "/dev/oracleoci/oraclevdb";
 
-/** The Omni settings the host fills in itself (host name and public IP come from the network). */
-export type OmniHostSettings = Omit<OmniSettings, "host" | "publicIp">;
-
-/** Arguments of {@link OmniVmHost}. */
-export interface OmniVmHostArgs {
-  /** Compartment OCID. Required. */
-  compartmentId: pulumi.Input<string>;
-  /** Subnet of the VNIC. Required. */
-  subnetId: pulumi.Input<string>;
+/** Arguments of {@link OmniVmHost} (plus the common ones: compartment, subnet, reserved IP, settings, files). */
+export interface OmniVmHostArgs extends OmniHostCommonArgs {
   /** Network security groups of the VNIC (Omni's, plus add-on groups). Required. */
   nsgIds: pulumi.Input<string>[];
   /** Reserved private IP (OCID) the VNIC takes; the reserved public IP is bound to it. Required. */
   privateIpId: pulumi.Input<string>;
-  /** The reserved public IP address. Required. */
-  reservedIp: pulumi.Input<string>;
-  /** DNS name pointing at the reserved IP; used in the advertised URLs when set. Default: the IP itself. */
-  dnsName?: string;
   /** Compute shape. Default `VM.Standard.E5.Flex`. */
   shape?: string;
   /** OCPUs of the Flex shape. Default 2. */
@@ -50,29 +40,10 @@ export interface OmniVmHostArgs {
   dataVolumeGb?: number;
   /** Platform image operating system and version. Default Canonical Ubuntu 24.04. */
   image?: { operatingSystem: string; operatingSystemVersion: string };
-  /** Index of the availability domain in the region's list. Default 0. */
-  availabilityDomainIndex?: number;
-  /** SSH public key for the `ubuntu` user. Default none (no SSH login). */
-  sshPublicKey?: string;
-  /** Omni settings. Required. */
-  settings: OmniHostSettings;
-  /** TLS certificate chain (PEM). Required. */
-  tlsCert: pulumi.Input<string>;
-  /** TLS private key (secret). Required. */
-  tlsKey: pulumi.Input<string>;
-  /** GPG key for etcd encryption (secret). Required. */
-  gpgKey: pulumi.Input<string>;
-  /** Auth settings file (secret when it holds a client secret). Required. */
-  authConfig: pulumi.Input<string>;
 }
 
 /** Omni on a VM. */
-export class OmniVmHost extends pulumi.ComponentResource {
-  readonly hostId: pulumi.Output<string>;
-  readonly omniUrl: pulumi.Output<string>;
-  readonly machineApiUrl: pulumi.Output<string>;
-  readonly kubernetesProxyUrl: pulumi.Output<string>;
-  readonly wireguardEndpoint: pulumi.Output<string>;
+export class OmniVmHost extends OmniHostComponent {
   /** The rendered user data (secret). */
   readonly userData: pulumi.Output<string>;
 
@@ -93,13 +64,12 @@ export class OmniVmHost extends pulumi.ComponentResource {
     const p = { parent: this };
     const image = args.image ?? { operatingSystem: "Canonical Ubuntu", operatingSystemVersion: "24.04" };
 
-    const ads = oci.identity.getAvailabilityDomainsOutput({ compartmentId }, p).availabilityDomains;
-    const adIndex = args.availabilityDomainIndex ?? 0;
-    const availabilityDomain = ads.apply((list) => {
-      if (!list[adIndex])
-        throw new Error(`OmniVmHost ${name}: no availability domain #${adIndex} (region has ${list.length})`);
-      return list[adIndex].name;
-    });
+    const availabilityDomain = availabilityDomainName(
+      `OmniVmHost ${name}`,
+      compartmentId,
+      args.availabilityDomainIndex ?? 0,
+      p,
+    );
     const imageId = oci.core
       .getImagesOutput(
         {
@@ -123,15 +93,13 @@ export class OmniVmHost extends pulumi.ComponentResource {
         return usable[0].id;
       });
 
-    const endpoints = pulumi
-      .output(args.reservedIp)
-      .apply((ip) => omniEndpoints({ host: args.dnsName ?? ip, publicIp: ip }));
+    const endpoints = hostEndpoints(args.reservedIp, args.dnsName);
     this.userData = pulumi.secret(
       pulumi
         .all([args.reservedIp, args.tlsCert, args.tlsKey, args.gpgKey, args.authConfig])
         .apply(([ip, tlsCert, tlsKey, gpgKey, authConfig]) =>
           renderOmniCloudConfig({
-            settings: { ...args.settings, host: args.dnsName ?? ip, publicIp: ip },
+            settings: hostSettings(args.settings, ip, args.dnsName),
             tlsCert,
             tlsKey,
             gpgKey,
@@ -151,10 +119,15 @@ export class OmniVmHost extends pulumi.ComponentResource {
       },
       { ...p, protect: false },
     );
-    const metadata: Record<string, pulumi.Input<string>> = {
-      user_data: this.userData.apply((u) => Buffer.from(u, "utf8").toString("base64")),
-    };
-    if (args.sshPublicKey) metadata.ssh_authorized_keys = args.sshPublicKey;
+    // gzip + base64 (cloud-init inflates it): keys and certificate chain must fit OCI's 32,000-byte metadata cap.
+    const metadata = pulumi.secret(
+      this.userData.apply((u) => {
+        const m: Record<string, string> = { user_data: encodeUserData(u) };
+        if (args.sshPublicKey) m.ssh_authorized_keys = args.sshPublicKey;
+        checkMetadataSize(`OmniVmHost ${name}`, m);
+        return m;
+      }),
+    );
     const instance = new oci.core.Instance(
       `${name}-vm`,
       {
@@ -174,7 +147,7 @@ export class OmniVmHost extends pulumi.ComponentResource {
           nsgIds: args.nsgIds,
           privateIpId: args.privateIpId,
         },
-        metadata: pulumi.secret(metadata),
+        metadata,
         agentConfig: { isMonitoringDisabled: false, isManagementDisabled: false },
         instanceOptions: { areLegacyImdsEndpointsDisabled: true },
       },
@@ -192,11 +165,6 @@ export class OmniVmHost extends pulumi.ComponentResource {
       p,
     );
 
-    this.hostId = instance.id;
-    this.omniUrl = endpoints.omniUrl;
-    this.machineApiUrl = endpoints.machineApiUrl;
-    this.kubernetesProxyUrl = endpoints.kubernetesProxyUrl;
-    this.wireguardEndpoint = endpoints.wireguardEndpoint;
-    this.registerOutputs({ hostId: this.hostId, omniUrl: this.omniUrl });
+    this.publish({ ...endpointOutputs(endpoints), hostId: instance.id });
   }
 }

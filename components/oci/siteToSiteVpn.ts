@@ -87,6 +87,9 @@ export class SiteToSiteVpn extends pulumi.ComponentResource {
         cpeId: cpe.id,
         drgId: drg.id,
         staticRoutes: args.onpremCidrs,
+        // The IKE identity OCI expects from OPNsense: its public IP (what the on-prem parameters tell it to send).
+        cpeLocalIdentifierType: "IP_ADDRESS",
+        cpeLocalIdentifier: args.cpeIp,
         displayName: `${name}-ipsec`,
       },
       { ...p, dependsOn: [attachment] },

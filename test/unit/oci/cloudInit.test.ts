@@ -1,9 +1,11 @@
 import * as assert from "node:assert/strict";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { parse } from "yaml";
+import { gunzipSync } from "node:zlib";
+import { parse, parseDocument } from "yaml";
 import {
   OmniCloudConfigInput,
+  encodeUserData,
   omniDockerArgs,
   renderOmniCloudConfig,
   shellQuote,
@@ -60,7 +62,37 @@ const REQUIRED: Record<string, string> = {
   "--initial-users": "admin@basphere.example,ops@basphere.example",
   "--config-path": "/etc/omni/auth.yaml",
   "--join-tokens-mode": "strict",
+  "--event-sink-port": "8091",
 };
+
+/**
+ * Flag names Omni registers (siderolabs/omni cmd/omni/cmd/cmd.go: defineServiceFlags, defineAuthFlags,
+ * defineStorageFlags, Execute). A name outside this list would make Omni refuse to start.
+ */
+const OMNI_FLAGS = new Set([
+  "--config-path",
+  "--account-id",
+  "--name",
+  "--bind-addr",
+  "--advertised-api-url",
+  "--cert",
+  "--key",
+  "--k8s-proxy-bind-addr",
+  "--advertised-kubernetes-proxy-url",
+  "--siderolink-wireguard-bind-addr",
+  "--siderolink-wireguard-advertised-addr",
+  "--event-sink-port",
+  "--join-tokens-mode",
+  "--machine-api-bind-addr",
+  "--machine-api-cert",
+  "--machine-api-key",
+  "--machine-api-advertised-url",
+  "--initial-users",
+  "--etcd-embedded",
+  "--etcd-embedded-db-path",
+  "--private-key-source",
+  "--sqlite-storage-path",
+]);
 
 function unitExecStart(unit: string): string[] {
   const line = unit
@@ -90,6 +122,32 @@ describe("Omni cloud-init renderer", () => {
     assert.ok(rendered.startsWith("#cloud-config\n"));
     assert.equal(typeof doc, "object");
     assert.ok(doc.packages.includes("docker.io"), "installs Docker");
+  });
+
+  it("parses strictly (no duplicate keys, no YAML errors or warnings)", () => {
+    const d = parseDocument(rendered, { strict: true, uniqueKeys: true, prettyErrors: true });
+    assert.deepEqual(d.errors, []);
+    assert.deepEqual(d.warnings, []);
+  });
+
+  it("installs Docker before anything runs a container, and starts Omni last", () => {
+    // cloud-init installs `packages` in its config stage; runcmd runs in the final stage, after it.
+    assert.ok(doc.packages.includes("docker.io"));
+    const cmds = (doc.runcmd as string[][]).map((c) => c.join(" "));
+    assert.ok(!cmds.some((c) => /docker (run|pull)/.test(c)), "runcmd never calls docker directly");
+    assert.ok(doc.bootcmd === undefined, "nothing runs before packages are installed");
+    const docker = cmds.indexOf("systemctl enable --now docker.service");
+    const data = cmds.indexOf("systemctl enable --now omni-data.service");
+    const omni = cmds.indexOf("systemctl enable --now omni.service");
+    assert.ok(docker >= 0 && docker < data && data < omni, cmds.join(" | "));
+    assert.ok(cmds.indexOf("systemctl daemon-reload") < docker, "units are loaded before they are enabled");
+  });
+
+  it("encodes the user data as base64 of gzip, deterministically", () => {
+    const encoded = encodeUserData(rendered);
+    assert.equal(gunzipSync(Buffer.from(encoded, "base64")).toString("utf8"), rendered);
+    assert.equal(encodeUserData(rendered), encoded, "same input, same bytes (no diff on every run)");
+    assert.ok(encoded.length < Buffer.from(rendered).toString("base64").length);
   });
 
   it("writes the TLS certificate and key, the GPG key and the auth settings with tight permissions", () => {
@@ -126,6 +184,15 @@ describe("Omni cloud-init renderer", () => {
     const flags = new Map(argv.slice(imageAt + 1).map((a) => [a.split("=")[0], a.slice(a.indexOf("=") + 1)]));
     for (const [flag, value] of Object.entries(REQUIRED))
       assert.equal(flags.get(flag), value, `flag ${flag}`);
+  });
+
+  it("passes only flags Omni knows, each once", () => {
+    const names = omniFlags(settings).map((f) => f.split("=")[0]);
+    assert.deepEqual(
+      names.filter((n) => !OMNI_FLAGS.has(n)),
+      [],
+    );
+    assert.equal(new Set(names).size, names.length);
   });
 
   it("uses the current --machine-api-* flags, never the deprecated --siderolink-api-* aliases", () => {

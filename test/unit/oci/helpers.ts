@@ -6,13 +6,18 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import type { RecordedResource } from "../../harness";
+import type { OmniAuth } from "../../../components/oci/omniFlags";
+import type { OmniHostSettings } from "../../../components/oci/omniHostInputs";
 
 /** Repository root (tests run from dist/test/unit/oci). */
 export const REPO = path.resolve(__dirname, "../../../..");
 
-/** The example `oci` stack config as `basphere:*` values (prefix stripped). */
-export function exampleValues(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  const doc = parse(readFileSync(path.join(REPO, "stacks/Pulumi.oci.yaml"), "utf8")) as {
+/** An example `oci` stack config (default the vm one) as `basphere:*` values (prefix stripped). */
+export function exampleValues(
+  overrides: Record<string, unknown> = {},
+  file = "stacks/Pulumi.oci.yaml",
+): Record<string, unknown> {
+  const doc = parse(readFileSync(path.join(REPO, file), "utf8")) as {
     config: Record<string, unknown>;
   };
   const values: Record<string, unknown> = {};
@@ -30,4 +35,16 @@ export function describeRule(r: RecordedResource): string {
   const range = i.tcpOptions?.destinationPortRange ?? i.udpOptions?.destinationPortRange;
   const port = range ? (range.min === range.max ? `${range.min}` : `${range.min}-${range.max}`) : "*";
   return `${proto}/${port} from ${i.source}`;
+}
+
+/** Omni host settings of the component tests, with the given sign-in provider. */
+export function hostSettingsFixture(auth: OmniAuth): OmniHostSettings {
+  return {
+    version: "v1.12.2",
+    accountId: "6f1c2b9e-3d4a-4e5f-8a7b-9c0d1e2f3a4b",
+    name: "basphere",
+    initialUsers: ["admin@basphere.example"],
+    joinTokensMode: "strict",
+    auth,
+  };
 }

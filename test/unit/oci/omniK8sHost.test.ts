@@ -4,7 +4,7 @@ import { pickOkeNodeImage } from "../../../components/oci/images";
 import { OmniK8sHost, OmniK8sHostArgs } from "../../../components/oci/omniK8sHost";
 import { renderAuthConfig } from "../../../components/oci/omniFlags";
 import { omniServiceAnnotations } from "../../../components/oci/omniService";
-import { describeRule } from "./helpers";
+import { describeRule, hostSettingsFixture } from "./helpers";
 import { fakeOcid } from "../../../automation/plan/inventoryOci";
 
 const args: OmniK8sHostArgs = {
@@ -15,14 +15,7 @@ const args: OmniK8sHostArgs = {
   nsgId: "ocid1.networksecuritygroup.oc1.ap-singapore-1.omni",
   reservedIp: "203.0.113.77",
   adminCidrs: ["198.51.100.0/28"],
-  settings: {
-    version: "v1.12.2",
-    accountId: "6f1c2b9e-3d4a-4e5f-8a7b-9c0d1e2f3a4b",
-    name: "basphere",
-    initialUsers: ["admin@basphere.example"],
-    joinTokensMode: "strict",
-    auth: { provider: "auth0", domain: "basphere.eu.auth0.com", clientId: "abc" },
-  },
+  settings: hostSettingsFixture({ provider: "auth0", domain: "basphere.eu.auth0.com", clientId: "abc" }),
   tlsCert: "-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n",
   tlsKey: "-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----\n",
   gpgKey: "-----BEGIN PGP PRIVATE KEY BLOCK-----\nx\n-----END PGP PRIVATE KEY BLOCK-----\n",
@@ -44,6 +37,23 @@ describe("OmniK8sHost", () => {
       pool.inputs.nodeConfigDetails.placementConfigs[0].availabilityDomain,
       "Uocm:AP-SINGAPORE-1-AD-1",
     );
+    // The pods CIDR is a flannel setting: cluster and pool must both say flannel, not VCN-native pod networking.
+    assert.deepEqual(cluster.inputs.clusterPodNetworkOptions, [{ cniType: "FLANNEL_OVERLAY" }]);
+    assert.deepEqual(cluster.inputs.options.kubernetesNetworkConfig, {
+      podsCidr: "10.244.0.0/16",
+      servicesCidr: "10.96.0.0/16",
+    });
+    assert.deepEqual(pool.inputs.nodeConfigDetails.nodePoolPodNetworkOptionDetails, {
+      cniType: "FLANNEL_OVERLAY",
+    });
+    assert.deepEqual(pool.inputs.nodeShapeConfig, { ocpus: 2, memoryInGbs: 16 });
+  });
+
+  it("refuses to build without an admin CIDR: Pulumi could not reach the API endpoint to deploy Omni", async () => {
+    await assert.rejects(
+      harness.run(() => new OmniK8sHost("omni", { ...args, adminCidrs: [] })),
+      /OmniK8sHost omni: adminCidrs needs at least one CIDR/,
+    );
   });
 
   it("exposes Omni through an OCI NLB on the reserved IP with exactly Omni's ports", async () => {
@@ -51,8 +61,19 @@ describe("OmniK8sHost", () => {
     const svc = harness.ofType("kubernetes:core/v1:Service")[0];
     assert.equal(svc.inputs.spec.type, "LoadBalancer");
     assert.equal(svc.inputs.spec.loadBalancerIP, "203.0.113.77");
+    // Exactly the keys the OCI CCM reads for an NLB (oracle/oci-cloud-controller-manager, load_balancer_spec.go).
+    assert.deepEqual(svc.inputs.metadata.annotations, {
+      "oci.oraclecloud.com/load-balancer-type": "nlb",
+      "oci-network-load-balancer.oraclecloud.com/oci-network-security-groups": args.nsgId,
+      "oci-network-load-balancer.oraclecloud.com/security-list-management-mode": "None",
+      "oci-network-load-balancer.oraclecloud.com/is-preserve-source": "false",
+    });
     assert.deepEqual(svc.inputs.metadata.annotations, omniServiceAnnotations(args.nsgId as string));
-    assert.equal(svc.inputs.metadata.annotations["oci.oraclecloud.com/load-balancer-type"], "nlb");
+    assert.equal(
+      svc.inputs.spec.externalTrafficPolicy,
+      "Cluster",
+      "is-preserve-source false goes with Cluster",
+    );
     assert.deepEqual(
       svc.inputs.spec.ports.map((p: any) => `${p.protocol}/${p.port}`),
       ["TCP/443", "TCP/8090", "TCP/8100", "UDP/50180"],

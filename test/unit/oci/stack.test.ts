@@ -104,6 +104,31 @@ describe("oci stack", () => {
     }
   });
 
+  it("runs the k8s example config: OKE, Omni behind the NLB on the reserved IP, add-on namespaces", async () => {
+    const o = await runStack(exampleValues({}, "stacks/Pulumi.oci-k8s.yaml"), ["tlsKey", "gpgKey"]);
+    assert.equal(o.mode, "k8s");
+    const ip = (await resolve(out(o, "reservedIp"))) as string;
+    const svc = harness.ofType("kubernetes:core/v1:Service").find((s) => s.inputs.metadata.name === "omni")!;
+    assert.equal(svc.inputs.spec.loadBalancerIP, ip);
+    assert.equal(
+      svc.inputs.metadata.annotations[
+        "oci-network-load-balancer.oraclecloud.com/oci-network-security-groups"
+      ],
+      await resolve(out(o, "omniNsgId")),
+    );
+    const pub = harness.ofType("oci:Core/publicIp:PublicIp")[0];
+    assert.equal(pub.inputs.privateIpId, undefined, "the load balancer claims the reserved IP");
+    assert.deepEqual(
+      harness
+        .ofType("kubernetes:core/v1:Namespace")
+        .map((n) => n.inputs.metadata.name)
+        .sort(),
+      ["backstage", "monitoring", "omni"],
+    );
+    assert.equal(await resolve(out(o, "omniUrl")), "https://omni.basphere.example/");
+    assert.equal(await pulumi.isSecret(out(o, "onpremIpsec")), true);
+  });
+
   it("keeps secrets secret in k8s mode (kubeconfig, Omni files)", async () => {
     await runStack(exampleValues({ mode: "k8s" }));
     const provider = harness.ofType("pulumi:providers:kubernetes")[0];
@@ -144,6 +169,27 @@ describe("oci stack", () => {
       assert.match(
         configError(exampleValues({ vpn })).message,
         /basphere:vpn\.onpremCidrs\[1\]: must be an IPv4 CIDR/,
+      );
+    });
+    it("k8s mode without an admin CIDR (Pulumi must reach the OKE API endpoint)", () => {
+      assert.match(
+        configError(exampleValues({ mode: "k8s", adminCidrs: [] })).message,
+        /basphere:adminCidrs: needs at least one CIDR in k8s mode/,
+      );
+      // vm mode may do without (no SSH at all).
+      const { parseConfig } = require("../../../stacks/config") as typeof import("../../../stacks/config");
+      assert.equal(
+        parseConfig(stack().configSchema, exampleValues({ adminCidrs: [] }), "x").adminCidrs.length,
+        0,
+      );
+    });
+    it("region: any OCI identifier (also the three-part government ones), nothing else", () => {
+      const { parseConfig } = require("../../../stacks/config") as typeof import("../../../stacks/config");
+      for (const region of ["ap-singapore-1", "us-gov-ashburn-1", "uk-gov-london-1", "sa-saopaulo-1"])
+        assert.equal(parseConfig(stack().configSchema, exampleValues({ region }), "x").region, region);
+      assert.match(
+        configError(exampleValues({ region: "Singapore" })).message,
+        /basphere:region: must be an OCI region identifier/,
       );
     });
     it("missing compartment", () => {

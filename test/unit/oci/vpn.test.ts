@@ -21,6 +21,8 @@ describe("SiteToSiteVpn", () => {
     assert.equal(harness.ofType("oci:Core/cpe:Cpe")[0].inputs.ipAddress, "198.51.100.20");
     const ipsec = harness.ofType("oci:Core/ipsec:Ipsec")[0];
     assert.deepEqual(ipsec.inputs.staticRoutes, ["192.168.200.0/24", "10.10.0.0/16"]);
+    assert.equal(ipsec.inputs.cpeLocalIdentifierType, "IP_ADDRESS");
+    assert.equal(ipsec.inputs.cpeLocalIdentifier, "198.51.100.20");
     assert.ok(ipsec.dependsOn.includes(attachment.urn));
     const inv = harness.invokes.find(
       (i) => i.token === "oci:Core/getIpsecConnectionTunnels:getIpsecConnectionTunnels",
@@ -59,6 +61,8 @@ describe("SiteToSiteVpn", () => {
     assert.deepEqual(params.tunnels.map((t) => t.preSharedKey).sort(), ids.map(fakeSharedSecret).sort());
     for (const t of params.tunnels) {
       assert.equal(t.localGateway, "198.51.100.20");
+      assert.equal(t.localIdentifier, "198.51.100.20", "the IKE ID the IPSec connection expects");
+      assert.equal(t.remoteIdentifier, t.remoteGateway);
       assert.equal(t.ikeVersion, "ikev2");
       assert.deepEqual(t.localNetworks, base.onpremCidrs);
       assert.deepEqual(t.remoteNetworks, ["10.42.0.0/16"]);
