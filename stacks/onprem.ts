@@ -11,7 +11,9 @@
  *            controlPlane {count,cpus,memoryMb,diskGb}, lb {cpus,memoryMb,diskGb}, workers {count,cpus,memoryMb,diskGb}},
  *   services {<service>: true|false|{enabled, version, values}}, loadBalancer {addresses[]}, harborExternalUrl,
  *   capvUsername; secrets: omniJoinToken, omniServiceAccountKey, managementKubeconfig (optional),
- *   harborAdminPassword, giteaAdminPassword, capvPassword.
+ *   harborAdminPassword, harborSecretKey (16 chars), harborDatabasePassword, harborRegistryPassword (required while
+ *   Harbor is on), giteaAdminPassword, giteaDatabasePassword, giteaValkeyPassword (required while Gitea is on),
+ *   capvPassword. None of them may be a chart's published default.
  *
  * Platform-wide tenant settings (exported for every `tenant-*` stack, which may still override each one; see
  * stacks/tenant.ts for the precedence):
@@ -29,7 +31,12 @@ import type { OnpremOutputs } from "./contracts";
 import { DEFAULT_SIZES } from "../components/onprem/tiers";
 import { ManagementCluster } from "../components/onprem/managementCluster";
 import { PlatformServices } from "../components/onprem/platformServices";
-import { CHARTS, ServiceKey } from "../components/onprem/platformCharts";
+import {
+  CHARTS,
+  HARBOR_SECRET_KEY_PATTERN,
+  KNOWN_DEFAULT_SECRET_VALUES,
+  ServiceKey,
+} from "../components/onprem/platformCharts";
 import { DEFAULT_ROUTER_TEMPLATE } from "../components/tenant/tenantRouter";
 import { sha256Fingerprint } from "./tenantSpec";
 
@@ -100,6 +107,18 @@ const service = z
   ])
   .transform((v) => (typeof v === "boolean" ? { enabled: v } : v));
 const serviceKeys = Object.keys(CHARTS) as ServiceKey[];
+
+/** A service credential (secret): at least 8 characters and never the chart's published default. */
+const credential = z
+  .string()
+  .min(8, "must be at least 8 characters")
+  .refine((s) => !KNOWN_DEFAULT_SECRET_VALUES.includes(s), "must not be the chart's published default");
+
+/** Secrets each switchable service needs while it is enabled. */
+const SERVICE_SECRETS = {
+  harbor: ["harborAdminPassword", "harborSecretKey", "harborDatabasePassword", "harborRegistryPassword"],
+  gitea: ["giteaAdminPassword", "giteaDatabasePassword", "giteaValkeyPassword"],
+} as const;
 
 /** The `onprem` stack's config schema. */
 export const configSchema = z
@@ -209,8 +228,25 @@ export const configSchema = z
       .strictObject({ addresses: z.array(poolRange).min(1, "list at least one address range") })
       .optional(),
     harborExternalUrl: url(["https", "http"]).default("https://harbor.local"),
-    harborAdminPassword: z.string().min(8, "must be at least 8 characters").optional(),
-    giteaAdminPassword: z.string().min(8, "must be at least 8 characters").optional(),
+    harborAdminPassword: credential.optional(),
+    /** Harbor's encryption key (`secretKey`): exactly 16 printable ASCII characters. */
+    harborSecretKey: z
+      .string()
+      .regex(
+        HARBOR_SECRET_KEY_PATTERN,
+        "must be exactly 16 printable ASCII characters, no spaces (Harbor's encryption key)",
+      )
+      .refine((s) => !KNOWN_DEFAULT_SECRET_VALUES.includes(s), "must not be the chart's published default")
+      .optional(),
+    /** Superuser password of Harbor's internal PostgreSQL. */
+    harborDatabasePassword: credential.optional(),
+    /** Password Harbor's core and jobservice use against its registry. */
+    harborRegistryPassword: credential.optional(),
+    giteaAdminPassword: credential.optional(),
+    /** Password of Gitea's bundled PostgreSQL. */
+    giteaDatabasePassword: credential.optional(),
+    /** Password of Gitea's bundled Valkey. */
+    giteaValkeyPassword: credential.optional(),
     capvUsername: z.string().min(1).optional(),
     capvPassword: z.string().min(1).optional(),
     /** The golden OPNsense template every tenant router is cloned from (platform-wide tenant setting). */
@@ -261,19 +297,17 @@ export const configSchema = z
         message: "required while services.metallb is enabled: loadBalancer {addresses: [...]}",
       });
     }
-    if (on("harbor") && !c.harborAdminPassword) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["harborAdminPassword"],
-        message: "required (secret) while services.harbor is enabled",
-      });
-    }
-    if (on("gitea") && !c.giteaAdminPassword) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["giteaAdminPassword"],
-        message: "required (secret) while services.gitea is enabled",
-      });
+    for (const [svc, keys] of Object.entries(SERVICE_SECRETS) as [ServiceKey, readonly string[]][]) {
+      if (!on(svc)) continue;
+      for (const key of keys) {
+        if (c[key as keyof typeof c] === undefined) {
+          ctx.addIssue({
+            code: "custom",
+            path: [key],
+            message: `required (secret: pulumi config set --secret basphere:${key} …) while services.${svc} is enabled`,
+          });
+        }
+      }
     }
     if (c.tenantClusters.identity !== undefined) {
       // The onprem stack creates the identity tenant clusters reference; it needs CAPV and an account for it.
@@ -308,6 +342,7 @@ export async function run(
   config: BasphereConfig,
 ): Promise<{ [K in keyof OnpremOutputs]: pulumi.Input<OnpremOutputs[K]> }> {
   const c = parseConfig(configSchema, config.values, "onprem stack config");
+  const secretOf = (v: string | undefined) => (v !== undefined ? pulumi.secret(v) : undefined);
 
   const dc = vsphere.getDatacenterOutput({ name: c.datacenter });
   const cc = vsphere.getComputeClusterOutput({ name: c.computeCluster, datacenterId: dc.id });
@@ -374,10 +409,13 @@ export async function run(
       services: c.services,
       loadBalancerAddresses: c.loadBalancer?.addresses,
       harborExternalUrl: c.harborExternalUrl,
-      harborAdminPassword:
-        c.harborAdminPassword !== undefined ? pulumi.secret(c.harborAdminPassword) : undefined,
-      giteaAdminPassword:
-        c.giteaAdminPassword !== undefined ? pulumi.secret(c.giteaAdminPassword) : undefined,
+      harborAdminPassword: secretOf(c.harborAdminPassword),
+      harborSecretKey: secretOf(c.harborSecretKey),
+      harborDatabasePassword: secretOf(c.harborDatabasePassword),
+      harborRegistryPassword: secretOf(c.harborRegistryPassword),
+      giteaAdminPassword: secretOf(c.giteaAdminPassword),
+      giteaDatabasePassword: secretOf(c.giteaDatabasePassword),
+      giteaValkeyPassword: secretOf(c.giteaValkeyPassword),
       vsphereCredentials:
         c.capvUsername !== undefined && c.capvPassword !== undefined
           ? pulumi.secret({ username: c.capvUsername, password: c.capvPassword })

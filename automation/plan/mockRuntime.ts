@@ -294,3 +294,31 @@ export function resolve<T>(o: pulumi.Input<T> | undefined): Promise<T | undefine
 export async function isSecret(o: pulumi.Output<unknown>): Promise<boolean> {
   return pulumi.isSecret(o);
 }
+
+/**
+ * Runs `fn` while collecting unhandled promise rejections into `mocks.errors`. Under mocks, an error thrown while
+ * a resource's inputs are computed (an `apply` that throws) surfaces only as an unhandled rejection; the engine
+ * would report it and fail the update, so the plan and the harness must fail too. Other listeners are paused
+ * meanwhile so that a test framework does not report the same error twice.
+ */
+export async function captureUnhandled<T>(mocks: RecordingMocks, fn: () => Promise<T>): Promise<T> {
+  const others = process.listeners("unhandledRejection");
+  process.removeAllListeners("unhandledRejection");
+  const seen = new Set<string>();
+  const onRejection = (reason: unknown) => {
+    const err = reason instanceof Error ? reason : new Error(String(reason));
+    if (seen.has(err.message)) return;
+    seen.add(err.message);
+    mocks.errors.push(err);
+  };
+  process.on("unhandledRejection", onRejection);
+  try {
+    const result = await fn();
+    // Rejections are reported after the microtask queue drains; give them a turn.
+    await new Promise((r) => setImmediate(r));
+    return result;
+  } finally {
+    process.removeListener("unhandledRejection", onRejection);
+    for (const l of others) process.on("unhandledRejection", l as (...args: any[]) => void);
+  }
+}

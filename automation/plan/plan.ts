@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { performance } from "node:perf_hooks";
 import { STACK_KINDS, StackKind } from "../../stacks/config";
 import { Inventory, defaultInventory } from "./inventory";
-import { RecordedResource, installMocks } from "./mockRuntime";
+import { RecordedResource, captureUnhandled, installMocks } from "./mockRuntime";
 import { StackFileConfig, StackFileError, readStackFile } from "./stackFile";
 
 export interface PlanOptions {
@@ -90,11 +90,13 @@ export async function plan(opts: PlanOptions): Promise<PlanResult> {
   const start = performance.now();
   let outputs: Record<string, unknown> = {};
   try {
-    await pulumi.runtime.runInPulumiStack(async () => {
-      outputs = await runStack(config);
-      return outputs;
+    await captureUnhandled(mocks, async () => {
+      await pulumi.runtime.runInPulumiStack(async () => {
+        outputs = await runStack(config);
+        return outputs;
+      });
+      await mocks.settle();
     });
-    await mocks.settle();
   } finally {
     Error.stackTraceLimit = stackTraceLimit;
   }

@@ -319,6 +319,128 @@ export function chartValues(key: ServiceKey, ctx: ValuesContext = {}): Record<st
   }
 }
 
+/** Where a chart keeps one of its credentials, and the value it ships with when none is given. */
+export interface ChartDefaultSecret {
+  /** Key path in the chart's values. */
+  path: string[];
+  /** The chart's published default: public knowledge, so never acceptable in a deployment. */
+  value: string;
+}
+
+/**
+ * The credentials the Harbor and Gitea charts ship with a fixed, publicly known default. Basphere sets every one of
+ * them from stack secrets (see {@link harborSecretValues}, {@link giteaSecretValues}); the config schema also refuses
+ * these exact strings. Checked against the stored sources:
+ *  - harbor-helm values.yaml (1.17 line): `harborAdminPassword: "Harbor12345"`; `secretKey: "not-a-secure-key"`
+ *    ("The secret key used for encryption. Must be a string of 16 chars."); `database.internal.password: "changeit"`
+ *    ("The initial superuser password for internal database"); `registry.credentials.password:
+ *    "harbor_registry_password"` (core/jobservice authenticate to the registry with it; templates/registry/
+ *    registry-secret.yaml turns it into the registry's htpasswd). `core.secret`, `jobservice.secret`,
+ *    `registry.secret` (16 chars each) and `core.xsrfKey` (32 chars) default to "" and the templates generate a random
+ *    value (`randAlphaNum`), so they are not fixed defaults and are left to the chart. `database.external.*`,
+ *    `redis.external.*` and the object-storage credentials are unused (internal database and Redis, filesystem
+ *    storage).
+ *  - gitea chart 12: the bundled Bitnami PostgreSQL takes its user password from
+ *    `postgresql.global.postgresql.auth.password` (which the chart also writes into Gitea's `database.PASSWD`), the
+ *    bundled Valkey from `valkey.global.valkey.password`; both paths confirmed in a stored deployment of gitea chart
+ *    12.1.0. The gitea chart's own 12.x values.yaml is not in the stored sources: the defaults listed here ("gitea",
+ *    "changeme", and "r8sA8CPHD9!bt6d" for `gitea.admin.password`) are the ones of the stored 5.x chart
+ *    (`postgresqlPassword: gitea`, the admin password) and of the chart's README for the Valkey password, not
+ *    re-checked for 12.0.0 — Basphere sets all three regardless. The Bitnami `auth.postgresPassword` (the postgres
+ *    admin user) is generated when empty. `postgresql-ha` and `valkey-cluster` (with their own "changeme*" defaults)
+ *    are disabled by {@link chartValues}.
+ */
+export const CHART_DEFAULT_SECRETS = {
+  harbor: [
+    { path: ["harborAdminPassword"], value: "Harbor12345" },
+    { path: ["secretKey"], value: "not-a-secure-key" },
+    { path: ["database", "internal", "password"], value: "changeit" },
+    { path: ["registry", "credentials", "password"], value: "harbor_registry_password" },
+  ],
+  gitea: [
+    { path: ["gitea", "admin", "password"], value: "r8sA8CPHD9!bt6d" },
+    { path: ["postgresql", "global", "postgresql", "auth", "password"], value: "gitea" },
+    { path: ["valkey", "global", "valkey", "password"], value: "changeme" },
+  ],
+} as const satisfies Record<"harbor" | "gitea", readonly ChartDefaultSecret[]>;
+
+/** Every published default credential string of {@link CHART_DEFAULT_SECRETS}. */
+export const KNOWN_DEFAULT_SECRET_VALUES: readonly string[] = [
+  ...CHART_DEFAULT_SECRETS.harbor,
+  ...CHART_DEFAULT_SECRETS.gitea,
+].map((d) => d.value);
+
+/** Harbor's `secretKey` (its encryption key): exactly 16 printable ASCII characters, i.e. 16 bytes. */
+export const HARBOR_SECRET_KEY_PATTERN = /^[\x21-\x7e]{16}$/;
+
+/** Harbor's credentials (all secret). */
+export interface HarborSecrets {
+  /** Initial admin password (`harborAdminPassword`). */
+  adminPassword: string;
+  /** Encryption key (`secretKey`), exactly 16 printable ASCII characters. */
+  secretKey: string;
+  /** Superuser password of the internal database (`database.internal.password`). */
+  databasePassword: string;
+  /** Password core/jobservice use against the registry (`registry.credentials.password`). */
+  registryPassword: string;
+}
+
+/** Gitea's credentials (all secret). */
+export interface GiteaSecrets {
+  /** Admin user name. */
+  adminUser: string;
+  /** Admin password (`gitea.admin.password`). */
+  adminPassword: string;
+  /** Password of the bundled PostgreSQL's gitea user (`postgresql.global.postgresql.auth.password`). */
+  databasePassword: string;
+  /** Password of the bundled Valkey (`valkey.global.valkey.password`). */
+  valkeyPassword: string;
+}
+
+/**
+ * What is wrong with one credential, or undefined: empty, a chart's published default, or (`harborSecretKey`) not
+ * exactly 16 printable ASCII characters. Names the field, never the value.
+ */
+export function secretProblem(field: string, value: string): string | undefined {
+  if (!value) return `${field} must not be empty`;
+  if (KNOWN_DEFAULT_SECRET_VALUES.includes(value)) return `${field} must not be a chart's published default`;
+  if (field === "harborSecretKey" && !HARBOR_SECRET_KEY_PATTERN.test(value)) {
+    return `${field} must be exactly 16 printable ASCII characters, no spaces (Harbor's encryption key)`;
+  }
+  return undefined;
+}
+
+function checkSecret(field: string, value: string): void {
+  const problem = secretProblem(field, value);
+  if (problem) throw new Error(problem);
+}
+
+/** The Harbor values fragment that replaces every default credential. Throws naming the field on a bad value. */
+export function harborSecretValues(s: HarborSecrets): Record<string, any> {
+  checkSecret("harborAdminPassword", s.adminPassword);
+  checkSecret("harborSecretKey", s.secretKey);
+  checkSecret("harborDatabasePassword", s.databasePassword);
+  checkSecret("harborRegistryPassword", s.registryPassword);
+  return {
+    harborAdminPassword: s.adminPassword,
+    secretKey: s.secretKey,
+    database: { internal: { password: s.databasePassword } },
+    registry: { credentials: { password: s.registryPassword } },
+  };
+}
+
+/** The Gitea values fragment that replaces every default credential. Throws naming the field on a bad value. */
+export function giteaSecretValues(s: GiteaSecrets): Record<string, any> {
+  checkSecret("giteaAdminPassword", s.adminPassword);
+  checkSecret("giteaDatabasePassword", s.databasePassword);
+  checkSecret("giteaValkeyPassword", s.valkeyPassword);
+  return {
+    gitea: { admin: { username: s.adminUser, password: s.adminPassword, email: `${s.adminUser}@local` } },
+    postgresql: { global: { postgresql: { auth: { password: s.databasePassword } } } },
+    valkey: { global: { valkey: { password: s.valkeyPassword } } },
+  };
+}
+
 /** Deep merge of plain objects (arrays and scalars of `b` replace `a`'s). */
 export function mergeValues(a: Record<string, any>, b: Record<string, any> | undefined): Record<string, any> {
   if (!b) return a;

@@ -15,7 +15,10 @@ import {
   CapiVersions,
   ServiceKey,
   chartValues,
+  giteaSecretValues,
+  harborSecretValues,
   mergeValues,
+  secretProblem,
 } from "./platformCharts";
 import { LB_NODE_SELECTOR } from "./clusterTemplate";
 import { renderCapvIdentityDeleteScript, renderCapvIdentityScript } from "./capvIdentity";
@@ -42,10 +45,26 @@ export interface PlatformServicesArgs {
   harborExternalUrl?: string;
   /** Harbor admin password (secret). Required when Harbor is on. */
   harborAdminPassword?: pulumi.Input<string>;
+  /**
+   * Harbor's encryption key (`secretKey`; secret), exactly 16 printable ASCII characters. Required when Harbor is on
+   * (the chart's default, "not-a-secure-key", is public).
+   */
+  harborSecretKey?: pulumi.Input<string>;
+  /** Superuser password of Harbor's internal database (secret). Required when Harbor is on (default "changeit"). */
+  harborDatabasePassword?: pulumi.Input<string>;
+  /**
+   * Password Harbor's core and jobservice use against its registry (`registry.credentials.password`; secret).
+   * Required when Harbor is on (default "harbor_registry_password").
+   */
+  harborRegistryPassword?: pulumi.Input<string>;
   /** Gitea admin user. Default gitea-admin. */
   giteaAdminUser?: string;
   /** Gitea admin password (secret). Required when Gitea is on. */
   giteaAdminPassword?: pulumi.Input<string>;
+  /** Password of Gitea's bundled PostgreSQL (secret). Required when Gitea is on (default "gitea"). */
+  giteaDatabasePassword?: pulumi.Input<string>;
+  /** Password of Gitea's bundled Valkey (secret). Required when Gitea is on (default "changeme"). */
+  giteaValkeyPassword?: pulumi.Input<string>;
   /** vSphere credentials for CAPV (secret), stored as the operator's config secret. Default: none (set later). */
   vsphereCredentials?: pulumi.Input<{ username: string; password: string }>;
   /**
@@ -88,17 +107,27 @@ export class PlatformServices extends pulumi.ComponentResource {
         this,
       );
     }
-    if (enabled("harbor") && args.harborAdminPassword === undefined) {
-      throw new pulumi.ResourceError(
-        "PlatformServices: harborAdminPassword is required while Harbor is enabled",
-        this,
-      );
-    }
-    if (enabled("gitea") && args.giteaAdminPassword === undefined) {
-      throw new pulumi.ResourceError(
-        "PlatformServices: giteaAdminPassword is required while Gitea is enabled",
-        this,
-      );
+    const requiredSecrets: [ServiceKey, string, keyof PlatformServicesArgs][] = [
+      ["harbor", "Harbor", "harborAdminPassword"],
+      ["harbor", "Harbor", "harborSecretKey"],
+      ["harbor", "Harbor", "harborDatabasePassword"],
+      ["harbor", "Harbor", "harborRegistryPassword"],
+      ["gitea", "Gitea", "giteaAdminPassword"],
+      ["gitea", "Gitea", "giteaDatabasePassword"],
+      ["gitea", "Gitea", "giteaValkeyPassword"],
+    ];
+    for (const [key, label, field] of requiredSecrets) {
+      if (!enabled(key)) continue;
+      const value = args[field] as pulumi.Input<string> | undefined;
+      if (value === undefined) {
+        throw new pulumi.ResourceError(
+          `PlatformServices: ${field} is required while ${label} is enabled`,
+          this,
+        );
+      }
+      // A plain value is checked now, so a bad one fails the preview; an Output is checked when it resolves.
+      const problem = typeof value === "string" ? secretProblem(field, value) : undefined;
+      if (problem) throw new pulumi.ResourceError(`PlatformServices: ${problem}`, this);
     }
 
     if (args.tenantClusterIdentity && (!enabled("clusterApi") || args.vsphereCredentials === undefined)) {
@@ -149,20 +178,37 @@ export class PlatformServices extends pulumi.ComponentResource {
         }),
         settings.values as Record<string, any> | undefined,
       );
+      // The credentials go over the chart's (public) defaults and any user values; the whole values map becomes
+      // a secret so none of them reaches the state or the preview in clear.
       if (key === "harbor") {
         const base = values as Record<string, any>;
         values = pulumi.secret(
-          pulumi.output(args.harborAdminPassword!).apply((p) => ({ ...base, harborAdminPassword: p })),
+          pulumi
+            .all([
+              args.harborAdminPassword!,
+              args.harborSecretKey!,
+              args.harborDatabasePassword!,
+              args.harborRegistryPassword!,
+            ])
+            .apply(([adminPassword, secretKey, databasePassword, registryPassword]) =>
+              mergeValues(
+                base,
+                harborSecretValues({ adminPassword, secretKey, databasePassword, registryPassword }),
+              ),
+            ),
         );
       } else if (key === "gitea") {
         const base = values as Record<string, any>;
-        const user = args.giteaAdminUser ?? "gitea-admin";
+        const adminUser = args.giteaAdminUser ?? "gitea-admin";
         values = pulumi.secret(
-          pulumi.output(args.giteaAdminPassword!).apply((p) =>
-            mergeValues(base, {
-              gitea: { admin: { username: user, password: p, email: `${user}@local` } },
-            }),
-          ),
+          pulumi
+            .all([args.giteaAdminPassword!, args.giteaDatabasePassword!, args.giteaValkeyPassword!])
+            .apply(([adminPassword, databasePassword, valkeyPassword]) =>
+              mergeValues(
+                base,
+                giteaSecretValues({ adminUser, adminPassword, databasePassword, valkeyPassword }),
+              ),
+            ),
         );
       }
       const deps: pulumi.Resource[] = [...(preReqs[key] ?? [])];

@@ -6,7 +6,7 @@
  *   expect(vm.inputs.numCpus).to.equal(2);
  */
 import { Inventory, defaultInventory } from "../../automation/plan/inventory";
-import { RecordingMocks, installMocks, resolve } from "../../automation/plan/mockRuntime";
+import { RecordingMocks, captureUnhandled, installMocks, resolve } from "../../automation/plan/mockRuntime";
 
 export { resolve, defaultInventory };
 export type { RecordedResource } from "../../automation/plan/mockRuntime";
@@ -18,8 +18,11 @@ export const harness: RecordingMocks & {
 } = Object.assign(installMocks(), {
   async run<T>(this: RecordingMocks, fn: () => T | Promise<T>, inventory?: Inventory): Promise<T> {
     this.reset(inventory ?? defaultInventory());
-    const result = await fn();
-    await this.settle();
+    const result = await captureUnhandled(this, async () => {
+      const r = await fn();
+      await this.settle();
+      return r;
+    });
     if (this.errors.length) throw this.errors[0];
     return result;
   },

@@ -4,6 +4,7 @@ import { harness, resolve } from "../../harness";
 import { onpremExampleValues as exampleValues } from "./fixtures";
 import { onpremOutputKeys } from "../../../stacks/contracts";
 import { ConfigError, parseConfig } from "../../../stacks/config";
+import { KNOWN_DEFAULT_SECRET_VALUES } from "../../../components/onprem/platformCharts";
 
 // Loaded lazily: the stack module loads the providers, which must see the mocks first.
 const stack = () => require("../../../stacks/onprem") as typeof import("../../../stacks/onprem");
@@ -122,6 +123,95 @@ describe("onprem stack", () => {
     assert.match(
       bad((v) => (v.cluster.workers.cpu = 4)),
       /basphere:cluster\.workers/,
+    );
+  });
+
+  it("hands every Harbor and Gitea credential from the config to the charts as secret values", () => {
+    const v = exampleValues();
+    const harbor = harness.get("platform-harbor", "kubernetes:helm.sh/v3:Release");
+    assert.ok(harbor.secretInputs.includes("values"));
+    assert.equal(harbor.inputs.values.harborAdminPassword, v.harborAdminPassword);
+    assert.equal(harbor.inputs.values.secretKey, v.harborSecretKey);
+    assert.equal(harbor.inputs.values.database.internal.password, v.harborDatabasePassword);
+    assert.equal(harbor.inputs.values.registry.credentials.password, v.harborRegistryPassword);
+    const gitea = harness.get("platform-gitea", "kubernetes:helm.sh/v3:Release");
+    assert.ok(gitea.secretInputs.includes("values"));
+    assert.equal(gitea.inputs.values.gitea.admin.password, v.giteaAdminPassword);
+    assert.equal(gitea.inputs.values.postgresql.global.postgresql.auth.password, v.giteaDatabasePassword);
+    assert.equal(gitea.inputs.values.valkey.global.valkey.password, v.giteaValkeyPassword);
+    const leaves = (x: unknown): string[] =>
+      typeof x === "string" ? [x] : x && typeof x === "object" ? Object.values(x).flatMap(leaves) : [];
+    for (const r of harness.ofType("kubernetes:helm.sh/v3:Release")) {
+      for (const d of leaves(r.inputs.values).filter((s) => KNOWN_DEFAULT_SECRET_VALUES.includes(s)))
+        assert.fail(`${r.name} carries the chart default credential ${d}`);
+    }
+  });
+
+  it("requires each Harbor/Gitea credential while its service is on, naming the key", () => {
+    const { configSchema } = stack();
+    const keys = {
+      harbor: ["harborAdminPassword", "harborSecretKey", "harborDatabasePassword", "harborRegistryPassword"],
+      gitea: ["giteaAdminPassword", "giteaDatabasePassword", "giteaValkeyPassword"],
+    };
+    for (const [svc, list] of Object.entries(keys)) {
+      for (const key of list) {
+        const v = exampleValues();
+        delete v[key];
+        assert.throws(
+          () => parseConfig(configSchema, v, "onprem stack config"),
+          new RegExp(
+            `basphere:${key}: required \\(secret: pulumi config set --secret basphere:${key} …\\) while services\\.${svc} is enabled`,
+          ),
+          key,
+        );
+        v.services[svc] = false;
+        assert.doesNotThrow(() => parseConfig(configSchema, v, "onprem stack config"), key);
+      }
+    }
+  });
+
+  it("refuses a harborSecretKey of the wrong length and any chart default credential, naming the key", () => {
+    const { configSchema } = stack();
+    const err = (key: string, value: string) => {
+      const v = exampleValues();
+      v[key] = value;
+      try {
+        parseConfig(configSchema, v, "onprem stack config");
+      } catch (e) {
+        assert.ok(e instanceof ConfigError, String(e));
+        assert.ok(!e.message.includes(value), "the error must not echo the secret");
+        return e.message;
+      }
+      assert.fail(`${key} was accepted`);
+    };
+    assert.match(
+      err("harborSecretKey", "short-key"),
+      /basphere:harborSecretKey: must be exactly 16 printable/,
+    );
+    assert.match(err("harborSecretKey", "a-key-of-17-chars"), /basphere:harborSecretKey: must be exactly 16/);
+    assert.match(
+      err("harborSecretKey", "not-a-secure-key"),
+      /basphere:harborSecretKey: must not be the chart's published default/,
+    );
+    assert.match(
+      err("harborDatabasePassword", "changeit"),
+      /basphere:harborDatabasePassword: must not be the chart's published default/,
+    );
+    assert.match(
+      err("harborAdminPassword", "Harbor12345"),
+      /basphere:harborAdminPassword: must not be the chart's published default/,
+    );
+    assert.match(
+      err("harborRegistryPassword", "harbor_registry_password"),
+      /basphere:harborRegistryPassword: must not be/,
+    );
+    assert.match(
+      err("giteaValkeyPassword", "changeme"),
+      /basphere:giteaValkeyPassword: must not be the chart's published default/,
+    );
+    assert.match(
+      err("giteaDatabasePassword", "short"),
+      /basphere:giteaDatabasePassword: must be at least 8 characters/,
     );
   });
 

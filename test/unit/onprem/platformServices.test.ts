@@ -2,7 +2,17 @@ import assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { harness } from "../../harness";
 import { PlatformServices, PlatformServicesArgs } from "../../../components/onprem/platformServices";
-import { CHARTS, ServiceKey, chartValues, mergeValues } from "../../../components/onprem/platformCharts";
+import {
+  CHARTS,
+  CHART_DEFAULT_SECRETS,
+  KNOWN_DEFAULT_SECRET_VALUES,
+  ServiceKey,
+  chartValues,
+  giteaSecretValues,
+  harborSecretValues,
+  mergeValues,
+  secretProblem,
+} from "../../../components/onprem/platformCharts";
 import { IPAM_VERSION } from "../../../components/tenant/clusterApiObjects";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
@@ -10,8 +20,35 @@ const base: PlatformServicesArgs = {
   kubeconfig: pulumi.secret("apiVersion: v1\nkind: Config\n"),
   loadBalancerAddresses: ["192.168.200.200-192.168.200.220"],
   harborAdminPassword: pulumi.secret("harbor-admin-pw"),
+  harborSecretKey: pulumi.secret("0123456789abcdef"),
+  harborDatabasePassword: pulumi.secret("harbor-db-pw"),
+  harborRegistryPassword: pulumi.secret("harbor-registry-pw"),
   giteaAdminPassword: pulumi.secret("gitea-admin-pw"),
+  giteaDatabasePassword: pulumi.secret("gitea-db-pw"),
+  giteaValkeyPassword: pulumi.secret("gitea-valkey-pw"),
 };
+
+/** The credential fields of PlatformServicesArgs, by the service that needs them. */
+const HARBOR_FIELDS = [
+  "harborAdminPassword",
+  "harborSecretKey",
+  "harborDatabasePassword",
+  "harborRegistryPassword",
+] as const;
+const GITEA_FIELDS = ["giteaAdminPassword", "giteaDatabasePassword", "giteaValkeyPassword"] as const;
+
+/** Every string leaf of a values tree, with its dotted path. */
+function stringLeaves(v: unknown, at = "", out: [string, string][] = []): [string, string][] {
+  if (typeof v === "string") out.push([at, v]);
+  else if (v && typeof v === "object")
+    for (const [k, x] of Object.entries(v)) stringLeaves(x, at ? `${at}.${k}` : k, out);
+  return out;
+}
+
+/** The value at a key path, or undefined. */
+function at(v: any, path: readonly string[]): unknown {
+  return path.reduce((o, k) => (o && typeof o === "object" ? o[k] : undefined), v);
+}
 
 /** Every nodeSelector found anywhere in a values tree. */
 function nodeSelectors(v: unknown, out: Record<string, string>[] = []): Record<string, string>[] {
@@ -94,6 +131,76 @@ describe("onprem: PlatformServices", () => {
     assert.deepEqual(l2.inputs.spec.nodeSelectors, [{ matchLabels: { "basphere.io/tier": "lb" } }]);
     assert.ok(l2.dependsOn.includes(pool.urn));
     assert.ok(pool.dependsOn.includes(harness.get("platform-metallb", RELEASE).urn));
+  });
+
+  it("passes every Harbor and Gitea credential into the chart values, and the values as a secret input", () => {
+    const harbor = harness.get("platform-harbor", RELEASE);
+    assert.equal(harbor.inputs.values.secretKey, "0123456789abcdef");
+    assert.equal(harbor.inputs.values.database.internal.password, "harbor-db-pw");
+    assert.equal(harbor.inputs.values.registry.credentials.password, "harbor-registry-pw");
+    // The credentials join Basphere's placement values; they do not replace them.
+    assert.deepEqual(harbor.inputs.values.database.internal.nodeSelector, { "basphere.io/tier": "worker" });
+    assert.deepEqual(harbor.inputs.values.registry.nodeSelector, { "basphere.io/tier": "worker" });
+    assert.ok(harbor.secretInputs.includes("values"), "Harbor values must be secret");
+    const gitea = harness.get("platform-gitea", RELEASE);
+    assert.equal(gitea.inputs.values.postgresql.global.postgresql.auth.password, "gitea-db-pw");
+    assert.deepEqual(gitea.inputs.values.postgresql.primary.nodeSelector, { "basphere.io/tier": "worker" });
+    assert.equal(gitea.inputs.values.valkey.global.valkey.password, "gitea-valkey-pw");
+    assert.equal(gitea.inputs.values.gitea.admin.username, "gitea-admin");
+    assert.ok(gitea.secretInputs.includes("values"), "Gitea values must be secret");
+    // Services without credentials keep plain values.
+    assert.ok(!harness.get("platform-argocd", RELEASE).secretInputs.includes("values"));
+  });
+
+  it("leaves none of the charts' published default credentials in any release's values", () => {
+    for (const r of harness.ofType(RELEASE)) {
+      for (const [path, value] of stringLeaves(r.inputs.values)) {
+        assert.ok(
+          !KNOWN_DEFAULT_SECRET_VALUES.includes(value),
+          `${r.name} ${path} is a chart default credential`,
+        );
+      }
+    }
+    for (const svc of ["harbor", "gitea"] as const) {
+      const values = harness.get(`platform-${svc}`, RELEASE).inputs.values;
+      for (const d of CHART_DEFAULT_SECRETS[svc]) {
+        const v = at(values, d.path);
+        assert.equal(
+          typeof v,
+          "string",
+          `${svc} ${d.path.join(".")} is not set, so the chart default applies`,
+        );
+        assert.notEqual(v, d.value);
+      }
+    }
+  });
+
+  it("renders the credential fragments at the charts' key paths", () => {
+    const h = harborSecretValues({
+      adminPassword: "a-admin-pw",
+      secretKey: "ABCDEFGHIJKLMNOP",
+      databasePassword: "a-db-pw",
+      registryPassword: "a-reg-pw",
+    });
+    assert.deepEqual(
+      CHART_DEFAULT_SECRETS.harbor.map((d) => at(h, d.path)),
+      ["a-admin-pw", "ABCDEFGHIJKLMNOP", "a-db-pw", "a-reg-pw"],
+    );
+    const g = giteaSecretValues({
+      adminUser: "root",
+      adminPassword: "g-admin-pw",
+      databasePassword: "g-db-pw",
+      valkeyPassword: "g-vk-pw",
+    });
+    assert.deepEqual(
+      CHART_DEFAULT_SECRETS.gitea.map((d) => at(g, d.path)),
+      ["g-admin-pw", "g-db-pw", "g-vk-pw"],
+    );
+    assert.equal(secretProblem("harborSecretKey", "ABCDEFGHIJKLMNOP"), undefined);
+    assert.match(secretProblem("harborSecretKey", "ABCDEFGHIJKLMNOPQ")!, /exactly 16/);
+    assert.match(secretProblem("harborSecretKey", "ABCDEFGHIJKLMNOé")!, /exactly 16 printable ASCII/);
+    assert.match(secretProblem("giteaDatabasePassword", "")!, /giteaDatabasePassword must not be empty/);
+    assert.match(secretProblem("giteaDatabasePassword", "gitea")!, /published default/);
   });
 
   it("uses the management kubeconfig through one explicit provider", () => {
@@ -185,6 +292,73 @@ describe("onprem: PlatformServices", () => {
     await assert.rejects(
       harness.run(() => new PlatformServices("platform", { ...base, giteaAdminPassword: undefined })),
       /giteaAdminPassword/,
+    );
+  });
+
+  it("puts the configured credentials over user values that try to restore a chart default", async () => {
+    await harness.run(
+      () =>
+        new PlatformServices("platform", {
+          ...base,
+          services: {
+            harbor: {
+              values: { secretKey: "not-a-secure-key", database: { internal: { password: "changeit" } } },
+            },
+            gitea: { values: { valkey: { global: { valkey: { password: "changeme" } } } } },
+          },
+        }),
+    );
+    const harbor = harness.get("platform-harbor", RELEASE).inputs.values;
+    assert.equal(harbor.secretKey, "0123456789abcdef");
+    assert.equal(harbor.database.internal.password, "harbor-db-pw");
+    assert.equal(
+      harness.get("platform-gitea", RELEASE).inputs.values.valkey.global.valkey.password,
+      "gitea-valkey-pw",
+    );
+  });
+
+  it("refuses Harbor and Gitea without each credential, naming it; none needed while the service is off", async () => {
+    for (const field of [...HARBOR_FIELDS, ...GITEA_FIELDS]) {
+      const service = field.startsWith("harbor") ? "Harbor" : "Gitea";
+      await assert.rejects(
+        harness.run(() => new PlatformServices("platform", { ...base, [field]: undefined })),
+        new RegExp(`${field} is required while ${service} is enabled`),
+      );
+    }
+    await harness.run(
+      () =>
+        new PlatformServices("platform", {
+          ...base,
+          ...Object.fromEntries([...HARBOR_FIELDS, ...GITEA_FIELDS].map((f) => [f, undefined])),
+          services: { harbor: { enabled: false }, gitea: { enabled: false } },
+        }),
+    );
+    assert.equal(harness.ofType(RELEASE).length, Object.keys(CHARTS).length - 2);
+  });
+
+  it("refuses a Harbor secretKey that is not 16 characters and any published default, without echoing it", async () => {
+    for (const key of ["too-short", "seventeen-chars!!", "sixteen chars ok"]) {
+      const err = await harness
+        .run(() => new PlatformServices("platform", { ...base, harborSecretKey: key }))
+        .then(
+          () => undefined,
+          (e: Error) => e,
+        );
+      assert.ok(err, `secretKey ${JSON.stringify(key)} was accepted`);
+      assert.match(err.message, /harborSecretKey must be exactly 16 printable ASCII characters/);
+      assert.ok(!err.message.includes(key), "the error must not contain the secret");
+    }
+    await assert.rejects(
+      harness.run(() => new PlatformServices("platform", { ...base, harborSecretKey: "not-a-secure-key" })),
+      /harborSecretKey must not be a chart's published default/,
+    );
+    await assert.rejects(
+      harness.run(() => new PlatformServices("platform", { ...base, harborDatabasePassword: "changeit" })),
+      /harborDatabasePassword must not be a chart's published default/,
+    );
+    await assert.rejects(
+      harness.run(() => new PlatformServices("platform", { ...base, giteaValkeyPassword: "changeme" })),
+      /giteaValkeyPassword must not be a chart's published default/,
     );
   });
 

@@ -96,3 +96,20 @@ describe("mock harness", () => {
     );
   });
 });
+
+describe("mock harness: errors while inputs are computed", () => {
+  it("fails the run with the error an apply threw (the engine would fail the update)", async () => {
+    await assert.rejects(
+      harness.run(
+        () =>
+          new Thing("broken", {
+            size: pulumi.output(1).apply((): number => {
+              throw new Error("boom in apply");
+            }) as any,
+          }),
+      ),
+      /boom in apply/,
+    );
+    assert.equal(harness.resources.length, 0);
+  });
+});
