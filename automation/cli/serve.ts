@@ -14,6 +14,7 @@ export interface ServeOptions {
   pools?: string;
   recovery: "retry" | "fail";
   logLevel: string;
+  workDir?: string;
 }
 
 function int(name: string, v: string, min: number, max: number): number {
@@ -33,6 +34,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
     concurrency,
     pools: opts.pools,
     recovery: { policy: opts.recovery },
+    workDir: opts.workDir,
     logger,
   });
   const url = await svc.listen(port, opts.host);
@@ -40,6 +42,17 @@ export async function serve(opts: ServeOptions): Promise<void> {
     process.stderr.write(
       `\nadmin token (shown once; stored in ${svc.adminTokenFile} with mode 0600):\n\n  ${svc.generatedAdminToken}\n\n` +
         `  export BASPHERE_URL=${url} BASPHERE_TOKEN=$(cat ${svc.adminTokenFile})\n\n`,
+    );
+  }
+  if (svc.passphrase?.generated) {
+    process.stderr.write(
+      `warning: PULUMI_CONFIG_PASSPHRASE is not set: generated a secrets passphrase in ${svc.passphrase.file} (mode 0600).\n` +
+        `         The stacks' secrets are encrypted with it: keep that file with the data folder. Production should set\n` +
+        `         its own PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE) before the first start.\n`,
+    );
+  } else if (svc.passphrase?.kind === "data-dir") {
+    process.stderr.write(
+      `warning: using the generated secrets passphrase in ${svc.passphrase.file}; production should set PULUMI_CONFIG_PASSPHRASE\n`,
     );
   }
   if (svc.engineUnavailable) process.stderr.write(`warning: ${svc.engineUnavailable}\n`);
@@ -82,6 +95,11 @@ export function registerServeCommand(program: Command): void {
       new Option("--recovery <policy>", "what to do with operations a crash interrupted")
         .choices(["retry", "fail"])
         .default("retry"),
+    )
+    .option(
+      "--work-dir <dir>",
+      "folder of the Pulumi program operations run (project basphere; default: the project root)",
+      process.env.BASPHERE_WORK_DIR,
     )
     .option("--log-level <level>", "pino log level", process.env.BASPHERE_LOG_LEVEL ?? "info")
     .action(async (opts: ServeOptions) => serve(opts));

@@ -20,7 +20,7 @@ import * as YAML from "yaml";
 import { pulumiCommand } from "./command";
 import { EngineEnvironment, engineEnvironment, ensureEngineDirectories } from "./environment";
 import { OperationKind, OperationResult, runOperation } from "./operation";
-import { isAlive, listProcesses } from "./processes";
+import { ProcessRef, isAlive, killSession, listProcesses, sessionMembers } from "./processes";
 
 /** Options of {@link Engine.open}. */
 export interface EngineOptions {
@@ -39,6 +39,8 @@ export interface OperationOptions {
   onEvent?: (event: EngineEvent) => void;
   /** The CLI's human-readable output, chunk by chunk. */
   onOutput?: (text: string) => void;
+  /** Called with the pid and start time of the `pulumi` process once it runs (see {@link RecoverOptions.orphans}). */
+  onSpawn?: (process: ProcessRef) => void;
   /** Abort: SIGINT to the CLI (graceful cancel); if it has not ended after `killAfterMs`, its tree gets SIGKILL. */
   signal?: AbortSignal;
   /** Default 15000. */
@@ -60,9 +62,24 @@ export interface StackLock {
   timestamp?: string;
 }
 
+/** Options of {@link Engine.recover}. */
+export interface RecoverOptions {
+  /**
+   * `pulumi` processes a previous owner of the stack started (recorded through `onSpawn`) and that may have
+   * outlived it (a SIGKILLed service leaves its engine processes running). Each one that still runs — same pid and
+   * start time, `<binDir>/pulumi` operating on this stack — is stopped with everything it started (SIGSTOP of the
+   * tree, then SIGKILL) before the lock is looked at. Anything else with that pid is left alone.
+   */
+  orphans?: ProcessRef[];
+  /** How long to wait for killed processes to be gone, ms. Default 10000. */
+  killTimeoutMs?: number;
+}
+
 /** What {@link Engine.recover} found and did. */
 export interface RecoveryReport {
   stack: string;
+  /** Orphaned engine processes that were killed: the `pulumi` pid (its process group) and the pids killed. */
+  killedProcesses: { pid: number; tree: number[] }[];
   /** Lock files that were removed. */
   removedLocks: StackLock[];
   /** Pending operations dropped from the state (a `creating` one may have created a real object). */
@@ -153,8 +170,18 @@ export class Engine {
     return handle;
   }
 
-  /** Removes the stack, its state and history (`force` also when resources remain). */
+  /** True when the backend holds a checkpoint of the stack (the file backend's `<stack>.json[.gz]`). */
+  hasStack(name: string): boolean {
+    const dir = path.join(this.environment.backendDir, ".pulumi", "stacks", this.project);
+    return [".json", ".json.gz"].some((ext) => fs.existsSync(path.join(dir, name + ext)));
+  }
+
+  /**
+   * Removes the stack, its state and history (`force` also when resources remain). A stack that does not exist is
+   * not created to be removed: nothing happens.
+   */
   async removeStack(name: string, opts: { force?: boolean } = {}): Promise<void> {
+    if (!this.hasStack(name) && !this.stacks.has(name)) return;
     const handle = await this.stack(name);
     await handle.exclusive(async () => {
       await serialized(workspaceLocks, this.workspaceKey, () =>
@@ -192,17 +219,38 @@ export class Engine {
   /**
    * Recovers a stack left by a crash: removes its lock files (`pulumi cancel` on the file backend deletes them)
    * unless a live `pulumi` process on this host holds them, then drops pending operations from the state
-   * (`stack export` → `pending_operations: []` → `stack import`). Returns what was done.
+   * (`stack export` → `pending_operations: []` → `stack import`). Orphaned engine processes named in
+   * `opts.orphans` are killed first. A stack that does not exist is not created. Returns what was done.
    */
-  async recover(name: string): Promise<RecoveryReport> {
+  async recover(name: string, opts: RecoverOptions = {}): Promise<RecoveryReport> {
+    const report: RecoveryReport = {
+      stack: name,
+      killedProcesses: [],
+      removedLocks: [],
+      droppedPendingOperations: [],
+      actions: [],
+    };
+    for (const ref of opts.orphans ?? []) {
+      const killed = await this.killOrphan(name, ref, opts.killTimeoutMs ?? 10000);
+      if (killed) {
+        report.killedProcesses.push(killed);
+        report.actions.push(
+          `killed the orphaned pulumi process ${killed.pid} and ${killed.tree.length - 1} process(es) it started`,
+        );
+      }
+    }
+    if (!this.hasStack(name) && !this.stacks.has(name)) {
+      const stale = this.locks(name);
+      for (const lock of stale) fs.rmSync(lock.file, { force: true });
+      if (stale.length) {
+        report.removedLocks = stale;
+        report.actions.push(`removed ${stale.length} lock file(s) of a stack that does not exist`);
+      }
+      if (report.actions.length === 0) report.actions.push("nothing to recover (the stack does not exist)");
+      return report;
+    }
     const handle = await this.stack(name);
     return handle.exclusive(async () => {
-      const report: RecoveryReport = {
-        stack: name,
-        removedLocks: [],
-        droppedPendingOperations: [],
-        actions: [],
-      };
       const locks = this.locks(name);
       for (const lock of locks) {
         if (lock.pid !== undefined && lock.hostname === os.hostname() && isAlive(lock.pid)) {
@@ -248,6 +296,50 @@ export class Engine {
       if (report.actions.length === 0) report.actions.push("nothing to recover");
       return report;
     });
+  }
+
+  /**
+   * Kills what is left of the engine process `ref` started by a crashed owner: its session (the CLI leads a session
+   * of its own, see operation.ts), whether the CLI itself still runs or already died and left its language host,
+   * program or dynamic providers behind. Returns what was killed, or undefined when nothing of it is left or the
+   * pid now belongs to something else (another CLI, another stack: left alone).
+   */
+  private async killOrphan(
+    stack: string,
+    ref: ProcessRef,
+    timeoutMs: number,
+  ): Promise<{ pid: number; tree: number[] } | undefined> {
+    if (ref.pid === process.pid) return undefined;
+    const all = listProcesses();
+    const leader = all.find((p) => p.pid === ref.pid && p.state !== "Z" && p.state !== "X");
+    if (leader) {
+      // The pid is alive: it must be the same process (start time), this engine's CLI, on this stack.
+      const i = leader.argv.indexOf("--stack");
+      if (
+        leader.startTime !== ref.startTime ||
+        leader.argv[0] !== path.join(this.environment.binDir, "pulumi") ||
+        leader.argv[i + 1] !== stack
+      )
+        return undefined;
+    }
+    const members = sessionMembers(ref.pid, ref.startTime, all);
+    if (members.length === 0 || members.some((m) => m.pid === process.pid)) return undefined;
+    const killed = killSession(ref.pid, ref.startTime);
+    const deadline = Date.now() + timeoutMs;
+    while (sessionMembers(ref.pid, ref.startTime).length > 0) {
+      if (Date.now() > deadline)
+        throw new Error(
+          `stack ${stack}: orphaned engine processes did not end after SIGKILL: ${sessionMembers(
+            ref.pid,
+            ref.startTime,
+          )
+            .map((p) => p.pid)
+            .join(", ")}`,
+        );
+      killSession(ref.pid, ref.startTime);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return { pid: ref.pid, tree: killed.map((r) => r.pid) };
   }
 }
 
@@ -324,6 +416,7 @@ export class EngineStack {
         env: this.engine.environment.env,
         extraArgs,
         onEvent: opts.onEvent,
+        onSpawn: opts.onSpawn,
         onOutput: opts.onOutput,
         signal: opts.signal,
         killAfterMs: opts.killAfterMs,

@@ -13,7 +13,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import { EngineEvent, OpMap, PulumiCommand } from "@pulumi/pulumi/automation";
-import { killTree } from "./processes";
+import { ProcessRef, killSession, killTree, processRef } from "./processes";
 
 export type OperationKind = "preview" | "up" | "refresh" | "destroy";
 
@@ -40,9 +40,13 @@ export class EngineOperationError extends Error {
     readonly stdout: string,
     readonly stderr: string,
     readonly cancelled: boolean,
+    /** The engine's error diagnostics (the resource or program errors that made it fail), in order. */
+    readonly errors: string[] = [],
   ) {
     const how = signal ? `was killed by ${signal}` : `exited with code ${exitCode}`;
-    const detail = (stderr.trim() || stdout.trim().split("\n").slice(-15).join("\n")).slice(-4000);
+    const detail = (
+      errors.length > 0 ? errors.join("\n") : stderr.trim() || stdout.trim().split("\n").slice(-15).join("\n")
+    ).slice(-4000);
     super(
       `pulumi ${kind} on stack ${stack} ${cancelled ? "was cancelled and " : ""}${how}${detail ? `:\n${detail}` : ""}`,
     );
@@ -65,6 +69,11 @@ export interface RunOperationParams {
   extraArgs?: string[];
   onEvent?: (event: EngineEvent) => void;
   onOutput?: (text: string) => void;
+  /**
+   * Called once the `pulumi` process has started, with its pid and start time: a caller that may die (SIGKILL)
+   * records it, so that its next start can stop that process if it outlived it (see Engine.recover's `orphans`).
+   */
+  onSpawn?: (process: ProcessRef) => void;
   signal?: AbortSignal;
   /** After abort, SIGKILL the process tree when it has not ended within this time. Default 15000 ms. */
   killAfterMs?: number;
@@ -89,8 +98,15 @@ export async function runOperation(p: RunOperationParams): Promise<OperationResu
   );
 
   let summary: EngineEvent["summaryEvent"];
+  const errors: string[] = [];
   const tail = new EventTail(logFile, (e) => {
     if (e.summaryEvent) summary = e.summaryEvent;
+    const d = e.diagnosticEvent;
+    if (d && d.severity === "error" && !d.ephemeral) {
+      const name = d.urn ? d.urn.split("::").pop() : undefined;
+      const msg = d.message.trim();
+      if (msg) errors.push(name ? `${name}: ${msg}` : msg);
+    }
     p.onEvent?.(e);
   });
 
@@ -100,7 +116,19 @@ export async function runOperation(p: RunOperationParams): Promise<OperationResu
     // PULUMI_DEBUG_COMMANDS enables the (otherwise hidden) --event-log flag, as the Automation API does.
     env: { ...process.env, ...p.env, PULUMI_AUTOMATION_API: "true", PULUMI_DEBUG_COMMANDS: "true" },
     stdio: ["ignore", "pipe", "pipe"],
+    // A new session (sid = its pid) that everything it starts stays in (language host, program, dynamic providers):
+    // they can all be found and killed, even after the CLI itself is gone and they were re-parented. It also keeps
+    // a terminal's Ctrl-C away from the engine: the caller decides (SIGINT through `signal`).
+    detached: true,
   });
+  if (child.pid !== undefined && p.onSpawn) {
+    const ref = processRef(child.pid);
+    try {
+      if (ref) p.onSpawn(ref);
+    } catch {
+      // the caller's bookkeeping failed; the operation still runs and is awaited below
+    }
+  }
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d: Buffer) => {
@@ -115,10 +143,12 @@ export async function runOperation(p: RunOperationParams): Promise<OperationResu
   const onAbort = () => {
     cancelled = true;
     child.kill("SIGINT");
-    killTimer = setTimeout(
-      () => child.pid !== undefined && killTree(child.pid, "SIGKILL"),
-      p.killAfterMs ?? 15000,
-    );
+    killTimer = setTimeout(() => {
+      if (child.pid === undefined) return;
+      const ref = processRef(child.pid);
+      killTree(child.pid, "SIGKILL");
+      if (ref) killSession(ref.pid, ref.startTime);
+    }, p.killAfterMs ?? 15000);
   };
   p.signal?.addEventListener("abort", onAbort, { once: true });
 
@@ -130,7 +160,7 @@ export async function runOperation(p: RunOperationParams): Promise<OperationResu
     });
     tail.poll();
     if (code !== 0 || !summary) {
-      throw new EngineOperationError(p.kind, p.stack, code, signal, stdout, stderr, cancelled);
+      throw new EngineOperationError(p.kind, p.stack, code, signal, stdout, stderr, cancelled, errors);
     }
     return {
       kind: p.kind,

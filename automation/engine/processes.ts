@@ -8,6 +8,17 @@ import * as fs from "node:fs";
 export interface ProcessInfo {
   pid: number;
   ppid: number;
+  /** Process group. */
+  pgid: number;
+  /**
+   * Session. The engine runs each `pulumi` process as the leader of a new session (sid = its pid); everything it
+   * starts stays in that session (the CLI puts its plugins in process groups of their own, not in new sessions).
+   */
+  sid: number;
+  /** State letter (R, S, D, Z for a zombie...). */
+  state: string;
+  /** Start time, clock ticks after boot. */
+  startTime: number;
   argv: string[];
 }
 
@@ -18,10 +29,19 @@ export function listProcesses(): ProcessInfo[] {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
-      // Field 4 is the parent pid; the command name (field 2) may contain spaces, so split after its ')'.
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      // The command name (field 2) may contain spaces, so split after its ')': index 0 is field 3 (state),
+      // 1 is field 4 (parent pid), 2 is field 5 (process group), 3 is field 6 (session), 19 is field 22 (start time).
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
       const argv = fs.readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0").filter(Boolean);
-      out.push({ pid: Number(entry), ppid, argv });
+      out.push({
+        pid: Number(entry),
+        ppid: Number(f[1]),
+        pgid: Number(f[2]),
+        sid: Number(f[3]),
+        state: f[0],
+        startTime: Number(f[19]),
+        argv,
+      });
     } catch {
       // the process ended while we looked
     }
@@ -68,6 +88,84 @@ export function killTree(pid: number, signal: NodeJS.Signals = "SIGKILL"): numbe
     }
   }
   return killed;
+}
+
+/**
+ * A process identified so that a reused pid is not mistaken for it: pid plus its start time (clock ticks after
+ * boot, field 22 of /proc/<pid>/stat). What the service records for every engine process it starts.
+ */
+export interface ProcessRef {
+  pid: number;
+  startTime: number;
+}
+
+/** Start time of a process (clock ticks after boot), undefined when it does not exist. */
+export function processStartTime(pid: number): number | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command name (which may contain spaces): field 3 is at index 0, so field 22 is at 19.
+    const v = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]);
+    return Number.isFinite(v) ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The reference of a running process, undefined when it is gone. */
+export function processRef(pid: number): ProcessRef | undefined {
+  const startTime = processStartTime(pid);
+  return startTime === undefined ? undefined : { pid, startTime };
+}
+
+/**
+ * True when `ref` still names the same live process (same pid and start time). A zombie (ended, not yet reaped by
+ * its parent — orphans are reaped by pid 1, which in a container may never do it) counts as ended.
+ */
+export function isSameProcess(ref: ProcessRef): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${ref.pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return fields[0] !== "Z" && fields[0] !== "X" && Number(fields[19]) === ref.startTime;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Live members of session `sid` that started at or after `since`. A session id is the pid of its leader and that pid
+ * is not handed out again while any member lives, so with `since` = the leader's start time these are what the
+ * leader started, even after the leader died and they were re-parented. Zombies are left out: they are ended.
+ */
+export function sessionMembers(sid: number, since = 0, all: ProcessInfo[] = listProcesses()): ProcessInfo[] {
+  return all.filter((p) => p.sid === sid && p.state !== "Z" && p.state !== "X" && p.startTime >= since);
+}
+
+/**
+ * Stops the live members of session `sid` (started at or after `since`): SIGSTOP until no new member appears (a
+ * running engine may be starting a plugin), then SIGKILL to all. Returns the processes signalled.
+ */
+export function killSession(sid: number, since = 0): ProcessRef[] {
+  const seen = new Map<number, ProcessRef>();
+  for (let round = 0; round < 20; round++) {
+    const fresh = sessionMembers(sid, since).filter((p) => !seen.has(p.pid));
+    if (fresh.length === 0) break;
+    for (const p of fresh) {
+      seen.set(p.pid, { pid: p.pid, startTime: p.startTime });
+      try {
+        process.kill(p.pid, "SIGSTOP");
+      } catch {
+        // gone already
+      }
+    }
+  }
+  for (const r of seen.values()) {
+    try {
+      if (isSameProcess(r)) process.kill(r.pid, "SIGKILL");
+    } catch {
+      // gone already
+    }
+  }
+  return [...seen.values()];
 }
 
 /** True when a process with this pid exists (and we may signal it). */

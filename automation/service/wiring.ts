@@ -4,8 +4,10 @@
  * Without a usable engine the service still starts (reads, docs, health) but refuses operations with 503 and the
  * reason, and readiness reports it.
  */
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, chmodSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
+import * as YAML from "yaml";
 import type { EngineEvent as PulumiEngineEvent } from "@pulumi/pulumi/automation";
 import type pino from "pino";
 import { z } from "zod";
@@ -17,8 +19,10 @@ import { OperationBus } from "../worker/bus";
 import {
   EngineDriver,
   EngineEvent,
+  EngineProcess,
   EngineResult,
   OnEvent,
+  OnProcess,
   StackOutputs,
   TenantStackConfig,
 } from "../worker/engineDriver";
@@ -45,6 +49,11 @@ export interface ServiceConfig {
   logger?: pino.Logger | false;
   /** The engine: default the real one (automation/engine); `null` = none (operations refused); or any driver. */
   driver?: EngineDriver | null;
+  /**
+   * Folder of the Pulumi program the real engine runs (its Pulumi.yaml; the project must be named `basphere`).
+   * Default: env BASPHERE_WORK_DIR, else the project root (the real `basphere` program, dist/index.js).
+   */
+  workDir?: string;
   /** Default: {@link tenantSpecValidator}. */
   validateSpec?: SpecValidator;
   /** Request body limit in bytes. Default 256 KiB. */
@@ -65,6 +74,8 @@ export interface Service {
   adminTokenFile: string;
   /** Why operations are refused (no engine); undefined when the engine is there. */
   engineUnavailable?: string;
+  /** Where the real engine's secrets passphrase comes from (undefined with a driver given in the config). */
+  passphrase?: PassphraseSource;
   /** Listens; returns the base URL. */
   listen(port: number, host?: string): Promise<string>;
   close(): Promise<void>;
@@ -157,6 +168,44 @@ export function lockDataDir(dir: string): () => void {
   throw new Error(`cannot lock data folder ${dir}`);
 }
 
+/** Where the engine's secrets passphrase comes from. */
+export interface PassphraseSource {
+  /** `PULUMI_CONFIG_PASSPHRASE`, `PULUMI_CONFIG_PASSPHRASE_FILE`, or the file in the data folder. */
+  kind: "env" | "env-file" | "data-dir";
+  /** The passphrase file (env-file, data-dir). */
+  file?: string;
+  /** True when this start generated the data-folder passphrase (say so once, with a warning). */
+  generated: boolean;
+}
+
+/** Name of the generated passphrase file inside the data folder. */
+export const PASSPHRASE_FILE = "pulumi-passphrase";
+
+/**
+ * The engine's secrets passphrase: `PULUMI_CONFIG_PASSPHRASE`, else `PULUMI_CONFIG_PASSPHRASE_FILE`, else
+ * `<dataDir>/pulumi-passphrase` — generated (256 random bits, mode 0600) on the first start, so that a fresh clone
+ * works without configuration. Production should set its own passphrase (and keep it: the stacks' secrets are
+ * encrypted with it). The value itself is never returned or logged: the engine reads the file.
+ */
+export function resolvePassphrase(dataDir: string, env: NodeJS.ProcessEnv): PassphraseSource {
+  if (env.PULUMI_CONFIG_PASSPHRASE !== undefined && env.PULUMI_CONFIG_PASSPHRASE !== "")
+    return { kind: "env", generated: false };
+  if (env.PULUMI_CONFIG_PASSPHRASE_FILE) {
+    const file = resolve(env.PULUMI_CONFIG_PASSPHRASE_FILE);
+    if (!existsSync(file)) throw new Error(`PULUMI_CONFIG_PASSPHRASE_FILE: ${file} does not exist`);
+    return { kind: "env-file", file, generated: false };
+  }
+  const file = join(dataDir, PASSPHRASE_FILE);
+  if (existsSync(file)) {
+    if (readFileSync(file, "utf8").trim().length < 16)
+      throw new Error(`passphrase file ${file} holds no usable passphrase (at least 16 characters)`);
+    return { kind: "data-dir", file, generated: false };
+  }
+  writeFileSync(file, randomBytes(32).toString("base64url") + "\n", { mode: 0o600, flag: "wx" });
+  chmodSync(file, 0o600);
+  return { kind: "data-dir", file, generated: true };
+}
+
 /** Maps an Automation API engine event to the recorded form (metadata only: no inputs/outputs values). */
 export function engineEventOf(e: PulumiEngineEvent): EngineEvent {
   if (e.diagnosticEvent)
@@ -171,7 +220,13 @@ export function engineEventOf(e: PulumiEngineEvent): EngineEvent {
     return {
       type,
       message: `${step.op} ${step.type} ${step.urn.split("::").pop()}`,
-      data: { op: step.op, type: step.type, urn: step.urn },
+      // Property names only (diffs), never values.
+      data: {
+        op: step.op,
+        type: step.type,
+        urn: step.urn,
+        ...(step.diffs?.length ? { diffs: step.diffs } : {}),
+      },
     };
   }
   if (e.summaryEvent)
@@ -197,13 +252,23 @@ export interface EngineStackLike {
 }
 export interface EngineOpOptions {
   onEvent?: (e: PulumiEngineEvent) => void;
+  onSpawn?: (p: EngineProcess) => void;
   signal?: AbortSignal;
 }
 /** What the adapter uses of automation/engine's Engine. */
 export interface EngineLike {
   stack(name: string): Promise<EngineStackLike>;
   removeStack(name: string): Promise<void>;
-  recover(name: string): Promise<{ actions: string[] }>;
+  recover(name: string, opts?: { orphans?: EngineProcess[] }): Promise<{ actions: string[] }>;
+}
+
+/** One planned or applied resource step (from the engine's resourcePre events), without values. */
+export interface ResourceStep {
+  op: string;
+  type: string;
+  name: string;
+  /** Names of the properties that differ (update/replace). */
+  diffs?: string[];
 }
 
 /** Change counts of an engine result, whichever shape it has (`resourceChanges`, `summary.resourceChanges`, `changeSummary`). */
@@ -215,7 +280,12 @@ export function changesOf(r: unknown): Record<string, number> | undefined {
     Record<string, number> | undefined;
 }
 
-/** The real engine behind the worker's {@link EngineDriver} interface. */
+/**
+ * The real engine behind the worker's {@link EngineDriver} interface. Each operation writes the stack config, runs
+ * one `pulumi` process (its pid goes to `onProcess` at once), records every engine event, and returns the change
+ * counts, the resource steps (op, type, name, changed property names — what a preview shows) and the timings; a
+ * preview adds the engine's human-readable diff.
+ */
 export function engineDriver(engine: EngineLike): EngineDriver {
   const configure = async (stack: string, config: TenantStackConfig) => {
     const s = await engine.stack(stack);
@@ -226,34 +296,60 @@ export function engineDriver(engine: EngineLike): EngineDriver {
     });
     return s;
   };
-  const opts = (onEvent: OnEvent, signal: AbortSignal): EngineOpOptions => ({
-    onEvent: (e) => onEvent(engineEventOf(e)),
-    signal,
-  });
-  const result = (r: unknown, withDiff = false): EngineResult => {
-    const out: EngineResult = { changes: changesOf(r) };
-    const stdout = (r as { stdout?: unknown })?.stdout;
-    if (withDiff && typeof stdout === "string") out.diff = stdout.slice(-20000);
+  const run = async (
+    kind: "up" | "preview" | "refresh" | "destroy",
+    stack: string,
+    config: TenantStackConfig,
+    onEvent: OnEvent,
+    signal: AbortSignal,
+    onProcess: OnProcess | undefined,
+  ): Promise<EngineResult> => {
+    if (signal.aborted) throw new Error(`${kind} of ${stack} cancelled before it started`);
+    const s = await configure(stack, config);
+    const steps: ResourceStep[] = [];
+    const byUrn = new Map<string, ResourceStep>();
+    const r = await s[kind]({
+      signal,
+      onSpawn: onProcess,
+      onEvent: (e) => {
+        // One step per resource (resourcePre, completed by resOutputs, which carries the changed property names).
+        const m = e.resourcePreEvent?.metadata ?? e.resOutputsEvent?.metadata;
+        // The stack itself and provider resources are bookkeeping, not the tenant's resources.
+        if (m && m.type !== "pulumi:pulumi:Stack" && !m.type.startsWith("pulumi:providers:")) {
+          let step = byUrn.get(m.urn);
+          if (!step) {
+            step = { op: m.op, type: m.type, name: m.urn.split("::").pop() ?? m.urn };
+            byUrn.set(m.urn, step);
+            steps.push(step);
+          }
+          const diffs = m.diffs?.length ? m.diffs : Object.keys(m.detailedDiff ?? {});
+          if (diffs.length && !step.diffs) step.diffs = [...diffs].sort();
+        }
+        // Debug diagnostics (the engine's own trace of each RPC) are not worth a stored event each.
+        if ((e.diagnosticEvent?.severity as string | undefined) === "debug") return;
+        onEvent(engineEventOf(e));
+      },
+    });
+    const out: EngineResult = { changes: changesOf(r) ?? {}, steps };
+    const x = r as { durationSeconds?: unknown; elapsedMs?: unknown; stdout?: unknown };
+    if (typeof x?.durationSeconds === "number") out.durationSeconds = x.durationSeconds;
+    if (typeof x?.elapsedMs === "number") out.elapsedMs = x.elapsedMs;
+    if (kind === "preview" && typeof x?.stdout === "string") out.diff = x.stdout.slice(-20000);
     return out;
   };
   return {
-    async up(stack, config, onEvent, signal) {
-      return result(await (await configure(stack, config)).up(opts(onEvent, signal)));
-    },
-    async preview(stack, config, onEvent, signal) {
-      return result(await (await configure(stack, config)).preview(opts(onEvent, signal)), true);
-    },
-    async refresh(stack, config, onEvent, signal) {
-      return result(await (await configure(stack, config)).refresh(opts(onEvent, signal)));
-    },
-    async destroy(stack, config, onEvent, signal) {
-      return result(await (await configure(stack, config)).destroy(opts(onEvent, signal)));
-    },
+    up: (stack, config, onEvent, signal, onProcess) => run("up", stack, config, onEvent, signal, onProcess),
+    preview: (stack, config, onEvent, signal, onProcess) =>
+      run("preview", stack, config, onEvent, signal, onProcess),
+    refresh: (stack, config, onEvent, signal, onProcess) =>
+      run("refresh", stack, config, onEvent, signal, onProcess),
+    destroy: (stack, config, onEvent, signal, onProcess) =>
+      run("destroy", stack, config, onEvent, signal, onProcess),
     async removeStack(stack) {
       await engine.removeStack(stack);
     },
-    async recover(stack) {
-      const r = await engine.recover(stack);
+    async recover(stack, orphans) {
+      const r = await engine.recover(stack, { orphans: orphans ?? [] });
       return { ...r, actions: Array.isArray(r?.actions) ? r.actions : [] };
     },
     async outputs(stack): Promise<StackOutputs> {
@@ -265,11 +361,55 @@ export function engineDriver(engine: EngineLike): EngineDriver {
   };
 }
 
-/** Opens the real engine; on failure returns the reason operations are refused. */
-export async function loadRealEngine(): Promise<{ driver?: EngineDriver; reason?: string }> {
-  let mod: { Engine: { open(): Promise<unknown> } };
+/**
+ * The service's own Pulumi project folder, `<dataDir>/project`: a Pulumi.yaml with the program's name, runtime and
+ * options, `main` pointing (relatively) at the program folder, and no `stackConfigDir`. The engine runs there, so
+ * the per-tenant stack config files (`Pulumi.tenant-<name>.yaml`: the config the service writes and the secrets
+ * provider's salt) live in the data folder with the rest of the service's state — never in the source tree (the
+ * basphere project keeps its hand-written stack files in `stacks/`). Rewritten at every start. Returns the folder.
+ */
+export function writeServiceProject(dataDir: string, programDir: string): string {
+  const source = join(programDir, "Pulumi.yaml");
+  let doc: Record<string, unknown>;
   try {
-    mod = require("../engine/engine");
+    doc = YAML.parse(readFileSync(source, "utf8")) as Record<string, unknown>;
+  } catch (e) {
+    throw new Error(`program folder ${programDir}: cannot read Pulumi.yaml: ${(e as Error).message}`);
+  }
+  if (!doc || typeof doc !== "object" || typeof doc.name !== "string")
+    throw new Error(`${source}: "name" is missing`);
+  const dir = join(dataDir, "project");
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const main = relative(dir, resolve(programDir, typeof doc.main === "string" ? doc.main : "."));
+  const out: Record<string, unknown> = { ...doc, main: main === "" ? "." : main };
+  delete out.stackConfigDir;
+  writeFileSync(
+    join(dir, "Pulumi.yaml"),
+    `# Written by the basphere service at every start: the program is ${resolve(programDir)}\n` +
+      YAML.stringify(out),
+  );
+  return dir;
+}
+
+/** Where and how the real engine runs (see {@link loadRealEngine}). */
+export interface RealEngineOptions {
+  /** The service's data folder: the file backend (`pulumi-state`) and PULUMI_HOME (`pulumi-home`) live in it. */
+  dataDir: string;
+  /** Program folder. Default env BASPHERE_WORK_DIR, else the project root. */
+  workDir?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Opens the real engine (automation/engine) on the service's data folder with the offline environment
+ * (`engineEnvironment()`, the one definition of it); on failure returns the reason operations are refused.
+ */
+export async function loadRealEngine(
+  opts: RealEngineOptions,
+): Promise<{ driver?: EngineDriver; reason?: string; passphrase?: PassphraseSource; workDir?: string }> {
+  let mod: typeof import("../engine");
+  try {
+    mod = require("../engine");
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     if (err.code === "MODULE_NOT_FOUND")
@@ -278,10 +418,40 @@ export async function loadRealEngine(): Promise<{ driver?: EngineDriver; reason?
       };
     return { reason: `operations are disabled: loading automation/engine failed: ${err.message}` };
   }
+  const env = opts.env ?? process.env;
+  let passphrase: PassphraseSource;
   try {
-    return { driver: engineDriver((await mod.Engine.open()) as EngineLike) };
+    passphrase = resolvePassphrase(opts.dataDir, env);
   } catch (e) {
-    return { reason: `operations are disabled: the Pulumi engine is not available: ${(e as Error).message}` };
+    return { reason: `operations are disabled: ${(e as Error).message}` };
+  }
+  try {
+    const projectRoot = mod.findProjectRoot(__dirname);
+    const workDir = resolve(opts.workDir ?? env.BASPHERE_WORK_DIR ?? projectRoot);
+    const environment = mod.engineEnvironment({
+      projectRoot,
+      dataDir: opts.dataDir,
+      ...(passphrase.kind === "env"
+        ? { passphrase: env.PULUMI_CONFIG_PASSPHRASE }
+        : { passphraseFile: passphrase.file }),
+    });
+    // Only one secret source reaches the CLI: PULUMI_CONFIG_PASSPHRASE of this process would win over the file.
+    if (passphrase.kind !== "env") environment.env.PULUMI_CONFIG_PASSPHRASE_FILE = passphrase.file!;
+    const engine = await mod.Engine.open({
+      environment,
+      workDir: writeServiceProject(opts.dataDir, workDir),
+    });
+    if (engine.project !== "basphere")
+      return {
+        reason: `operations are disabled: the program in ${workDir} is project "${engine.project}", not "basphere"`,
+        passphrase,
+      };
+    return { driver: engineDriver(engine as unknown as EngineLike), passphrase, workDir };
+  } catch (e) {
+    return {
+      reason: `operations are disabled: the Pulumi engine is not available: ${(e as Error).message}`,
+      passphrase,
+    };
   }
 }
 
@@ -300,9 +470,15 @@ export async function createService(cfg: ServiceConfig = {}): Promise<Service> {
     const store = new SqliteStore({ path: join(dataDir, "basphere.sqlite"), pools });
     let driver: EngineDriver | undefined;
     let engineUnavailable: string | undefined;
+    let passphrase: PassphraseSource | undefined;
     if (cfg.driver === null) engineUnavailable = "operations are disabled: no engine driver configured";
     else if (cfg.driver) driver = cfg.driver;
-    else ({ driver, reason: engineUnavailable } = await loadRealEngine());
+    else
+      ({
+        driver,
+        reason: engineUnavailable,
+        passphrase,
+      } = await loadRealEngine({ dataDir, workDir: cfg.workDir, env }));
     const bus = new OperationBus();
     const metrics = new Metrics();
     const logger = cfg.logger ?? false;
@@ -345,6 +521,7 @@ export async function createService(cfg: ServiceConfig = {}): Promise<Service> {
       adminTokenFile,
       generatedAdminToken: admin.generated ? admin.token : undefined,
       engineUnavailable,
+      passphrase,
       async listen(port: number, host = "127.0.0.1") {
         return app.listen({ port, host });
       },

@@ -79,4 +79,9 @@ CREATE TABLE allocation_log (
 );
 `,
   },
+  {
+    version: 2,
+    name: "engine processes of running operations (killed at recovery when they outlived a crashed service)",
+    sql: `ALTER TABLE operations ADD COLUMN engine_processes TEXT NOT NULL DEFAULT '[]';`,
+  },
 ];

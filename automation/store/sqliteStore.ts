@@ -10,6 +10,7 @@ import { POOL_NAMES, Pool, PoolName, buildPools, pickFree } from "../allocator/p
 import { MIGRATIONS } from "./migrations";
 import {
   ConflictError,
+  EngineProcessRef,
   NewOperation,
   NotFoundError,
   OPERATION_STATUSES,
@@ -66,6 +67,7 @@ function operationOf(r: Row): Operation {
     cancelRequested: Number(r.cancel_requested) === 1,
     error: r.error ?? null,
     result: parse(r.result),
+    engineProcesses: parse(r.engine_processes) ?? [],
     createdAt: r.created_at,
     startedAt: r.started_at ?? null,
     finishedAt: r.finished_at ?? null,
@@ -529,11 +531,23 @@ export class SqliteStore implements Store {
   async requeue(id: string): Promise<Operation> {
     return this.tx(() => {
       const r = this.run(
-        "UPDATE operations SET status = 'queued', attempt = attempt + 1, started_at = NULL WHERE id = ? AND status = 'running'",
+        "UPDATE operations SET status = 'queued', attempt = attempt + 1, started_at = NULL, engine_processes = '[]' WHERE id = ? AND status = 'running'",
         id,
       );
       if (r.changes === 0) throw new ConflictError(`operation ${id} is not running`, "id");
       return operationOf(this.get("SELECT * FROM operations WHERE id = ?", id)!);
+    });
+  }
+
+  async addEngineProcess(id: string, process: EngineProcessRef): Promise<void> {
+    if (!Number.isInteger(process.pid) || process.pid <= 0 || !Number.isInteger(process.startTime))
+      throw new Error(`engine process of operation ${id}: pid and startTime must be integers`);
+    this.tx(() => {
+      const r = this.get("SELECT status, engine_processes FROM operations WHERE id = ?", id);
+      if (!r) throw new NotFoundError("operation", id);
+      if (r.status !== "running") throw new ConflictError(`operation ${id} is not running`, "id");
+      const list = [...((parse(r.engine_processes) as EngineProcessRef[]) ?? []), process];
+      this.run("UPDATE operations SET engine_processes = ? WHERE id = ?", json(list), id);
     });
   }
 

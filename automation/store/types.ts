@@ -47,9 +47,20 @@ export interface Operation {
   error: string | null;
   /** Engine result summary (change counts, preview diff...). */
   result: Record<string, unknown> | null;
+  /**
+   * The engine (`pulumi`) processes the current attempt started, by pid and start time. Recovery after a crash of
+   * the service kills those still running before it clears the stack's lock. Not part of the API.
+   */
+  engineProcesses: EngineProcessRef[];
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
+}
+
+/** A process, by pid and start time (so that a reused pid is not mistaken for it). */
+export interface EngineProcessRef {
+  pid: number;
+  startTime: number;
 }
 
 export interface OperationEvent {
@@ -161,7 +172,9 @@ export interface Store {
   ): Promise<Operation>;
   /** Queued → cancelled at once; running → cancelRequested; terminal → ConflictError. */
   requestCancel(id: string): Promise<Operation>;
-  /** Puts an interrupted running operation back in the queue with attempt + 1. */
+  /** Records an engine process started by a running operation (see {@link Operation.engineProcesses}). */
+  addEngineProcess(id: string, process: EngineProcessRef): Promise<void>;
+  /** Puts an interrupted running operation back in the queue with attempt + 1 (its engine processes forgotten). */
   requeue(id: string): Promise<Operation>;
   runningOperations(): Promise<Operation[]>;
 

@@ -42,30 +42,52 @@ export interface RecoveryReport {
 
 export type OnEvent = (event: EngineEvent) => void;
 
+/** An engine process (the `pulumi` CLI) by pid and start time: recorded so that a restarted service can stop it. */
+export interface EngineProcess {
+  pid: number;
+  startTime: number;
+}
+
+/** Called (synchronously, right after the spawn) with each engine process an operation starts. */
+export type OnProcess = (process: EngineProcess) => void;
+
 export interface EngineDriver {
-  up(stack: string, config: TenantStackConfig, onEvent: OnEvent, signal: AbortSignal): Promise<EngineResult>;
+  up(
+    stack: string,
+    config: TenantStackConfig,
+    onEvent: OnEvent,
+    signal: AbortSignal,
+    onProcess?: OnProcess,
+  ): Promise<EngineResult>;
   preview(
     stack: string,
     config: TenantStackConfig,
     onEvent: OnEvent,
     signal: AbortSignal,
+    onProcess?: OnProcess,
   ): Promise<EngineResult>;
   refresh(
     stack: string,
     config: TenantStackConfig,
     onEvent: OnEvent,
     signal: AbortSignal,
+    onProcess?: OnProcess,
   ): Promise<EngineResult>;
   destroy(
     stack: string,
     config: TenantStackConfig,
     onEvent: OnEvent,
     signal: AbortSignal,
+    onProcess?: OnProcess,
   ): Promise<EngineResult>;
   /** Removes the (empty) stack; must succeed when the stack does not exist. */
   removeStack(stack: string): Promise<void>;
-  /** Clears what a crash left: the stack lock and pending operations. Must succeed when the stack does not exist. */
-  recover(stack: string): Promise<RecoveryReport>;
+  /**
+   * Clears what a crash left: first the engine processes the crashed service started for this stack
+   * (`orphans`, as recorded through {@link OnProcess}) that still run are killed; then the stack lock and pending
+   * operations are cleared. Must succeed when the stack does not exist (without creating it).
+   */
+  recover(stack: string, orphans?: EngineProcess[]): Promise<RecoveryReport>;
   outputs(stack: string): Promise<StackOutputs>;
 }
 

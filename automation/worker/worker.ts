@@ -10,6 +10,7 @@ import { OperationBus } from "./bus";
 import {
   EngineDriver,
   EngineEvent,
+  EngineProcess,
   EngineResult,
   StackOutputs,
   TenantStackConfig,
@@ -255,6 +256,16 @@ export class Worker {
           this.log.warn({ op: op.id, err: errorText(err) }, "worker: storing an engine event failed"),
         );
     };
+    // Engine processes are recorded in the operation row at once (synchronously after the spawn): after a SIGKILL
+    // of the service, recovery kills those that outlived it.
+    const onProcess = (p: EngineProcess) => {
+      this.store
+        .addEngineProcess(op.id, p)
+        .catch((err) =>
+          this.log.warn({ op: op.id, err: errorText(err) }, "worker: recording an engine process failed"),
+        );
+      onEvent({ type: "process", message: `engine process ${p.pid} started`, data: { pid: p.pid } });
+    };
     await this.event(op.id, "operation.started", { kind: op.kind, stack, attempt: op.attempt });
     try {
       const { config, spec, tentative } = await this.stackConfig(op);
@@ -266,24 +277,24 @@ export class Worker {
       let result: EngineResult;
       switch (op.kind) {
         case "up": {
-          result = await driver.up(stack, config, onEvent, signal);
+          result = await driver.up(stack, config, onEvent, signal, onProcess);
           await chain;
           await this.afterApply(op, spec, await driver.outputs(stack), "up");
           break;
         }
         case "refresh": {
-          result = await driver.refresh(stack, config, onEvent, signal);
+          result = await driver.refresh(stack, config, onEvent, signal, onProcess);
           await chain;
           await this.afterApply(op, spec, await driver.outputs(stack), "refresh");
           break;
         }
         case "preview": {
-          result = await driver.preview(stack, config, onEvent, signal);
+          result = await driver.preview(stack, config, onEvent, signal, onProcess);
           await chain;
           break;
         }
         case "destroy": {
-          result = await driver.destroy(stack, config, onEvent, signal);
+          result = await driver.destroy(stack, config, onEvent, signal, onProcess);
           await chain;
           await this.event(op.id, "stack.destroyed", { stack });
           await driver.removeStack(stack);
@@ -373,7 +384,7 @@ export class Worker {
       let engineNote = "engine unavailable: stack not recovered";
       if (this.driver) {
         try {
-          const report = await this.driver.recover(stack);
+          const report = await this.driver.recover(stack, op.engineProcesses);
           engineNote = `engine recovery: ${report.actions.join(", ") || "nothing to do"}`;
           await this.event(op.id, "recovery.engine", report);
         } catch (e) {

@@ -1,0 +1,100 @@
+/**
+ * Engine.recover's side of the service's crash recovery (automation/engine): orphaned engine processes named by the
+ * caller are killed with everything they started — only when they really are this engine's CLI on that stack —
+ * and a stack that does not exist is neither created by recovery nor by removal.
+ */
+import * as assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { Engine, EngineStack } from "../../../automation/engine/engine";
+import { EngineOperationError } from "../../../automation/engine/operation";
+import { ProcessRef, isSameProcess, processRef, sessionMembers } from "../../../automation/engine/processes";
+import { Sandbox, filesIn, requireEngine, waitFor } from "../engine/helpers";
+
+describe("engine e2e: recovery of orphaned engine processes", function () {
+  this.timeout(120000);
+  let sandbox: Sandbox;
+  let engine: Engine;
+  let stack: EngineStack;
+  let outDir: string;
+
+  before(async () => {
+    await requireEngine();
+    sandbox = new Sandbox("orphans");
+    outDir = path.join(sandbox.dir, "out");
+    engine = await sandbox.engine("files");
+  });
+
+  after(() => sandbox?.dispose());
+
+  it("neither recover nor removeStack creates a stack that does not exist", async () => {
+    const report = await engine.recover("never-created");
+    assert.deepEqual(report.actions, ["nothing to recover (the stack does not exist)"]);
+    await engine.removeStack("never-created");
+    assert.equal(engine.hasStack("never-created"), false);
+    const stacksDir = path.join(engine.environment.backendDir, ".pulumi", "stacks", engine.project);
+    assert.deepEqual(filesIn(stacksDir), []);
+  });
+
+  it("leaves a process alone that is not this engine's CLI on the stack", async () => {
+    const sleeper = spawn("sleep", ["30"], { stdio: "ignore" });
+    try {
+      const ref = await waitFor("sleep to start", () => processRef(sleeper.pid!));
+      const report = await engine.recover("never-created", { orphans: [ref] });
+      assert.deepEqual(report.killedProcesses, []);
+      assert.equal(isSameProcess(ref), true, "the unrelated process still runs");
+    } finally {
+      sleeper.kill("SIGKILL");
+    }
+  });
+
+  it("kills a live orphaned CLI with its whole session, then clears the lock and pending creates", async () => {
+    stack = await engine.stack("orphan");
+    await stack.setConfig({
+      "files:dir": outDir,
+      "files:records": JSON.stringify({ a: "1", b: "2" }),
+      "files:delayMs": "4000",
+    });
+    let ref: ProcessRef | undefined;
+    const up = stack.up({ onSpawn: (p) => (ref = p) }).then(
+      () => assert.fail("the killed up must not succeed"),
+      (e: unknown) => e,
+    );
+    const checkpoint = path.join(
+      engine.environment.backendDir,
+      ".pulumi",
+      "stacks",
+      engine.project,
+      "orphan.json",
+    );
+    await waitFor("creates in flight", () => {
+      try {
+        const c = JSON.parse(fs.readFileSync(checkpoint, "utf8"));
+        return (c.checkpoint?.latest?.pending_operations ?? []).length > 0 ? true : undefined;
+      } catch {
+        return undefined;
+      }
+    });
+    assert.ok(ref, "onSpawn reported the pulumi process");
+    const session = sessionMembers(ref.pid, ref.startTime);
+    assert.ok(session.length >= 4, `pulumi, language host, program, provider: ${session.length}`);
+
+    const report = await engine.recover("orphan", { orphans: [ref] });
+    assert.equal(report.killedProcesses.length, 1);
+    assert.equal(report.killedProcesses[0].pid, ref.pid);
+    assert.deepEqual(sessionMembers(ref.pid, ref.startTime), [], "nothing of the session is left");
+    const err = await up;
+    assert.ok(err instanceof EngineOperationError && err.signal === "SIGKILL", String(err));
+    assert.equal(report.removedLocks.length, 1, JSON.stringify(report));
+    assert.ok(report.droppedPendingOperations.length >= 1, JSON.stringify(report));
+    assert.deepEqual(engine.locks("orphan"), []);
+
+    await stack.setConfig({ "files:delayMs": "0" });
+    await stack.up();
+    assert.deepEqual(filesIn(outDir), ["a", "b"]);
+    await stack.destroy();
+    await engine.removeStack("orphan");
+    assert.equal(engine.hasStack("orphan"), false);
+  });
+});
