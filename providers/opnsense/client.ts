@@ -30,11 +30,20 @@ export interface ClientOptions {
 }
 
 export interface RequestOptions {
-  /** Safe to resend after the request may have reached the server (default true: we only use upserts). */
+  /**
+   * Safe to resend after the request may have reached the server (default true: every mutating call used is
+   * an upsert, a delete, an apply or a settings set). When false, only failures before any byte was sent are
+   * retried — not timeouts, resets or 5xx answers, after which the server may have done the work.
+   */
   idempotent?: boolean;
   /** Values in this request to mask in messages. */
   secrets?: string[];
+  /** Timeout of this request in ms. Default: the connection's `timeoutMs` (15000). */
+  timeoutMs?: number;
 }
+
+/** Default timeout of apply/reconfigure calls (a full pf reload or a Kea restart can take a while). */
+export const APPLY_TIMEOUT_MS = 60_000;
 
 /** Search answer of `search_*` endpoints. */
 export interface SearchResult<Row = Record<string, unknown>> {
@@ -143,7 +152,7 @@ export class OpnsenseClient {
       );
     let res: RawResponse;
     try {
-      res = await this.send(method, path, body);
+      res = await this.send(method, path, body, opts.timeoutMs);
     } catch (e) {
       const err = e as OpnsenseConnectionError & { sent?: boolean };
       logLine(err.code ?? "error");
@@ -185,13 +194,14 @@ export class OpnsenseClient {
       shown,
       res.status,
     );
-    // 5xx is retried, except OPNsense's UserException (errorTitle set): a deterministic refusal such as "item in use".
-    if (res.status >= 500 && !title) throw new RetryableError(err);
+    // 5xx is retried, except OPNsense's UserException (errorTitle set): a deterministic refusal such as "item in use",
+    // and except non-idempotent requests: the server may have done the work before failing.
+    if (res.status >= 500 && !title && idempotent) throw new RetryableError(err);
     throw err;
   }
 
-  private async send(method: string, path: string, body: unknown): Promise<RawResponse> {
-    const timeoutMs = this.connection.timeoutMs ?? 15000;
+  private async send(method: string, path: string, body: unknown, timeoutMs?: number): Promise<RawResponse> {
+    timeoutMs ??= this.connection.timeoutMs ?? 15000;
     const socket = await openTransport({
       url: this.base,
       caPem: this.connection.caPem,
@@ -303,9 +313,16 @@ export class OpnsenseClient {
     return this.post(apiPath(base, `search_${item}`), { current: 1, rowCount: -1, searchPhrase });
   }
 
-  /** POSTs an apply/reconfigure action with `{}` and checks `status`/`result` is ok (case-insensitive prefix). */
-  async apply(path: string, key: "status" | "result" = "status"): Promise<void> {
-    const r = await this.post(path, {});
+  /**
+   * POSTs an apply/reconfigure action with `{}` and checks `status`/`result` is ok (case-insensitive prefix).
+   * Timeout: `timeoutMs`, else the longer of the connection's and {@link APPLY_TIMEOUT_MS}.
+   */
+  async apply(path: string, key: "status" | "result" = "status", timeoutMs?: number): Promise<void> {
+    const r = await this.post(
+      path,
+      {},
+      { timeoutMs: timeoutMs ?? Math.max(this.connection.timeoutMs ?? 15000, APPLY_TIMEOUT_MS) },
+    );
     const v = r && typeof r === "object" ? r[key] : undefined;
     if (typeof v !== "string" || !/^\s*ok/i.test(v)) {
       throw new OpnsenseResultError(
@@ -319,7 +336,13 @@ export class OpnsenseClient {
   expectSaved(r: any, path: string, secrets: string[] = []): void {
     if (r && r.result === "saved") return;
     if (r && r.result === "failed" && r.validations) {
-      const v = normaliseValidations(r.validations);
+      // The router may echo the posted value in a message ("<value> is not a valid ..."): mask secrets there too.
+      const v = Object.fromEntries(
+        Object.entries(normaliseValidations(r.validations)).map(([k, msgs]) => [
+          k,
+          msgs.map((m) => this.redact(m, secrets)),
+        ]),
+      );
       const list = Object.entries(v)
         .map(([k, msgs]) => `${k}: ${msgs.join("; ")}`)
         .join(", ");

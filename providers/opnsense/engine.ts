@@ -54,6 +54,7 @@ function specOf(kind: string): RecordSpec {
 
 function prepared(kind: string, inputs: Record<string, any>, olds?: Record<string, any>) {
   const args = parseArgs(kind as Kind, inputs);
+  checkVersion(kind, args, inputs.connection?.version);
   const hooks = HOOKS[kind] ?? {};
   // Values the router chose (or we generated) stay when the argument is omitted.
   for (const k of hooks.keepWhenOmitted ?? [])
@@ -63,15 +64,46 @@ function prepared(kind: string, inputs: Record<string, any>, olds?: Record<strin
   return { args: full, secrets, hooks };
 }
 
+/**
+ * What the configured release cannot do (see README "26.7 vs 26.1"): on 26.1 MVC outbound NAT rules are always
+ * rendered and the mode is not switched, so an explicit outboundMode is refused rather than silently ignored.
+ */
+export function checkVersion(kind: string, args: Record<string, any>, version: string | undefined): void {
+  if (
+    version === "26.1" &&
+    kind === "SourceNatRule" &&
+    args.outboundMode &&
+    args.outboundMode !== "unchanged"
+  )
+    throw new OpnsenseInputError(
+      "SourceNatRule.outboundMode: not supported with connection.version 26.1 (26.1 renders MVC outbound rules in every mode; omit it)",
+      "SourceNatRule.outboundMode",
+    );
+}
+
+/** The secret values among a kind's arguments/outputs (masked in every message of that call). */
+function secretsOf(kind: string, props: Record<string, any>): string[] {
+  return (HOOKS[kind]?.secrets?.(props) ?? []).filter((s): s is string => typeof s === "string");
+}
+
 /** Rewrites API field names in a validation error to `<Kind>.<argument> (<wrapper.field>)`. */
-function explain(kind: string, spec: RecordSpec, e: unknown): never {
+function explain(
+  kind: string,
+  spec: RecordSpec,
+  e: unknown,
+  client: OpnsenseClient,
+  secrets: string[],
+): never {
   if (e instanceof OpnsenseValidationError) {
-    const parts = Object.entries(e.validations).map(([k, msgs]) => {
+    // e.validations are already masked by the client; mask again in case the caller's secrets differ.
+    const parts = Object.entries(e.validations).map(([k, raw]) => {
+      const msgs = raw.map((m) => client.redact(m, secrets));
       const api = k.startsWith(`${spec.wrapper}.`) ? k.slice(spec.wrapper.length + 1) : k;
       const f = spec.fields.find((x) => x.api === api);
       return `${f ? `${kind}.${f.arg} (${k})` : k}: ${msgs.join("; ")}`;
     });
-    e.message = `${kind}: the router refused the record: ${parts.join(", ")}`;
+    e.message = client.redact(`${kind}: the router refused the record: ${parts.join(", ")}`, secrets);
+    e.stack = `${e.name}: ${e.message}`;
   }
   throw e;
 }
@@ -99,7 +131,7 @@ export async function create(
   try {
     await client.setRecord(spec.base, spec.item, spec.wrapper, uuid, nest(encodeFlat(spec, args)), secrets);
   } catch (e) {
-    explain(kind, spec, e);
+    explain(kind, spec, e, client, secrets);
   }
   try {
     await hooks.beforeApply?.(client, args);
@@ -140,7 +172,7 @@ export async function read(
   props: Record<string, any>,
 ): Promise<{ id?: string; props?: Record<string, any> }> {
   const spec = specOf(kind);
-  const client = clientFactory.make(parseConnection(props.connection));
+  const client = clientFactory.make(parseConnection(props.connection), secretsOf(kind, props));
   const rec = await client.getRecord(spec.base, spec.item, spec.wrapper, id);
   if (!rec) return {};
   return { id, props: { ...props, ...decodeRecord(spec, rec), uuid: id } };
@@ -158,7 +190,7 @@ export async function update(
   try {
     await client.setRecord(spec.base, spec.item, spec.wrapper, id, nest(encodeFlat(spec, args)), secrets);
   } catch (e) {
-    explain(kind, spec, e);
+    explain(kind, spec, e, client, secrets);
   }
   try {
     await hooks.beforeApply?.(client, args);
@@ -176,7 +208,7 @@ export async function update(
 
 export async function remove(kind: string, id: string, props: Record<string, any>): Promise<void> {
   const spec = specOf(kind);
-  const client = clientFactory.make(parseConnection(props.connection));
+  const client = clientFactory.make(parseConnection(props.connection), secretsOf(kind, props));
   await client.delRecord(spec.base, spec.item, id);
   // Applied even when it was already gone: a crash between del and apply must not leave it running.
   await client.apply(spec.apply.path, spec.apply.key);
@@ -195,8 +227,9 @@ export function diff(kind: string, olds: Record<string, any>, news: Record<strin
       changed.add(f.arg);
       continue;
     }
-    const o = encodeValue(f.codec, olds[f.arg] === undefined ? f.default : olds[f.arg]);
-    const n = encodeValue(f.codec, news[f.arg] === undefined ? f.default : news[f.arg]);
+    let o = encodeValue(f.codec, olds[f.arg] === undefined ? f.default : olds[f.arg]);
+    let n = encodeValue(f.codec, news[f.arg] === undefined ? f.default : news[f.arg]);
+    if (f.unordered) [o, n] = [o, n].map((x) => x.split(",").sort().join(","));
     if (o !== n) changed.add(f.arg);
   }
   // Arguments that are not API fields of the record (e.g. DhcpSubnet.interface, SourceNatRule.outboundMode).
@@ -228,7 +261,7 @@ export function check(kind: string, news: Record<string, any>) {
     failures.push({ property: "connection", reason: (e as Error).message });
   }
   try {
-    parseArgs(kind as Kind, news);
+    checkVersion(kind, parseArgs(kind as Kind, news), news.connection?.version);
   } catch (e) {
     const f = (e as OpnsenseInputError).field ?? kind;
     failures.push({ property: f.split(".")[1] ?? f, reason: (e as Error).message });

@@ -25,6 +25,11 @@ export interface FieldMap {
   codec: Codec;
   /** Used when the argument is undefined. Without one an undefined argument is sent as "" (clears the field). */
   default?: unknown;
+  /**
+   * A comma list whose order the router does not keep (multi-select InterfaceField: get_* lists the options in
+   * the router's order), so diff compares it as a set.
+   */
+  unordered?: boolean;
 }
 
 /** One record-style resource: a collection with get_/set_/del_/search_ and an apply call. */
@@ -133,7 +138,7 @@ export const SPECS: Record<string, RecordSpec> = {
     fields: [
       { arg: "enabled", api: "enabled", codec: "bool", default: true },
       { arg: "action", api: "action", codec: "str" },
-      { arg: "interface", api: "interface", codec: "str" },
+      { arg: "interface", api: "interface", codec: "str", unordered: true },
       { arg: "direction", api: "direction", codec: "str", default: "in" },
       { arg: "ipProtocol", api: "ipprotocol", codec: "str", default: "inet" },
       { arg: "protocol", api: "protocol", codec: "protoUpper", default: "any" },

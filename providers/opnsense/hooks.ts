@@ -69,7 +69,8 @@ export const HOOKS: Record<string, KindHooks> = {
   SourceNatRule: {
     async beforeApply(client, args) {
       const want = args.outboundMode ?? "hybrid";
-      if (want === "unchanged") return;
+      // 26.1 renders MVC rules in every mode (reference §9); its source_nat/get|set are whole-model actions.
+      if (want === "unchanged" || client.connection.version === "26.1") return;
       const cur = await client.get(EXTRA_CALLS.snatModeGet.path);
       const mode = plainValue(cur?.filter?.general?.snat_mode);
       // 26.7 renders MVC outbound rules only in hybrid/advanced mode; automatic/disabled would ignore the rule.

@@ -1,7 +1,7 @@
 /** OPNsense: a REST client and Pulumi dynamic resources for the tenant router. See README.md. */
 export * from "./types";
 export * from "./errors";
-export { OpnsenseClient, waitForApi, apiPath } from "./client";
+export { OpnsenseClient, waitForApi, apiPath, APPLY_TIMEOUT_MS } from "./client";
 export type { ClientOptions, RequestOptions, SearchResult } from "./client";
 export { fingerprintOfPem, normaliseFingerprint } from "./tls";
 export { generateWireguardKeyPair, wireguardPublicKey } from "./keys";

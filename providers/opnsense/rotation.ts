@@ -18,9 +18,13 @@ interface KeyRow {
   id: string;
 }
 
-async function findKey(client: OpnsenseClient, key: string): Promise<KeyRow | undefined> {
+async function listKeys(client: OpnsenseClient): Promise<KeyRow[]> {
   const r = await client.post(EXTRA_CALLS.searchApiKey.path, { current: 1, rowCount: -1, searchPhrase: "" });
-  return (r?.rows as KeyRow[] | undefined)?.find((row) => row.key === key);
+  return (r?.rows as KeyRow[] | undefined) ?? [];
+}
+
+async function findKey(client: OpnsenseClient, key: string): Promise<KeyRow | undefined> {
+  return (await listKeys(client)).find((row) => row.key === key);
 }
 
 async function deleteKey(client: OpnsenseClient, id: string): Promise<void> {
@@ -42,8 +46,34 @@ export async function create(
   const username: string = args.username ?? "root";
   const template = clientFactory.make(connection);
   const path = apiPath("/api/auth/user", "add_api_key", username);
-  // Not idempotent: a resend could mint a second key, so only pre-send connection failures are retried.
-  const r = await template.post(path, {}, { idempotent: false });
+  const before = new Set((await listKeys(template)).filter((k) => k.username === username).map((k) => k.id));
+  let r: any;
+  try {
+    // Not idempotent: a resend could mint a second key, so only pre-send connection failures are retried.
+    r = await template.post(path, {}, { idempotent: false });
+  } catch (e) {
+    // The answer may be lost after the router created the key (whose secret we never saw): remove such keys.
+    const why = (e as Error).message;
+    let removed = 0;
+    try {
+      for (const k of await listKeys(template))
+        if (k.username === username && !before.has(k.id)) {
+          await deleteKey(template, k.id);
+          removed++;
+        }
+    } catch (e2) {
+      throw new Error(
+        template.redact(
+          `ApiKeyRotation: adding a key for "${username}" failed (${why}) and checking for a key created anyway failed too (${(e2 as Error).message}); check the user's API keys on the router.`,
+        ),
+      );
+    }
+    throw new Error(
+      template.redact(
+        `ApiKeyRotation: adding a key for "${username}" failed (${why}); ${removed ? `the router had created ${removed} anyway, removed again` : "no key was created"}. The template key still works; run again.`,
+      ),
+    );
+  }
   if (r?.result !== "ok" || typeof r.key !== "string" || typeof r.secret !== "string") {
     throw new OpnsenseResultError(
       `ApiKeyRotation: POST ${path} did not return a key (result=${JSON.stringify(r?.result ?? null)}); does user "${username}" exist?`,

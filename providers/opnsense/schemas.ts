@@ -38,6 +38,11 @@ const port = z
     /^([0-9]{1,5}(-[0-9]{1,5})?|[A-Za-z_][A-Za-z0-9_]*)$/,
     "must be a port, a range a-b, or a port alias",
   );
+/** DNat `local-port`: PortField with <EnableAlias>Y only — one port number or a port alias, no range. */
+const singlePort = z
+  .string()
+  .regex(/^([0-9]{1,5}|[A-Za-z_][A-Za-z0-9_]*)$/, "must be one port number or a port alias (no range)")
+  .refine((s) => !/^[0-9]+$/.test(s) || (Number(s) >= 1 && Number(s) <= 65535), "must be 1-65535");
 const wgKey = z
   .string()
   .refine(
@@ -72,7 +77,7 @@ export const SCHEMAS = {
     destination: z.string().min(1),
     destinationPort: port,
     target: ipv4,
-    targetPort: port,
+    targetPort: singlePort,
     pass: z.enum(["", "pass", "rule"]).optional(),
     natReflection: z.enum(["", "purenat", "disable"]).optional(),
     description,

@@ -19,8 +19,13 @@ export interface OpnsenseConnection {
   caPem?: string;
   /** SHA-256 fingerprint of the server certificate (hex, colons optional). */
   fingerprint?: string;
-  /** Per-request timeout in ms. Default 15000. */
+  /** Per-request timeout in ms. Default 15000 (apply/reconfigure calls: at least 60000). */
   timeoutMs?: number;
+  /**
+   * OPNsense release series of the router: "26.7" (default) or "26.1". With "26.1" the client adapts where the
+   * API differs (no outbound NAT mode switch; see README "26.7 vs 26.1").
+   */
+  version?: "26.7" | "26.1";
 }
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]", "::1"]);
@@ -39,6 +44,7 @@ export const connectionSchema = z
       )
       .optional(),
     timeoutMs: z.number().int().positive().max(600_000).optional(),
+    version: z.enum(["26.7", "26.1"]).optional(),
   })
   .superRefine((c, ctx) => {
     const u = new URL(c.url);

@@ -51,6 +51,39 @@ const protoUpper = (rec: Rec) => ({
 });
 const needsPorts = (p: string) => ["tcp", "udp", "tcp/udp"].includes(p.toLowerCase());
 
+/**
+ * Filter.php performValidation for `rules.rule` and `snatrules.rule`: ports only for TCP/UDP (per field),
+ * literal source/destination (and SNAT target) addresses must match `ipprotocol`, `any` not combined with
+ * other values, SNAT target not `any`, target port only for TCP/UDP.
+ */
+function filterChecks(rec: Rec, snat: boolean): Record<string, string> {
+  const errs: Record<string, string> = {};
+  const portProto = ["TCP", "UDP", "TCP/UDP"].includes(rec.protocol ?? "");
+  if (rec.source_port && !portProto)
+    errs["rule.source_port"] = "Source ports are only valid for tcp or udp type rules.";
+  if (rec.destination_port && !portProto)
+    errs["rule.destination_port"] = "Destination ports are only valid for tcp or udp type rules.";
+  const family = (k: string) => {
+    const c = cidrOf(rec[k] ?? "");
+    return c ? (c[0].kind() === "ipv4" ? "inet" : "inet6") : undefined;
+  };
+  if (family("destination_net") && family("destination_net") !== rec.ipprotocol)
+    errs["rule.destination_net"] = "Destination address type should match selected TCP/IP protocol version.";
+  if (family("source_net") && family("source_net") !== rec.ipprotocol)
+    errs["rule.source_net"] = "Source address type should match selected TCP/IP protocol version.";
+  for (const k of ["source_net", "destination_net"])
+    if ((rec[k] ?? "").includes(",") && rec[k].split(",").includes("any"))
+      errs[`rule.${k}`] ??= "Any can not be combined with other aliases";
+  if (snat) {
+    if (rec.target === "any") errs["rule.target"] = "Target address cannot be any.";
+    else if (family("target") && family("target") !== rec.ipprotocol)
+      errs["rule.target"] = "Target address type should match selected TCP/IP protocol version.";
+    if (rec.target_port && !portProto)
+      errs["rule.target_port"] = "Target ports are only valid for tcp or udp type rules.";
+  }
+  return errs;
+}
+
 export const COLLECTIONS: CollectionDef[] = [
   {
     name: "vip",
@@ -100,18 +133,27 @@ export const COLLECTIONS: CollectionDef[] = [
     subsystem: "firewall",
     prepare: (rec, state) =>
       rec.sequence ? rec : { ...rec, sequence: autoNumber(state, "onetoone", "sequence", 100, 100) },
+    // Filter.php performValidation, "1 to 1 mappings": address families of source_net, destination_net and
+    // external must match (message on each); for enabled binat rules source_net must be an address/subnet
+    // and the prefix lengths of external and source_net must be equal (message on `external`).
     check(rec) {
       const errs: Record<string, string> = {};
-      const ext = cidrOf(rec.external ?? "");
-      const src = cidrOf(rec.source_net ?? "");
-      if (rec.external && !ext) errs["rule.external"] = "A valid IP address or subnet is required.";
-      if (ext && src && ext[0].kind() !== src[0].kind())
-        errs["rule.source_net"] = "Address families of source and external must match.";
-      else if (rec.enabled === "1" && rec.type === "binat") {
-        if (rec.source_net && !src)
-          errs["rule.source_net"] = "For binat rules the source must be an address or subnet, not an alias.";
-        else if (ext && src && ext[1] !== src[1])
-          errs["rule.source_net"] = "The subnet size of source and external must match.";
+      const fams: Record<string, string> = {};
+      const bits: Record<string, number> = {};
+      for (const k of ["source_net", "destination_net", "external"]) {
+        const c = cidrOf(rec[k] ?? "");
+        if (c) {
+          fams[k] = c[0].kind();
+          bits[k] = c[1];
+        }
+      }
+      if (new Set(Object.values(fams)).size > 1)
+        for (const k of Object.keys(fams)) errs[`rule.${k}`] = "IP protocol families should match.";
+      if (rec.type === "binat" && rec.enabled === "1") {
+        if (!fams.source_net)
+          errs["rule.source_net"] ??= "For BINAT rules only addresses or subnets are allowed.";
+        else if (bits.external !== bits.source_net)
+          errs["rule.external"] ??= "External subnet should match internal subnet.";
       }
       return errs;
     },
@@ -131,15 +173,22 @@ export const COLLECTIONS: CollectionDef[] = [
     },
     check(rec) {
       const errs: Record<string, string> = {};
+      // Reference §5 (DNatController): a target is required unless nordr; nordr rules have no target.
       if (rec.nordr !== "1" && !rec.target)
         errs["rule.target"] = "A target is required unless no redirect is set.";
       if (rec.nordr === "1" && (rec.target || rec["local-port"]))
         errs["rule.target"] = "No redirect rules can not have a target.";
-      if (
-        !needsPorts(rec.protocol ?? "") &&
-        (rec["destination.port"] || rec["source.port"] || rec["local-port"])
-      )
-        errs["rule.destination.port"] = "Ports are only valid for tcp/udp.";
+      // DNat.php performValidation: ports only for tcp/udp, on each port field; literal addresses must match
+      // ipprotocol when it is inet or inet6.
+      for (const k of ["source.port", "destination.port", "local-port"])
+        if (rec[k] && !needsPorts(rec.protocol ?? ""))
+          errs[`rule.${k}`] ??= "Ports are only valid for TCP or UDP type rules.";
+      if (rec.ipprotocol === "inet" || rec.ipprotocol === "inet6")
+        for (const k of ["source.network", "destination.network", "target"]) {
+          const c = cidrOf(rec[k] ?? "");
+          if (c && (c[0].kind() === "ipv4" ? "inet" : "inet6") !== rec.ipprotocol)
+            errs[`rule.${k}`] ??= "Address type should match selected TCP/IP protocol version.";
+        }
       return errs;
     },
   },
@@ -152,7 +201,7 @@ export const COLLECTIONS: CollectionDef[] = [
     subsystem: "firewall",
     prepare: (rec, state) =>
       protoUpper(rec.sequence ? rec : { ...rec, sequence: autoNumber(state, "snat", "sequence", 100, 100) }),
-    check: (rec) => (rec.target === "any" ? { "rule.target": "any is not a valid translation target." } : {}),
+    check: (rec) => filterChecks(rec, true),
   },
   {
     name: "filter",
@@ -165,11 +214,7 @@ export const COLLECTIONS: CollectionDef[] = [
       protoUpper(
         rec.sequence ? rec : { ...rec, sequence: autoNumber(state, "filter", "sequence", 100, 100) },
       ),
-    check(rec) {
-      if (!needsPorts(rec.protocol ?? "") && (rec.source_port || rec.destination_port))
-        return { "rule.destination_port": "Ports are only valid for TCP/UDP." };
-      return {};
-    },
+    check: (rec) => filterChecks(rec, false),
   },
   {
     name: "alias",

@@ -2,7 +2,7 @@
 import * as crypto from "node:crypto";
 import { GtField, groundTruth } from "../groundTruth";
 import { COLLECTIONS, CollectionDef } from "./collections";
-import { Rec, ServerError, defaults, render, searchRow, setNodes, validate } from "./model";
+import { ModelEnv, Rec, ServerError, defaults, render, searchRow, setNodes, validate } from "./model";
 import { Route } from "./routes";
 import { EmulatorState } from "./state";
 
@@ -12,12 +12,14 @@ export interface HandlerContext {
   body: any;
   query: URLSearchParams;
   username: string;
+  /** Release series emulated (models and routes from that ground truth). */
+  version: "26.7" | "26.1";
 }
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
-function fieldsOf(modelKey: string, prefix = ""): Record<string, GtField> {
-  const m = groundTruth("26.7").models[modelKey];
+function fieldsOf(ctx: HandlerContext, modelKey: string, prefix = ""): Record<string, GtField> {
+  const m = groundTruth(ctx.version).models[modelKey];
   const out: Record<string, GtField> = {};
   for (const [k, f] of Object.entries(m)) {
     if (f.type === "ArrayField") continue;
@@ -27,8 +29,12 @@ function fieldsOf(modelKey: string, prefix = ""): Record<string, GtField> {
   return out;
 }
 
-function aliasNames(state: EmulatorState): Set<string> {
-  return new Set(Object.values(state.collections.alias).map((r) => r.name));
+function envOf(state: EmulatorState, modelKey: string): ModelEnv {
+  return {
+    modelKey,
+    aliases: new Map(Object.values(state.collections.alias).map((r) => [r.name, r.type])),
+    dynamicInterfaces: state.dynamicInterfaces,
+  };
 }
 
 function persist(fields: Record<string, GtField>, rec: Rec): Rec {
@@ -44,14 +50,14 @@ function save(
   isNew: boolean,
   fromAdd = false,
 ): Record<string, unknown> {
-  const fields = fieldsOf(c.modelKey);
+  const fields = fieldsOf(ctx, c.modelKey);
   const coll = ctx.state.collections[c.name];
   const posted = ctx.body?.[c.wrapper];
   if (!posted || typeof posted !== "object") return { result: "failed" };
   const base = isNew ? defaults(fields) : { ...coll[uuid] };
   let rec = setNodes(fields, base, posted, c.extra);
   if (c.prepare) rec = c.prepare(rec, ctx.state, uuid);
-  const errs: Record<string, string> = { ...validate(c.wrapper, fields, rec, aliasNames(ctx.state)) };
+  const errs: Record<string, string> = { ...validate(c.wrapper, fields, rec, envOf(ctx.state, c.modelKey)) };
   for (const [k, v] of Object.entries(c.check?.(rec, ctx.state, uuid) ?? {}))
     if (v !== undefined) errs[k] ??= v;
   if (Object.keys(errs).length) return { result: "failed", validations: errs };
@@ -63,17 +69,18 @@ function save(
 }
 
 function collectionAction(c: CollectionDef, action: string, ctx: HandlerContext, params: string[]): unknown {
-  const fields = fieldsOf(c.modelKey);
+  const fields = fieldsOf(ctx, c.modelKey);
   const coll = ctx.state.collections[c.name];
+  const env = envOf(ctx.state, c.modelKey);
   const renderRec = (uuid: string, rec: Rec) => ({
-    ...render(fields, rec, c.relations?.(ctx.state) ?? {}, c.renderSkip ?? []),
+    ...render(fields, rec, env, c.relations?.(ctx.state) ?? {}, c.renderSkip ?? []),
     ...(c.renderExtra?.(rec, ctx.state, uuid) ?? {}),
   });
   if (action === `search_${c.item}`) {
     const p = { ...Object.fromEntries(ctx.query), ...(ctx.body ?? {}) };
     const phrase = String(p.searchPhrase ?? "").toLowerCase();
     const rows = Object.entries(coll)
-      .map(([u, r]) => searchRow(fields, u, r))
+      .map(([u, r]) => searchRow(fields, u, r, env))
       .filter((row) => !phrase || Object.values(row).some((v) => v.toLowerCase().includes(phrase)));
     const rowCount = Number(p.rowCount ?? 10);
     const current = Number(p.current ?? 1);
@@ -129,9 +136,9 @@ function settingsSet(
 ): Record<string, unknown> {
   const posted = ctx.body?.[wrapper];
   if (ctx.method !== "POST" || !posted || typeof posted !== "object") return { result: "failed" };
-  const fields = fieldsOf(modelKey, prefix);
+  const fields = fieldsOf(ctx, modelKey, prefix);
   const rec = setNodes(fields, { ...defaults(fields), ...target }, posted);
-  const errs = validate(wrapper, fields, rec, new Set());
+  const errs = validate(wrapper, fields, rec, envOf(ctx.state, modelKey));
   if (Object.keys(errs).length) return { result: "failed", validations: errs };
   Object.assign(target, rec);
   return { result: "saved" };
@@ -159,6 +166,12 @@ export function handle(route: Route, ctx: HandlerContext): unknown {
     if (ctx.method !== "POST") return { status: "failed" };
     for (const s of APPLY[endpoint].subsystems) ctx.state.pending.delete(s);
     ctx.state.applied.push(endpoint);
+    if (endpoint === "/api/wireguard/service/reconfigure") {
+      // Interface registration (plugins_interfaces → wireguard_interfaces): the group exists while enabled.
+      if (ctx.state.settings.wireguard.enabled === "1")
+        ctx.state.dynamicInterfaces.wireguard = "WireGuard (Group)";
+      else delete ctx.state.dynamicInterfaces.wireguard;
+    }
     return APPLY[endpoint].answer;
   }
   const s = ctx.state.settings;
@@ -166,7 +179,9 @@ export function handle(route: Route, ctx: HandlerContext): unknown {
     case "/api/core/system/status":
       return { metadata: { system: { status: "OK", message: "No pending messages" } }, subsystems: {} };
     case "/api/wireguard/general/get":
-      return { general: render(fieldsOf("OPNsense\\Wireguard\\General:"), s.wireguard) };
+      return {
+        general: render(fieldsOf(ctx, "OPNsense\\Wireguard\\General:"), s.wireguard, envOf(ctx.state, "")),
+      };
     case "/api/wireguard/general/set": {
       const r = settingsSet(ctx, "general", "OPNsense\\Wireguard\\General:", "", s.wireguard);
       if (r.result === "saved") ctx.state.pending.add("wireguard");
@@ -183,7 +198,11 @@ export function handle(route: Route, ctx: HandlerContext): unknown {
       };
     }
     case "/api/kea/dhcpv4/get": {
-      const all = render(fieldsOf("OPNsense\\Kea\\KeaDhcpv4:", "general."), s.kea);
+      const all = render(
+        fieldsOf(ctx, "OPNsense\\Kea\\KeaDhcpv4:", "general."),
+        s.kea,
+        envOf(ctx.state, "OPNsense\\Kea\\KeaDhcpv4:"),
+      );
       return { dhcpv4: { general: all.general, lexpire: {}, ha: {} } };
     }
     case "/api/kea/dhcpv4/set": {
@@ -192,7 +211,13 @@ export function handle(route: Route, ctx: HandlerContext): unknown {
       return r;
     }
     case "/api/firewall/source_nat/get":
-      return { filter: render(fieldsOf("OPNsense\\Firewall\\Filter:", "general."), s.firewall) };
+      return {
+        filter: render(
+          fieldsOf(ctx, "OPNsense\\Firewall\\Filter:", "general."),
+          s.firewall,
+          envOf(ctx.state, "OPNsense\\Firewall\\Filter:"),
+        ),
+      };
     case "/api/firewall/source_nat/set": {
       const r = settingsSet(ctx, "filter", "OPNsense\\Firewall\\Filter:", "general.", s.firewall);
       if (r.result === "saved") ctx.state.pending.add("firewall");
@@ -225,5 +250,5 @@ export function handle(route: Route, ctx: HandlerContext): unknown {
   }
   const c = COLLECTIONS.find((x) => x.base === base);
   if (c) return collectionAction(c, action, ctx, params);
-  throw new ServerError(`emulator: ${endpoint} exists in OPNsense 26.7 but is not emulated`);
+  throw new ServerError(`emulator: ${endpoint} exists in OPNsense ${ctx.version} but is not emulated`);
 }

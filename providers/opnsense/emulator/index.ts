@@ -24,14 +24,28 @@ export type FailKind =
   | "validation" // HTTP 200 {"result":"failed","validations":{...}}
   | "failed" // HTTP 200 {"result":"failed"} / {"status":"failed"}
   | "401" // HTTP 401
-  | "reset" // connection destroyed without an answer
+  | "reset" // connection destroyed without an answer, before the request is processed
+  | "lost" // the request IS processed (state changes), then the connection is destroyed: the answer is lost
+  | "slow" // processed and answered after `delayMs` (failNext's options)
   | "hang"; // never answers (until close)
+
+/** Extra settings of an injected failure. */
+export interface FailOptions {
+  /** "validation": the validations map to answer. */
+  validations?: Record<string, string>;
+  /** "500" / "user-exception": the errorMessage to answer (e.g. one that echoes posted values). */
+  message?: string;
+  /** "slow": delay before the answer, ms. Default 1000. */
+  delayMs?: number;
+}
 
 export interface EmulatorOptions {
   /** Serve HTTPS with a self-signed certificate made now (openssl). Default false. */
   tls?: boolean;
   /** With tls: put 127.0.0.1 in the certificate's subjectAltName. Default true (false = CN only, like OPNsense's own). */
   ipSan?: boolean;
+  /** Release series to emulate: routes and models from that ground truth. Default "26.7". */
+  version?: "26.7" | "26.1";
 }
 
 export interface RequestLogEntry {
@@ -53,22 +67,30 @@ export interface Emulator {
   state: EmulatorState;
   /** Every request answered (or failed), in order. Bodies included: test use only. */
   requests: RequestLogEntry[];
-  /** Makes the next `times` requests to `path` (or below it: `path/...`) fail with `kind`. */
-  failNext(path: string, kind: FailKind, times?: number, validations?: Record<string, string>): void;
+  /**
+   * Makes the next `times` requests to `path` (or below it: `path/...`) fail with `kind`. The fourth argument
+   * is the validations map (kind "validation") or {@link FailOptions}.
+   */
+  failNext(
+    path: string,
+    kind: FailKind,
+    times?: number,
+    options?: Record<string, string> | FailOptions,
+  ): void;
   /** Drops every failure still queued. */
   clearFailures(): void;
   close(): Promise<void>;
 }
 
-interface Failure {
+interface Failure extends FailOptions {
   path: string;
   kind: FailKind;
   times: number;
-  validations?: Record<string, string>;
 }
 
 export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
   const state = newState();
+  const version = opts.version ?? "26.7";
   const apiKey = crypto.randomBytes(60).toString("base64");
   const apiSecret = crypto.randomBytes(60).toString("base64");
   state.apiKeys.set(apiKey, { secret: apiSecret, username: "root" });
@@ -104,9 +126,31 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
         (f) =>
           url.pathname === f.path || url.pathname.startsWith(f.path.endsWith("/") ? f.path : `${f.path}/`),
       );
+      let after: Failure | undefined;
+      let injected: Failure | undefined;
       if (fi >= 0) {
         const f = failures[fi];
         if (--f.times <= 0) failures.splice(fi, 1);
+        if (f.kind === "lost" || f.kind === "slow") after = f;
+        else injected = f;
+      }
+      // Answers of processed requests: normally sent; lost (socket destroyed) or delayed when injected.
+      const respond = (status: number, payload: unknown) => {
+        if (after?.kind === "lost") {
+          log(-1);
+          req.socket.destroy();
+          return;
+        }
+        log(status);
+        if (after?.kind === "slow") {
+          const t = setTimeout(() => !res.destroyed && send(res, status, payload), after.delayMs ?? 1000);
+          res.on("close", () => clearTimeout(t));
+          return;
+        }
+        send(res, status, payload);
+      };
+      if (injected) {
+        const f = injected;
         log(-1);
         switch (f.kind) {
           case "reset":
@@ -115,12 +159,14 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
           case "hang":
             return;
           case "500":
-            return send(res, 500, { errorMessage: "Unexpected error, check log for details" });
+            return send(res, 500, {
+              errorMessage: f.message ?? "Unexpected error, check log for details",
+            });
           case "503":
             res.writeHead(503, { "content-type": "text/html" });
             return res.end("<html>503 Service Unavailable</html>");
           case "user-exception":
-            return send(res, 500, { errorMessage: "Item in use", errorTitle: "Error" });
+            return send(res, 500, { errorMessage: f.message ?? "Item in use", errorTitle: "Error" });
           case "validation":
             return send(res, 200, {
               result: "failed",
@@ -139,21 +185,17 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       const sep = decoded.indexOf(":");
       const entry = sep > 0 ? state.apiKeys.get(decoded.slice(0, sep)) : undefined;
       if (!entry || entry.secret !== decoded.slice(sep + 1)) {
-        log(401);
-        return send(res, 401, { status: 401, message: "Authentication Failed" });
+        return respond(401, { status: 401, message: "Authentication Failed" });
       }
-      const route = resolve(url.pathname);
+      const route = resolve(url.pathname, version);
       if (!route) {
-        log(404);
-        return send(res, 404, { errorMessage: "Endpoint not found" });
+        return respond(404, { errorMessage: "Endpoint not found" });
       }
       if (method === "POST" && raw === "" && /application\/json/i.test(req.headers["content-type"] ?? "")) {
-        log(400);
-        return send(res, 400, { status: 400, message: "Invalid JSON syntax" });
+        return respond(400, { status: 400, message: "Invalid JSON syntax" });
       }
       if (method === "POST" && route.def.http === "GET") {
-        log(200);
-        return send(res, 200, []);
+        return respond(200, []);
       }
       try {
         const out = handle(route, {
@@ -162,19 +204,17 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
           body: method === "POST" ? (body ?? {}) : {},
           query: url.searchParams,
           username: entry.username,
+          version,
         });
-        log(200);
-        send(res, 200, out);
+        respond(200, out);
       } catch (e) {
-        log(500);
         if (e instanceof ServerError) {
-          send(
-            res,
+          respond(
             500,
             e.title ? { errorMessage: e.message, errorTitle: e.title } : { errorMessage: e.message },
           );
         } else {
-          send(res, 500, { errorMessage: "Unexpected error, check log for details" });
+          respond(500, { errorMessage: "Unexpected error, check log for details" });
         }
       }
     });
@@ -204,8 +244,12 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     fingerprint: caPem ? fingerprintOfPem(caPem) : undefined,
     state,
     requests,
-    failNext(path, kind, times = 1, validations) {
-      failures.push({ path, kind, times, validations });
+    failNext(path, kind, times = 1, options) {
+      const o: FailOptions =
+        options && ("validations" in options || "message" in options || "delayMs" in options)
+          ? (options as FailOptions)
+          : { validations: options as Record<string, string> | undefined };
+      failures.push({ path, kind, times, ...o });
     },
     clearFailures() {
       failures.length = 0;

@@ -6,11 +6,12 @@
  */
 import * as ipaddr from "ipaddr.js";
 import { GtField, baseType } from "../groundTruth";
+import { FieldAttrs, attrsOf } from "./fieldAttrs";
 
 /** A stored record: dotted field name → string value. */
 export type Rec = Record<string, string>;
 
-/** Interfaces the emulated router has. */
+/** Interfaces assigned on the emulated router (config.xml `<interfaces>`), identifier → description. */
 export const INTERFACES: Record<string, string> = {
   wan: "WAN",
   lan: "LAN",
@@ -18,6 +19,23 @@ export const INTERFACES: Record<string, string> = {
   opt2: "OPT2",
   opt3: "OPT3",
 };
+
+/**
+ * What validation and rendering need to know about the router besides the record: the model key (for the
+ * XML attributes in fieldAttrs.ts), aliases by name → type, and the plugin-registered (dynamic, virtual)
+ * interfaces such as the `wireguard` group (plugins_interfaces() adds it once WireGuard is enabled).
+ */
+export interface ModelEnv {
+  modelKey: string;
+  aliases: Map<string, string>;
+  dynamicInterfaces: Record<string, string>;
+}
+
+export const emptyEnv = (modelKey: string): ModelEnv => ({
+  modelKey,
+  aliases: new Map(),
+  dynamicInterfaces: {},
+});
 
 /** Thrown for what OPNsense answers with HTTP 500 (`{"errorMessage":...}`). */
 export class ServerError extends Error {
@@ -73,37 +91,62 @@ function isCidr(s: string): boolean {
     return false;
   }
 }
-const isPort = (s: string) =>
-  /^([0-9]{1,5})(-[0-9]{1,5})?$/.test(s) && s.split("-").every((p) => Number(p) >= 1 && Number(p) <= 65535);
-
-/** Values a list-type field may take (static options, interfaces), or undefined when not checked. */
-function optionsOf(f: GtField): string[] | undefined {
+/**
+ * Values a list-type field may take with their descriptions, or undefined when not a checked list.
+ * InterfaceField: assigned interfaces, plus dynamic ones when the XML says <AllowDynamic>Y; VipInterfaceField
+ * excludes groups and dynamic interfaces (reference §3).
+ */
+function optionsOf(f: GtField, key: string, env: ModelEnv): Record<string, string> | undefined {
   const t = baseType(f);
-  if (t === "OptionField") return f.options;
-  if (t === "InterfaceField" || f.type === ".\\VipInterfaceField") return Object.keys(INTERFACES);
+  if (t === "OptionField") return Object.fromEntries((f.options ?? []).map((o) => [o, o]));
+  if (f.type === ".\\VipInterfaceField") return INTERFACES;
+  if (t === "InterfaceField")
+    return attrsOf(env.modelKey, key).allowDynamic ? { ...INTERFACES, ...env.dynamicInterfaces } : INTERFACES;
   return undefined;
 }
 
+function validPort(v: string, a: FieldAttrs, env: ModelEnv): boolean {
+  const num = (p: string) => /^[0-9]{1,5}$/.test(p) && Number(p) >= 1 && Number(p) <= 65535;
+  if (num(v)) return true;
+  if (a.ranges && /^[0-9]+[-:][0-9]+$/.test(v) && v.split(/[-:]/).every(num)) return true;
+  if (a.alias && env.aliases.get(v) === "port") return true;
+  if (a.wellKnown && /^[a-z][a-z0-9-]*$/.test(v) && !env.aliases.has(v)) return true;
+  return false;
+}
+
+function validNetwork(x: string, a: FieldAttrs): boolean {
+  if (!(isIp(x) || isCidr(x))) return false;
+  if (a.netmaskRequired && !x.includes("/")) return false;
+  if (a.netmaskForbidden && x.includes("/")) return false;
+  if (a.family) {
+    const addr = x.split("/")[0];
+    if ((a.family === "ipv4") !== ipaddr.IPv4.isValid(addr)) return false;
+  }
+  return true;
+}
+
 /**
- * Generic validation of the changed record (messages keyed `<wrapper>.<field>`). `names` are existing
- * alias names (valid network/port values).
+ * Generic validation of the changed record (messages keyed `<wrapper>.<field>`), from the ground truth's field
+ * types, required flags, options and ranges plus the XML attributes in fieldAttrs.ts.
  */
 export function validate(
   wrapper: string,
   fields: Record<string, GtField>,
   rec: Rec,
-  aliasNames: Set<string>,
+  env: ModelEnv,
 ): Record<string, string> {
   const errs: Record<string, string> = {};
   for (const [k, f] of Object.entries(fields)) {
     const v = rec[k] ?? "";
     const key = `${wrapper}.${k}`;
     const t = baseType(f);
+    const a = attrsOf(env.modelKey, k);
     if (v === "") {
       if (f.required && t !== "AutoNumberField" && !f.volatile) errs[key] = "A value is required.";
       continue;
     }
     const many = f.multiple || f.as_list ? v.split(",") : [v];
+    const opts = optionsOf(f, k, env);
     if (t === "BooleanField" && v !== "0" && v !== "1") errs[key] = "Value should be a boolean (0,1).";
     else if (
       (t === "IntegerField" || t === "NumericField" || t === "AutoNumberField") &&
@@ -111,41 +154,56 @@ export function validate(
     )
       errs[key] = "Value should be an integer.";
     else if (
-      t === "IntegerField" &&
+      (t === "IntegerField" || t === "AutoNumberField") &&
       ((f.min !== undefined && Number(v) < Number(f.min)) ||
         (f.max !== undefined && Number(v) > Number(f.max)))
     )
       errs[key] = `Value should be between ${f.min ?? "-inf"} and ${f.max ?? "inf"}.`;
-    else if (optionsOf(f) && many.some((x) => !optionsOf(f)!.includes(x))) errs[key] = "Option not in list.";
-    else if (!f.multiple && optionsOf(f) && many.length > 1) errs[key] = "Option not in list.";
-    else if (t === "PortField" && !isPort(v) && !aliasNames.has(v) && !/^[a-z][a-z0-9-]*$/.test(v))
+    else if (opts && (many.some((x) => !(x in opts)) || (!f.multiple && many.length > 1)))
+      errs[key] = t === "InterfaceField" ? "please specify a valid interface" : "option not in list";
+    else if (t === "PortField" && !validPort(v, a, env))
       errs[key] = "Please specify a valid port number or alias.";
-    else if (t === "NetworkField" && many.some((x) => !isIp(x) && !isCidr(x)))
+    else if (t === "NetworkField" && many.some((x) => !validNetwork(x, a)))
       errs[key] = "Please specify a valid network segment or IP address.";
     else if (t === "Base64Field" && !/^[A-Za-z0-9+/]+={0,2}$/.test(v)) errs[key] = "Invalid base64 content.";
-    else if (t === "NetworkAliasField" && many.some((x) => !validNetworkAlias(x, aliasNames)))
+    else if (t === "NetworkAliasField" && !validNetworkAlias(v, !!f.multiple, env))
       errs[key] = `${v} is not a valid source IP address or alias.`;
-    else if (t === "NetworkAliasField" && many.length > 1 && many.includes("any"))
-      errs[key] = "any can not be combined with other values.";
   }
   return errs;
 }
 
-function validNetworkAlias(x: string, aliases: Set<string>): boolean {
-  if (x === "any" || x === "(self)" || isIp(x) || isCidr(x)) return true;
-  if (INTERFACES[x] || (x.endsWith("ip") && INTERFACES[x.slice(0, -2)])) return true;
-  return aliases.has(x);
+/**
+ * NetworkAliasField (Base/FieldTypes/NetworkAliasField.php): options are `any`, `(self)`, every interface
+ * (its net), `<if>ip` for non-virtual interfaces, and every non-port alias; a literal IP/CIDR is only added
+ * as an option when it is the whole value, so a comma list of literal addresses is rejected.
+ */
+function validNetworkAlias(v: string, multiple: boolean, env: ModelEnv): boolean {
+  if (isIp(v) || isCidr(v)) return true;
+  const one = (x: string) => {
+    if (x === "any" || x === "(self)") return true;
+    if (INTERFACES[x] || env.dynamicInterfaces[x]) return true;
+    if (x.endsWith("ip") && INTERFACES[x.slice(0, -2)]) return true;
+    const type = env.aliases.get(x);
+    return type !== undefined && !type.includes("port");
+  };
+  return multiple ? v.split(",").every(one) : one(v);
 }
 
 /** The field's value as get_* shows it: list-type fields as option maps, the rest as strings. */
-function renderValue(f: GtField, v: string, relation?: Record<string, string>): unknown {
+function renderValue(
+  f: GtField,
+  key: string,
+  v: string,
+  env: ModelEnv,
+  relation?: Record<string, string>,
+): unknown {
   const t = baseType(f);
-  const opts = optionsOf(f);
+  const opts = optionsOf(f, key, env);
   const selected = new Set(v === "" ? [] : f.multiple || f.as_list ? v.split(",") : [v]);
   if (opts) {
     const m: Record<string, { value: string; selected: number }> = {};
-    if (!f.required && !f.multiple) m[""] = { value: "None", selected: v === "" ? 1 : 0 };
-    for (const o of opts) m[o] = { value: INTERFACES[o] ?? o, selected: selected.has(o) ? 1 : 0 };
+    if (!f.required && !f.multiple) m[""] = { value: "none", selected: v === "" ? 1 : 0 };
+    for (const [o, descr] of Object.entries(opts)) m[o] = { value: descr, selected: selected.has(o) ? 1 : 0 };
     return m;
   }
   if (t === "ModelRelationField" && relation) {
@@ -166,6 +224,7 @@ function renderValue(f: GtField, v: string, relation?: Record<string, string>): 
 export function render(
   fields: Record<string, GtField>,
   rec: Rec,
+  env: ModelEnv,
   relations: Record<string, Record<string, string>> = {},
   skip: string[] = [],
 ): Record<string, any> {
@@ -175,21 +234,28 @@ export function render(
     const parts = k.split(".");
     let cur = out;
     for (const p of parts.slice(0, -1)) cur = cur[p] ??= {};
-    cur[parts[parts.length - 1]] = renderValue(f, rec[k] ?? "", relations[k]);
+    cur[parts[parts.length - 1]] = renderValue(f, k, rec[k] ?? "", env, relations[k]);
   }
   return out;
 }
 
 /** A search row (25.7+: raw values plus `%field` descriptions for list fields). */
-export function searchRow(fields: Record<string, GtField>, uuid: string, rec: Rec): Record<string, string> {
+export function searchRow(
+  fields: Record<string, GtField>,
+  uuid: string,
+  rec: Rec,
+  env: ModelEnv,
+): Record<string, string> {
   const row: Record<string, string> = { uuid };
   for (const [k, f] of Object.entries(fields)) {
     if (k.includes(".")) continue;
     row[k] = rec[k] ?? "";
-    if (optionsOf(f))
+    const opts = optionsOf(f, k, env);
+    if (opts)
       row[`%${k}`] = (rec[k] ?? "")
         .split(",")
-        .map((x) => INTERFACES[x] ?? x)
+        .filter((x) => x !== "")
+        .map((x) => opts[x] ?? x)
         .join(", ");
   }
   return row;

@@ -2,7 +2,7 @@
  * Route resolution as OPNsense's router does it (Mvc/Router.php): module case-insensitive; controller
  * `ucwords(seg,'_')` minus `_` must equal the controller file name exactly (so `d_nat`/`dNat` work, `dnat`
  * does not); action `lcfirst(ucwords(seg,'_'))` minus `_`, looked up case-insensitively. Endpoints come from
- * the 26.7 ground truth, so everything that exists there routes and nothing else does.
+ * the ground truth of the emulated release (26.7 by default), so everything that exists there routes and nothing else does.
  */
 import { GtEndpoint, groundTruth } from "../groundTruth";
 
@@ -18,11 +18,11 @@ const ucwords = (s: string) =>
 const controllerName = (seg: string) => ucwords(seg).replace(/_/g, "");
 const actionKey = (seg: string) => controllerName(seg).toLowerCase();
 
-let table: Map<string, { endpoint: string; def: GtEndpoint }> | undefined;
+const tables = new Map<string, Map<string, { endpoint: string; def: GtEndpoint }>>();
 
-function build(): Map<string, { endpoint: string; def: GtEndpoint }> {
+function build(version: "26.7" | "26.1"): Map<string, { endpoint: string; def: GtEndpoint }> {
   const t = new Map<string, { endpoint: string; def: GtEndpoint }>();
-  for (const [endpoint, def] of Object.entries(groundTruth("26.7").endpoints)) {
+  for (const [endpoint, def] of Object.entries(groundTruth(version).endpoints)) {
     const [, , mod, ctrl] = endpoint.split("/");
     const method = def.method.replace(/Action$/, "").toLowerCase();
     t.set(`${mod}|${controllerName(ctrl)}|${method}`, { endpoint, def });
@@ -31,8 +31,9 @@ function build(): Map<string, { endpoint: string; def: GtEndpoint }> {
 }
 
 /** Resolves a request path (already split on "/", URI-decoded params) or returns undefined (→ 404). */
-export function resolve(pathname: string): Route | undefined {
-  table ??= build();
+export function resolve(pathname: string, version: "26.7" | "26.1" = "26.7"): Route | undefined {
+  let table = tables.get(version);
+  if (!table) tables.set(version, (table = build(version)));
   const segs = pathname.split("/");
   if (segs[0] !== "" || segs[1] !== "api" || segs.length < 5) return undefined;
   const [, , mod, ctrl, action, ...rest] = segs;

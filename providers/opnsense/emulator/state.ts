@@ -19,6 +19,12 @@ export interface EmulatorState {
   pending: Set<string>;
   /** Apply/reconfigure paths in the order they were called. */
   applied: string[];
+  /**
+   * Plugin-registered interfaces (config.xml `<interfaces>` entries with internal_dynamic), identifier →
+   * description. `wireguard` (the WireGuard group) appears when `wireguard/service/reconfigure` runs with
+   * WireGuard enabled (wireguard_interfaces() in plugins.inc.d/wireguard.inc) and goes when it is disabled.
+   */
+  dynamicInterfaces: Record<string, string>;
 }
 
 export function newState(): EmulatorState {
@@ -49,5 +55,6 @@ export function newState(): EmulatorState {
     users: new Set(["root"]),
     pending: new Set(),
     applied: [],
+    dynamicInterfaces: {},
   };
 }

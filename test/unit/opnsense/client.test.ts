@@ -85,10 +85,11 @@ describe("OpnsenseClient", () => {
         }),
       );
       assert.ok(v instanceof OpnsenseValidationError);
-      assert.deepEqual(Object.keys(v.validations), ["rule.source_net"]);
+      // Filter.php reports the BINAT prefix mismatch on `external`.
+      assert.deepEqual(Object.keys(v.validations), ["rule.external"]);
       assert.match(
         v.message,
-        /validation failed: rule\.source_net: The subnet size of source and external must match/,
+        /validation failed: rule\.external: External subnet should match internal subnet/,
       );
       assert.equal(attempts(emu, `/api/firewall/one_to_one/set_rule/${uuid}`), 1);
     }));

@@ -99,14 +99,14 @@ describe("OPNsense emulator", () => {
       });
       assert.deepEqual(r.json, {
         result: "failed",
-        validations: { "rule.source_net": "The subnet size of source and external must match." },
+        validations: { "rule.external": "External subnet should match internal subnet." },
       });
       const req = await call(emu, "POST", `/api/firewall/filter/set_rule/${U}`, { rule: { action: "pass" } });
       assert.equal(req.json.result, "saved", "filter rule with defaults only");
       const missing = await call(emu, "POST", `/api/firewall/alias/set_item/${U}`, { alias: { name: "a" } });
       assert.match(
         missing.json.validations["alias.type"],
-        /Option not in list/,
+        /option not in list/,
         "alias type has no usable default",
       );
       const list = await call(emu, "POST", `/api/firewall/filter/set_rule/${U}`, {

@@ -170,3 +170,65 @@ describe("OPNsense ground truth (26.7.2): every path and field the client sends 
     });
   });
 });
+
+describe("OPNsense 26.1 (26.1.11): connection.version adapts the client", () => {
+  it("every request of all lifecycles against a 26.1 emulator matches the 26.1 ground truth; no outbound NAT mode switch", async () => {
+    useFastClients();
+    const v261 = groundTruth("26.1");
+    await withEmulator(
+      async (emu) => {
+        for (const c of CASES) {
+          const p = provider(c.kind);
+          const extra = c.setup ? await c.setup(emu) : {};
+          const conn = { ...connectionOf(emu), version: "26.1" };
+          const inputs = { ...c.args, ...extra, connection: conn, resourceKey: `gt261/${c.kind}` };
+          if (c.kind === "WireguardPeer") (inputs as Record<string, unknown>).serverUuid = extra.serverUuid;
+          const r = await p.create(inputs);
+          await p.read(r.id, r.outs);
+          const u = await p.update(r.id, r.outs, { ...inputs, ...c.update });
+          await p.delete(r.id, u.outs!);
+        }
+        for (const req of emu.requests) {
+          const route = resolve(req.path, "26.1");
+          assert.ok(route, `${req.method} ${req.path} does not route on 26.1`);
+          if (req.method === "POST")
+            checkBody(v261, req.path, route.def, (req.body ?? {}) as Record<string, unknown>);
+        }
+        assert.ok(
+          !emu.requests.some(
+            (r) => r.path === "/api/firewall/source_nat/get" || r.path === "/api/firewall/source_nat/set",
+          ),
+          "26.1 renders MVC outbound rules in every mode: the mode is left alone",
+        );
+        assert.equal(emu.state.settings.firewall["general.snat_mode"], "automatic");
+      },
+      { version: "26.1" },
+    );
+  });
+
+  it("an explicit outboundMode is refused with version 26.1, naming the argument", async () => {
+    const chk = await provider("SourceNatRule").check(
+      {},
+      {
+        connection: { url: "https://10.0.0.1", apiKey: "k", apiSecret: "s", version: "26.1" },
+        resourceKey: "k",
+        sourceNet: "10.0.0.0/24",
+        outboundMode: "hybrid",
+      },
+    );
+    assert.match(
+      chk.failures![0].reason,
+      /SourceNatRule\.outboundMode: not supported with connection\.version 26\.1/,
+    );
+    const bad = await provider("Alias").check(
+      {},
+      {
+        connection: { url: "https://10.0.0.1", apiKey: "k", apiSecret: "s", version: "25.7" },
+        name: "a",
+        type: "host",
+        content: ["10.0.0.1"],
+      },
+    );
+    assert.match(bad.failures![0].reason, /connection\.version/);
+  });
+});

@@ -26,7 +26,7 @@ export function connectionOf(emu: Emulator, extra: Partial<OpnsenseConnection> =
 
 export async function withEmulator(
   fn: (emu: Emulator) => Promise<void>,
-  opts: { tls?: boolean } = {},
+  opts: { tls?: boolean; version?: "26.7" | "26.1" } = {},
 ): Promise<void> {
   const emu = await startEmulator(opts);
   try {

@@ -166,7 +166,7 @@ describe("opnsense dynamic resources against the emulator", () => {
       );
       assert.match(
         err.message,
-        /OneToOneNat\.internal \(rule\.source_net\): The subnet size of source and external must match/,
+        /OneToOneNat\.external \(rule\.external\): External subnet should match internal subnet/,
       );
       assert.deepEqual(emu.state.collections.onetoone, {}, "nothing saved");
     }));
