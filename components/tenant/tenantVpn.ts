@@ -132,7 +132,8 @@ export class TenantVpn extends pulumi.ComponentResource {
           destinationNet: "tenant_vpn_reach",
           description: `tenant ${args.tenantName} VPN clients`,
         },
-        { parent: this, dependsOn: [alias] },
+        // The `wireguard` interface group exists only once the instance is enabled and applied.
+        { parent: this, dependsOn: [alias, this.server, ...(args.dependsOn ?? [])] },
       );
     }
 

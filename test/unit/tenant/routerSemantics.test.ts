@@ -323,3 +323,35 @@ describe("tenant dynamic resources: when they run again", () => {
     assert.deepEqual((await wireguardKeyPairProvider.diff!("id", olds, { name: "bob" })).replaces, ["name"]);
   });
 });
+
+describe("tenant router: ordering of rules on the wireguard interface group", function () {
+  this.timeout(60_000);
+
+  it("every rule or redirect on `wireguard` waits for the WireGuard instance (the group exists only once it is applied)", async () => {
+    await runTenant(exampleValues("full"));
+    const server = harness.ofType("pulumi-nodejs:dynamic/opnsense:WireguardServer");
+    assert.equal(server.length, 1);
+    const onGroup = harness.resources.filter(
+      (r) => r.type.startsWith("pulumi-nodejs:dynamic/opnsense:") && r.inputs.interface === "wireguard",
+    );
+    assert.ok(
+      onGroup.length > 1,
+      "the full example has a client rule and port forwards on the wireguard group",
+    );
+    // Follow dependsOn transitively (a component's dependency covers its children).
+    const byUrn = new Map(harness.resources.map((r) => [r.urn, r]));
+    const dependsOnServer = (urn: string, seen = new Set<string>()): boolean => {
+      if (urn === server[0].urn) return true;
+      if (seen.has(urn)) return false;
+      seen.add(urn);
+      const r = byUrn.get(urn);
+      if (!r) return false;
+      return (
+        r.dependsOn.some((d) => dependsOnServer(d, seen)) ||
+        (r.parent ? dependsOnServer(r.parent, seen) : false)
+      );
+    };
+    for (const r of onGroup)
+      assert.ok(dependsOnServer(r.urn), `${r.name} must depend on the WireGuard instance`);
+  });
+});
