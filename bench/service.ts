@@ -3,7 +3,9 @@
  * 1. 20 tenant creates queued at once vs one after another (each waits for the previous one) → speed-up ratio;
  * 2. peak memory (max RSS) of the process;
  * 3. API read latency (p50/p99) at 200 requests/s over real HTTP on 127.0.0.1 while operations run.
- * `npm run bench:service` (compiles, then runs). Prints one JSON object at the end.
+ * `npm run bench:service:fake` runs this alone; `npm run bench:service` runs it, then the same measurements with the
+ * real engine (bench/serviceReal.ts: `basphere serve` running `pulumi up` on the e2e program against the OPNsense
+ * emulator). Prints one JSON object at the end; exits 1 when the speed-up misses the goal.
  */
 import { rmSync } from "node:fs";
 import { createService } from "../automation/service/wiring";
