@@ -6,13 +6,19 @@ import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import Fastify, { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type pino from "pino";
-import { AllocationDemand, demandOfSpec } from "../allocator/demand";
+import {
+  Allocation,
+  AllocationDemand,
+  TenantAllocations,
+  allocationsObject,
+  demandOfSpec,
+} from "../allocator/demand";
 import { Store } from "../store/types";
 import { OperationBus } from "../worker/bus";
 import { EngineDriver } from "../worker/engineDriver";
 import { Worker } from "../worker/worker";
 import { Principal, authenticate, bearer } from "./auth";
-import { ApiError, Issue, toApiError } from "./errors";
+import { ApiError, Issue, fieldPath, toApiError } from "./errors";
 import { Metrics } from "./metrics";
 import { registerOperationRoutes } from "./routes/operations";
 import { registerSystemRoutes } from "./routes/system";
@@ -23,6 +29,11 @@ import { errorSchema, eventSchema, operationSchema, tenantSchema } from "./schem
 export type SpecValidation =
   { ok: true; spec: unknown } | { ok: false; issues: { path: readonly PropertyKey[]; message: string }[] };
 export type SpecValidator = (spec: unknown) => SpecValidation;
+/**
+ * Validates a parsed spec together with the allocations the stack will get, as the tenant program does
+ * (`tenantConfigSchema`: issue paths start with `tenant` or `allocations`).
+ */
+export type ConfigValidator = (spec: unknown, allocations: TenantAllocations) => SpecValidation;
 
 /** Who may call a route: anyone, the admin only, or the admin and the tenant named in the path (`:name`). */
 export type Access = "public" | "admin" | "tenant";
@@ -47,6 +58,8 @@ export interface ServiceDeps {
   /** SHA-256 hex of the admin token. */
   adminTokenHash: string;
   validateSpec: SpecValidator;
+  /** The spec with its allocations (what the program checks). Default: none (the spec check only). */
+  validateConfig?: ConfigValidator;
   /** Pool demand of a spec. Default {@link demandOfSpec}. */
   demandOf?: (spec: unknown) => AllocationDemand;
   /** JSON schema of the tenant spec for the OpenAPI document (components.schemas.TenantSpec). */
@@ -64,6 +77,7 @@ export interface Context extends Required<
 > {
   driver: EngineDriver | undefined;
   engineUnavailable?: string;
+  validateConfig?: ConfigValidator;
 }
 
 /** Throws 503 when operations cannot start. */
@@ -86,10 +100,53 @@ export function checkSpec(ctx: Context, spec: unknown, prefix = "body.spec"): un
   throw ApiError.invalid(issues.length ? issues : [{ field: prefix, message: "is invalid" }]);
 }
 
+/**
+ * Checks a parsed spec with the allocations its stack would get (only the keys the spec's demand names), the way
+ * the tenant program checks its config; throws a 400 naming `body.spec.<path>` (or `allocations.<path>`).
+ * Used inside the store's transaction, so that a refused spec leaves nothing behind.
+ */
+export function checkConfig(ctx: Context, spec: unknown, rows: readonly Allocation[]): void {
+  if (!ctx.validateConfig) return;
+  const demand = ctx.demandOf(spec);
+  const needed = rows.filter((a) => demand[a.pool] === undefined || demand[a.pool]!.includes(a.key));
+  const r = ctx.validateConfig(spec, allocationsObject(needed));
+  if (r.ok) return;
+  const issues: Issue[] = r.issues.map((i) => {
+    const [head, ...rest] = i.path;
+    return head === "tenant"
+      ? { field: fieldPath("body.spec", rest), message: i.message }
+      : { field: fieldPath("allocations", head === "allocations" ? rest : i.path), message: i.message };
+  });
+  throw ApiError.invalid(issues.length ? issues : [{ field: "body.spec", message: "is invalid" }]);
+}
+
 /** The principal of a request that passed the auth hook. */
 export function principalOf(req: FastifyRequest): Principal {
   if (!req.principal) throw new ApiError(401, "unauthorized", "a bearer token is required");
   return req.principal;
+}
+
+/** Query parameter names that carry credentials by convention. */
+const TOKEN_PARAM = /^(access[_-]?token|token|api[_-]?key|auth|authorization|bearer|key|secret)$/i;
+
+/**
+ * The first query parameter of `url` that carries a token (by its name, or a value that looks like a basphere
+ * token), or undefined. Names are truncated for the error body.
+ */
+export function tokenInQuery(url: string): string | undefined {
+  const q = url.indexOf("?");
+  if (q < 0) return undefined;
+  let params: URLSearchParams;
+  try {
+    params = new URLSearchParams(url.slice(q + 1));
+  } catch {
+    return undefined;
+  }
+  for (const [k, v] of params) {
+    if (/bsp[at]\./.test(k)) return "[a parameter named like a token]"; // never echo the token back
+    if (TOKEN_PARAM.test(k) || /bsp[at]\./.test(v)) return k.slice(0, 40);
+  }
+  return undefined;
 }
 
 export async function buildApp(deps: ServiceDeps): Promise<FastifyInstance> {
@@ -110,6 +167,7 @@ export async function buildApp(deps: ServiceDeps): Promise<FastifyInstance> {
     driver: deps.driver,
     engineUnavailable: deps.engineUnavailable,
     validateSpec: deps.validateSpec,
+    validateConfig: deps.validateConfig,
     demandOf: deps.demandOf ?? demandOfSpec,
     metrics,
   };
@@ -153,6 +211,14 @@ export async function buildApp(deps: ServiceDeps): Promise<FastifyInstance> {
 
   // Authentication runs before the body is read or validated: no token, no parsing.
   app.addHook("onRequest", async (req) => {
+    // Tokens travel in the Authorization header only: URLs end up in logs, proxies and browser histories.
+    const inQuery = tokenInQuery(req.url);
+    if (inQuery) {
+      metrics.authFailures.inc({ reason: "token_in_url" });
+      throw new ApiError(400, "token_in_url", "tokens are accepted only in the Authorization header", [
+        { field: `querystring.${inQuery}`, message: "must not carry a token (use Authorization: Bearer)" },
+      ]);
+    }
     const access = req.routeOptions.config?.access ?? "public";
     const token = bearer(req.headers.authorization);
     if (access === "public") return;

@@ -117,6 +117,7 @@ export class Metrics {
         "Operations in the store by status.",
         Object.entries(c.operations).map(([s, n]) => [{ status: s }, n]),
       ),
+      gauge("basphere_queue_depth", "Operations waiting in the queue.", [[{}, c.operations.queued]]),
       gauge("basphere_worker_running", "Operations running in this process.", [[{}, extra.running]]),
       gauge("basphere_worker_concurrency", "Global limit of operations running at once.", [
         [{}, extra.concurrency],

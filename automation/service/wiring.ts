@@ -11,7 +11,7 @@ import * as YAML from "yaml";
 import type { EngineEvent as PulumiEngineEvent } from "@pulumi/pulumi/automation";
 import type pino from "pino";
 import { z } from "zod";
-import { tenantSpecSchema } from "../../stacks/tenantSpec";
+import { tenantConfigSchema, tenantSpecSchema } from "../../stacks/tenantSpec";
 import { demandOfSpec } from "../allocator/demand";
 import { DEFAULT_POOLS, PoolsConfig, buildPools } from "../allocator/pools";
 import { SqliteStore } from "../store/sqliteStore";
@@ -27,7 +27,7 @@ import {
   TenantStackConfig,
 } from "../worker/engineDriver";
 import { RecoveryPolicy, Worker } from "../worker/worker";
-import { buildApp, SpecValidator } from "./app";
+import { buildApp, ConfigValidator, SpecValidator } from "./app";
 import { hashToken, newAdminToken } from "./auth";
 import { Metrics } from "./metrics";
 import type { FastifyInstance } from "fastify";
@@ -56,6 +56,8 @@ export interface ServiceConfig {
   workDir?: string;
   /** Default: {@link tenantSpecValidator}. */
   validateSpec?: SpecValidator;
+  /** Default: {@link tenantConfigValidator} with the default spec validator, none with a custom one. */
+  validateConfig?: ConfigValidator | null;
   /** Request body limit in bytes. Default 256 KiB. */
   bodyLimit?: number;
   /** How long `close()` waits for running operations before interrupting them (ms). Default 10000. */
@@ -86,6 +88,17 @@ export const tenantSpecValidator: SpecValidator = (spec) => {
   const r = tenantSpecSchema.safeParse(spec);
   return r.success
     ? { ok: true, spec: r.data }
+    : { ok: false, issues: r.error.issues.map((i) => ({ path: i.path, message: i.message })) };
+};
+
+/**
+ * The tenant program's own config check (`tenantConfigSchema`: the spec with its allocations), on the values as the
+ * stack config carries them (JSON). What the API accepts, the program accepts.
+ */
+export const tenantConfigValidator: ConfigValidator = (spec, allocations) => {
+  const r = tenantConfigSchema.safeParse(JSON.parse(JSON.stringify({ tenant: spec, allocations })));
+  return r.success
+    ? { ok: true, spec: r.data.tenant }
     : { ok: false, issues: r.error.issues.map((i) => ({ path: i.path, message: i.message })) };
 };
 
@@ -504,6 +517,10 @@ export async function createService(cfg: ServiceConfig = {}): Promise<Service> {
       engineUnavailable,
       adminTokenHash: hashToken(admin.token),
       validateSpec: cfg.validateSpec ?? tenantSpecValidator,
+      validateConfig:
+        cfg.validateConfig === null
+          ? undefined
+          : (cfg.validateConfig ?? (cfg.validateSpec ? undefined : tenantConfigValidator)),
       demandOf: demandOfSpec,
       specJsonSchema: tenantSpecJsonSchema(),
       metrics,

@@ -177,6 +177,7 @@ export class SqliteStore implements Store {
     tokenHash: string;
     demand: AllocationDemand;
     requestedBy: string;
+    check?: (allocations: Allocation[]) => void;
   }) {
     checkDemand(input.demand);
     return this.tx(() => {
@@ -197,6 +198,7 @@ export class SqliteStore implements Store {
         now,
       );
       const allocations = this.allocateTx(input.name, input.demand);
+      input.check?.(allocations);
       const operation = this.insertOperation(input.name, { kind: "up", requestedBy: input.requestedBy }, 1);
       return { tenant: this.tenantRow(input.name), operation, allocations };
     });
@@ -231,12 +233,27 @@ export class SqliteStore implements Store {
     return parse(r.spec);
   }
 
-  async replaceSpec(input: { name: string; spec: unknown; demand: AllocationDemand; requestedBy: string }) {
+  /** ConflictError when the tenant is being deleted (status, or a destroy queued or running). */
+  private assertNotDeleting(t: Tenant): void {
+    const pending = this.get(
+      "SELECT 1 FROM operations WHERE tenant = ? AND kind = 'destroy' AND status IN ('queued','running')",
+      t.name,
+    );
+    if (t.status === "deleting" || pending)
+      throw new ConflictError(`tenant ${JSON.stringify(t.name)} is being deleted`, "name");
+  }
+
+  async replaceSpec(input: {
+    name: string;
+    spec: unknown;
+    demand: AllocationDemand;
+    requestedBy: string;
+    check?: (allocations: Allocation[]) => void;
+  }) {
     checkDemand(input.demand);
     return this.tx(() => {
       const t = this.tenantRow(input.name);
-      if (t.status === "deleting")
-        throw new ConflictError(`tenant ${JSON.stringify(input.name)} is being deleted`, "name");
+      this.assertNotDeleting(t);
       const version = t.specVersion + 1;
       const now = this.now();
       this.run(
@@ -246,7 +263,8 @@ export class SqliteStore implements Store {
         json(input.spec),
         now,
       );
-      this.allocateTx(input.name, input.demand);
+      const allocations = this.allocateTx(input.name, input.demand);
+      input.check?.(allocations);
       this.run(
         "UPDATE tenants SET spec_version = ?, status = CASE WHEN applied_version IS NULL THEN 'creating' ELSE 'updating' END, updated_at = ? WHERE name = ?",
         version,
@@ -296,8 +314,7 @@ export class SqliteStore implements Store {
   async enqueue(tenant: string, op: NewOperation): Promise<Operation> {
     return this.tx(() => {
       const t = this.tenantRow(tenant);
-      if (t.status === "deleting")
-        throw new ConflictError(`tenant ${JSON.stringify(tenant)} is being deleted`, "name");
+      this.assertNotDeleting(t);
       return this.insertOperation(tenant, op, op.proposedSpec === undefined ? t.specVersion : null);
     });
   }

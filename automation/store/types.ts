@@ -118,6 +118,8 @@ export interface Store {
     tokenHash: string;
     demand: AllocationDemand;
     requestedBy: string;
+    /** Runs inside the transaction with the tenant's allocations; throwing rolls everything back. */
+    check?: (allocations: Allocation[]) => void;
   }): Promise<{ tenant: Tenant; operation: Operation; allocations: Allocation[] }>;
   getTenant(name: string): Promise<Tenant | undefined>;
   listTenants(): Promise<Tenant[]>;
@@ -131,6 +133,8 @@ export interface Store {
     spec: unknown;
     demand: AllocationDemand;
     requestedBy: string;
+    /** Runs inside the transaction with the tenant's allocations (held and new); throwing rolls everything back. */
+    check?: (allocations: Allocation[]) => void;
   }): Promise<{ tenant: Tenant; operation: Operation }>;
   /** Marks the tenant deleting, cancels its queued operations, enqueues `destroy`. */
   requestDelete(input: {

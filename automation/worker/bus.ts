@@ -31,6 +31,10 @@ export class OperationBus {
       this.emitter.off(`op:${opId}`, onOperation);
     };
   }
+  /** How many subscriptions are open (all operations), e.g. to check that closed streams let go of theirs. */
+  listenerCount(): number {
+    return this.emitter.eventNames().reduce((n, e) => n + this.emitter.listenerCount(e), 0);
+  }
   /** Subscribes to every operation state change. */
   onOperation(fn: (op: Operation) => void): () => void {
     this.emitter.on("op", fn);

@@ -4,7 +4,7 @@
  * its result or the engine's message. On start it recovers operations a previous process left running: engine
  * recovery of the stack (lock, pending operations), then requeue or fail by policy — nothing stays "running".
  */
-import { AllocationDemand, allocationsObject, demandOfSpec } from "../allocator/demand";
+import { Allocation, AllocationDemand, allocationsObject, demandOfSpec } from "../allocator/demand";
 import { Operation, Store, Tenant } from "../store/types";
 import { OperationBus } from "./bus";
 import {
@@ -45,6 +45,12 @@ export interface WorkerOptions {
   demandOf?: (spec: unknown) => AllocationDemand;
   /** Called when an operation ends (metrics). */
   onFinished?: (op: Operation, seconds: number) => void;
+}
+
+/** Whether an allocation is one of the keys `demand` asks for (pools the demand does not name are kept whole). */
+export function neededBy(demand: AllocationDemand, a: Allocation): boolean {
+  const keys = demand[a.pool];
+  return keys === undefined || keys.includes(a.key);
 }
 
 const silent: WorkerLog = { info() {}, warn() {}, error() {} };
@@ -229,10 +235,13 @@ export class Worker {
     const proposed =
       op.kind === "preview" && op.specVersion === null ? await this.store.operationSpec(op.id) : undefined;
     const spec = proposed ?? (await this.store.getSpec(op.tenant, op.specVersion as number));
+    const demand = this.demandOf(spec);
+    // Only what this spec needs: values a newer or older spec holds (kept until an up stops using them) are not
+    // part of this stack's config — the tenant program refuses a floating IP allocation bound to no floating IP.
     const rows =
       proposed !== undefined
-        ? await this.store.tentativeAllocations(op.tenant, this.demandOf(spec))
-        : await this.store.allocationsOf(op.tenant);
+        ? await this.store.tentativeAllocations(op.tenant, demand)
+        : (await this.store.allocationsOf(op.tenant)).filter((a) => neededBy(demand, a));
     return {
       config: {
         "basphere:kind": "tenant",
@@ -321,16 +330,24 @@ export class Worker {
       await this.event(op.id, cancelled ? "operation.cancelled" : "operation.failed", { error: message });
       if (op.kind === "up" || op.kind === "destroy") {
         const what = op.kind === "up" ? "update" : "delete";
-        await this.store
-          .updateTenant(op.tenant, {
-            status: "failed",
-            lastError: `${what} ${op.id} ${cancelled ? "cancelled" : "failed"}: ${message}`,
-          })
-          .catch(() => undefined);
+        await this.tenantFailed(op, `${what} ${op.id} ${cancelled ? "cancelled" : "failed"}: ${message}`);
       }
       if (current && current.status === "running")
         await this.store.finishOperation(op.id, cancelled ? "cancelled" : "failed", { error: message });
     }
+  }
+
+  /**
+   * Records a failed up/destroy on the tenant: status `failed` with the reason — except that an `up` that ends
+   * while a delete is pending leaves the status `deleting` (the delete decides what the tenant becomes).
+   */
+  private async tenantFailed(op: Operation, lastError: string): Promise<void> {
+    const t = await this.store.getTenant(op.tenant).catch(() => undefined);
+    if (!t) return;
+    const keep = op.kind === "up" && t.status === "deleting";
+    await this.store
+      .updateTenant(op.tenant, keep ? { lastError } : { status: "failed", lastError })
+      .catch(() => undefined);
   }
 
   /** After a successful up/refresh: store non-secret outputs and secret output names, settle the tenant status. */
@@ -359,7 +376,8 @@ export class Worker {
           });
       }
       await this.store.updateTenant(op.tenant, {
-        status: latest ? "ready" : tenant.status,
+        // A pending delete keeps "deleting"; an older spec's up leaves the status of the newer one.
+        status: latest && tenant.status !== "deleting" ? "ready" : tenant.status,
         appliedVersion: op.specVersion,
         outputs: plain,
         secretOutputKeys: secretKeys,
@@ -405,10 +423,7 @@ export class Worker {
         const error = `interrupted: the service stopped during attempt ${op.attempt}; ${engineNote}`;
         fin = await this.store.finishOperation(op.id, "failed", { error });
         await this.event(op.id, "operation.failed", { error });
-        if (op.kind === "up" || op.kind === "destroy")
-          await this.store
-            .updateTenant(op.tenant, { status: "failed", lastError: error })
-            .catch(() => undefined);
+        if (op.kind === "up" || op.kind === "destroy") await this.tenantFailed(op, error);
       }
       this.log.warn(
         { op: op.id, tenant: op.tenant, status: fin.status },

@@ -222,6 +222,8 @@ export function registerOperationRoutes(app: FastifyInstance, ctx: Context): voi
         },
       );
       raw.on("close", close);
+      // The client may have gone while the operation was read: its "close" has fired already.
+      if (raw.destroyed || req.raw.socket?.destroyed) return close();
       // The operation may have finished between the read above and the subscription: look again.
       const now = await ctx.store.getOperation(op.id);
       if (now && TERMINAL_STATUSES.includes(now.status)) finished = true;

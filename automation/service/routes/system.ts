@@ -71,7 +71,10 @@ export function registerSystemRoutes(app: FastifyInstance, ctx: Context): void {
         tags: ["system"],
         summary: "Prometheus metrics (text format 0.0.4)",
         produces: ["text/plain"],
-        response: { ...errorResponses },
+        response: {
+          200: { description: "Prometheus text exposition format 0.0.4", type: "string" },
+          ...errorResponses,
+        },
       },
     },
     async (_req, reply) => {

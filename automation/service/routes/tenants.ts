@@ -7,7 +7,7 @@ import { allocationsObject } from "../../allocator/demand";
 import { Tenant } from "../../store/types";
 import { stackName } from "../../worker/engineDriver";
 import { principalId, hashToken, newTenantToken } from "../auth";
-import { Context, checkSpec, principalOf, requireEngine } from "../app";
+import { Context, checkConfig, checkSpec, principalOf, requireEngine } from "../app";
 import { ApiError } from "../errors";
 import { TENANT_NAME_PATTERN, errorResponses, pageQuery, specSchema, tenantNameParam } from "../schemas";
 
@@ -97,6 +97,7 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: Context): void {
         tokenHash: hashToken(token),
         demand: ctx.demandOf(spec),
         requestedBy: principalId(principalOf(req)),
+        check: (rows) => checkConfig(ctx, spec, rows),
       });
       ctx.worker.kick();
       reply.code(202).header("location", `/v1/operations/${operation.id}`);
@@ -209,6 +210,7 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: Context): void {
         spec,
         demand: ctx.demandOf(spec),
         requestedBy: principalId(principalOf(req)),
+        check: (rows) => checkConfig(ctx, spec, rows),
       });
       ctx.worker.kick();
       reply.code(202).header("location", `/v1/operations/${operation.id}`);
@@ -258,8 +260,14 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: Context): void {
       const proposed =
         req.body?.spec === undefined ? undefined : checkSpec(ctx, withName(req.body.spec, req.params.name));
       requireEngine(ctx);
-      if (proposed !== undefined)
-        await ctx.store.tentativeAllocations(req.params.name, ctx.demandOf(proposed)); // 409 when pools cannot hold it
+      if (proposed !== undefined) {
+        // 409 when the pools cannot hold it; 400 when the program would refuse it with these allocations.
+        checkConfig(
+          ctx,
+          proposed,
+          await ctx.store.tentativeAllocations(req.params.name, ctx.demandOf(proposed)),
+        );
+      }
       const operation = await ctx.store.enqueue(req.params.name, {
         kind: "preview",
         requestedBy: principalId(principalOf(req)),

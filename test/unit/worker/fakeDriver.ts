@@ -12,6 +12,7 @@ import {
   StackOutputs,
   TenantStackConfig,
 } from "../../../automation/worker/engineDriver";
+import { tenantConfigSchema } from "../../../stacks/tenantSpec";
 
 export interface FakeCall {
   method: string;
@@ -23,11 +24,27 @@ export interface FakeCall {
 export interface FakeDriverOptions {
   /** Run time of up/preview/refresh/destroy, ms. Default 20. */
   delayMs?: number;
+  /**
+   * Check the stack config the way the tenant program does (stacks/tenant.ts: `tenantConfigSchema`, i.e. the spec
+   * and the allocations together) and fail the operation like the program would. Default true.
+   */
+  validate?: boolean;
+}
+
+/** The tenant program's config check: the issues (path: message) `tenantConfigSchema` finds, or none. */
+export function programConfigIssues(config: TenantStackConfig): string[] {
+  const r = tenantConfigSchema.safeParse(
+    JSON.parse(
+      JSON.stringify({ tenant: config["basphere:tenant"], allocations: config["basphere:allocations"] }),
+    ),
+  );
+  return r.success ? [] : r.error.issues.map((i) => `basphere:${i.path.join(".")}: ${i.message}`);
 }
 
 export class FakeDriver implements EngineDriver {
   readonly calls: FakeCall[] = [];
   delayMs: number;
+  validate: boolean;
   /** Stacks whose next operations fail with this message. */
   readonly failures = new Map<string, string>();
   /** Stacks that exist (created by up, removed by removeStack). */
@@ -42,6 +59,7 @@ export class FakeDriver implements EngineDriver {
 
   constructor(opts: FakeDriverOptions = {}) {
     this.delayMs = opts.delayMs ?? 20;
+    this.validate = opts.validate ?? true;
   }
 
   /** Makes every operation wait until {@link release} (after its delay). */
@@ -92,6 +110,11 @@ export class FakeDriver implements EngineDriver {
           signal.addEventListener("abort", () => reject(new Error("operation cancelled")), { once: true });
           void gate.then(resolve);
         });
+      }
+      // `pulumi destroy` does not run the program; the others do, and the program checks its config first.
+      if (this.validate && method !== "destroy") {
+        const issues = programConfigIssues(config);
+        if (issues.length) throw new Error(`invalid stack config: ${issues.join("; ")}`);
       }
       ev({ type: "resourcePre", message: `create basphere:tenant:Tenant ${stack}` });
       const failure = this.failures.get(stack);
