@@ -6,7 +6,7 @@
  *
  * 1. The same no-op `up` of the same stack on the same file backend, run alternately
  *    (a) bare: `pulumi up --yes --skip-preview --non-interactive --stack bench` spawned directly, and
- *    (b) through automation/engine (`EngineStack.up()`, which adds the SDK's outputs/history calls),
+ *    (b) through automation/engine (`EngineStack.up()`: one CLI process too, summary from its event log),
  *    and a changing `up` (one record rewritten) the same way. Prints medians and the ratio (goal <= 1.05).
  * 2. Program start of the real basphere program: precompiled dist/index.js vs the TypeScript sources
  *    (transpile-only require hook with the project's `typescript`, and the type-check that ts-node would add).

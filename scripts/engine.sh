@@ -53,8 +53,17 @@ up_to_date() {
     # Linked from a CLI on PATH: any version >= the pin is fine.
     semver_ge "$cli" "$VERSION"
   else
-    [[ "$cli" == "$VERSION" && "$host" == "$VERSION" ]]
+    [[ "$cli" == "$VERSION" && "$host" == "$VERSION" ]] || return 1
+    # Our language host carries the pulumi version too: a change of its source (or of go.mod/go.sum) since the
+    # last build is only visible in the file times.
+    [[ -z "$(sources_newer_than "$BIN/pulumi-language-nodejs")" ]]
   fi
+}
+
+# sources_newer_than <file>: the first Go source, go.mod or go.sum of the wrapper module newer than <file>, if any.
+sources_newer_than() {
+  find "$MODULE_DIR" -type f \( \( -name '*.go' ! -name '*_test.go' \) -o -name go.mod -o -name go.sum \) \
+    -newer "$1" -print -quit
 }
 
 mkdir -p "$BIN"
@@ -76,8 +85,16 @@ if [[ $FORCE -eq 0 ]] && PATH_CLI=$(command -v pulumi 2>/dev/null) && [[ "$(dirn
     log "using pulumi $PATH_VERSION from $PATH_DIR (>= $VERSION), linked into $BIN"
     exit 0
   fi
-  log "pulumi on PATH ($PATH_CLI, '${PATH_VERSION:-unknown}') is older than $VERSION or has no language host; building instead"
+  if [[ -n "$PATH_VERSION" ]] && semver_ge "$PATH_VERSION" "$VERSION"; then
+    log "pulumi $PATH_VERSION on PATH ($PATH_CLI) has no pulumi-language-nodejs beside it; not using it"
+  else
+    log "pulumi on PATH ($PATH_CLI, version '${PATH_VERSION:-unknown}') is older than $VERSION; not using it"
+  fi
 fi
+
+# Links to a CLI on PATH that is no longer suitable (removed, or replaced by an older version) are dropped, so that
+# nothing older than the pin stays in $BIN.
+for f in pulumi pulumi-language-nodejs; do [[ -L "$BIN/$f" ]] && rm -f "$BIN/$f"; done
 
 # 2. Build from the Go module proxy with Go.
 GO=$(command -v go 2>/dev/null || true)
@@ -100,8 +117,6 @@ semver_ge "v${GO_VERSION#go}" "v1.26.0" || die "Go $GO_VERSION is too old: the w
 LDFLAGS="-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$VERSION"
 log "building pulumi $VERSION and pulumi-language-nodejs with $GO_VERSION (module cache $("$GO" env GOMODCACHE), build cache $("$GO" env GOCACHE))"
 START=$(date +%s)
-# Never write through links to a CLI found on PATH.
-for f in pulumi pulumi-language-nodejs; do [[ -L "$BIN/$f" ]] && rm -f "$BIN/$f"; done
 (
   cd "$MODULE_DIR"
   # GOTOOLCHAIN=local: never download another Go; -mod=readonly: go.mod/go.sum are committed and must be complete.
@@ -110,6 +125,8 @@ for f in pulumi pulumi-language-nodejs; do [[ -L "$BIN/$f" ]] && rm -f "$BIN/$f"
     github.com/pulumi/pulumi/pkg/v3/cmd/pulumi \
     ./cmd/pulumi-language-nodejs
 )
+# go build may leave an identical binary untouched; its time must still be after the sources' (up_to_date).
+touch "$BIN/pulumi" "$BIN/pulumi-language-nodejs"
 install_shim
 log "built in $(( $(date +%s) - START ))s"
 

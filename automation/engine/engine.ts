@@ -12,6 +12,7 @@
  *   `--stack` and run in parallel across stacks; operations on the same stack are queued.
  * - Stack handles are cached, so the `stack select` spawn happens once per stack and process.
  */
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -19,7 +20,7 @@ import { ConfigMap, EngineEvent, LocalWorkspace, OutputMap, Stack } from "@pulum
 import * as YAML from "yaml";
 import { pulumiCommand } from "./command";
 import { EngineEnvironment, engineEnvironment, ensureEngineDirectories } from "./environment";
-import { OperationKind, OperationResult, runOperation } from "./operation";
+import { EngineOperationError, OperationKind, OperationResult, runOperation } from "./operation";
 import { ProcessRef, isAlive, killSession, listProcesses, sessionMembers } from "./processes";
 
 /** Options of {@link Engine.open}. */
@@ -361,16 +362,46 @@ export class EngineStack {
     return serialized(this.queue, "op", fn);
   }
 
-  /** Sets all given config values in one CLI call (`config set-all`), secrets encrypted with the passphrase. */
+  /**
+   * Sets the given config values: the plain ones in one CLI call (`config set-all`), each secret with
+   * `config set --secret` reading the value from stdin — never on a command line, where any local user could read it
+   * (`ps`, /proc/<pid>/cmdline). Secrets are encrypted with the passphrase.
+   */
   async setConfig(values: ConfigInput): Promise<void> {
-    const map: ConfigMap = {};
+    const plain: ConfigMap = {};
+    const secrets: [string, string][] = [];
     for (const [key, v] of Object.entries(values)) {
-      if (!/^[A-Za-z0-9_.-]+:[^\s]+$/.test(key))
+      if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*:[^\s]+$/.test(key))
         throw new Error(`config key "${key}" must look like "<namespace>:<name>"`);
-      map[key] = typeof v === "string" ? { value: v } : { value: v.value, secret: v.secret ?? false };
+      if (typeof v !== "string" && v.secret) secrets.push([key, v.value]);
+      else plain[key] = { value: typeof v === "string" ? v : v.value };
     }
-    if (Object.keys(map).length === 0) return;
-    await this.exclusive(() => this.stack.setAllConfig(map));
+    await this.exclusive(async () => {
+      if (Object.keys(plain).length > 0) await this.stack.setAllConfig(plain);
+      for (const [key, value] of secrets) await this.setSecretConfig(key, value);
+    });
+  }
+
+  private async setSecretConfig(key: string, value: string): Promise<void> {
+    const command = await pulumiCommand(this.engine.environment);
+    const args = ["config", "set", "--secret", "--stack", this.name, "--non-interactive", "--", key];
+    const child = spawn(command.command, args, {
+      cwd: this.engine.workDir,
+      env: { ...process.env, ...this.engine.environment.env, PULUMI_AUTOMATION_API: "true" },
+      stdio: ["pipe", "ignore", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.stdin.on("error", () => undefined); // a CLI that fails early closes stdin; its exit code tells
+    child.stdin.end(value);
+    const code = await new Promise<number | null>((resolve, reject) => {
+      child.on("error", reject);
+      child.on("close", resolve);
+    });
+    if (code !== 0)
+      throw new Error(
+        `pulumi config set --secret ${key} on stack ${this.name} exited with code ${code}: ${stderr.trim()}`,
+      );
   }
 
   /** Stack outputs (2 CLI calls: masked and with secrets, to know which are secret). */
@@ -407,8 +438,11 @@ export class EngineStack {
     opts: OperationOptions,
     extraArgs: string[] = [],
   ): Promise<OperationResult> {
-    return this.exclusive(async () =>
-      runOperation({
+    const signal = opts.signal;
+    let started = false;
+    const run = this.exclusive(async () => {
+      started = true;
+      return runOperation({
         command: await pulumiCommand(this.engine.environment),
         kind,
         stack: this.name,
@@ -418,9 +452,20 @@ export class EngineStack {
         onEvent: opts.onEvent,
         onSpawn: opts.onSpawn,
         onOutput: opts.onOutput,
-        signal: opts.signal,
+        signal,
         killAfterMs: opts.killAfterMs,
-      }),
-    );
+      });
+    });
+    if (!signal) return run;
+    // An operation still queued behind another one of this stack is rejected at once when aborted; when its turn
+    // comes, runOperation sees the aborted signal and starts nothing. A running one ends through runOperation.
+    run.catch(() => undefined);
+    return new Promise<OperationResult>((resolve, reject) => {
+      const onAbort = () => {
+        if (!started) reject(new EngineOperationError(kind, this.name, null, null, "", "", true));
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+      run.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+    });
   }
 }

@@ -43,7 +43,11 @@ export class EngineOperationError extends Error {
     /** The engine's error diagnostics (the resource or program errors that made it fail), in order. */
     readonly errors: string[] = [],
   ) {
-    const how = signal ? `was killed by ${signal}` : `exited with code ${exitCode}`;
+    const how = signal
+      ? `was killed by ${signal}`
+      : exitCode === null && cancelled
+        ? "did not start"
+        : `exited with code ${exitCode}`;
     const detail = (
       errors.length > 0 ? errors.join("\n") : stderr.trim() || stdout.trim().split("\n").slice(-15).join("\n")
     ).slice(-4000);
@@ -81,7 +85,7 @@ export interface RunOperationParams {
 
 /** Runs the operation; resolves with the summary or rejects with {@link EngineOperationError}. */
 export async function runOperation(p: RunOperationParams): Promise<OperationResult> {
-  if (p.signal?.aborted) throw new Error(`pulumi ${p.kind} on stack ${p.stack} aborted before it started`);
+  if (p.signal?.aborted) throw new EngineOperationError(p.kind, p.stack, null, null, "", "", true);
   const logDir = fs.mkdtempSync(path.join(os.tmpdir(), "basphere-events-"));
   const logFile = path.join(logDir, "events.jsonl");
   const args: string[] = [p.kind];
@@ -99,6 +103,17 @@ export async function runOperation(p: RunOperationParams): Promise<OperationResu
 
   let summary: EngineEvent["summaryEvent"];
   const errors: string[] = [];
+  // A listener that throws must neither crash the process (the events are read on a timer) nor stop the engine
+  // half-way: the operation runs to its end and then rejects with the listener's error.
+  let listenerError: unknown;
+  const notify = <T>(fn: ((v: T) => void) | undefined, v: T) => {
+    if (!fn || listenerError !== undefined) return;
+    try {
+      fn(v);
+    } catch (err) {
+      listenerError = err;
+    }
+  };
   const tail = new EventTail(logFile, (e) => {
     if (e.summaryEvent) summary = e.summaryEvent;
     const d = e.diagnosticEvent;
@@ -107,7 +122,7 @@ export async function runOperation(p: RunOperationParams): Promise<OperationResu
       const msg = d.message.trim();
       if (msg) errors.push(name ? `${name}: ${msg}` : msg);
     }
-    p.onEvent?.(e);
+    notify(p.onEvent, e);
   });
 
   const started = Date.now();
@@ -134,7 +149,7 @@ export async function runOperation(p: RunOperationParams): Promise<OperationResu
   child.stdout.on("data", (d: Buffer) => {
     const s = d.toString();
     stdout += s;
-    p.onOutput?.(s);
+    notify(p.onOutput, s);
   });
   child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
 
@@ -161,6 +176,14 @@ export async function runOperation(p: RunOperationParams): Promise<OperationResu
     tail.poll();
     if (code !== 0 || !summary) {
       throw new EngineOperationError(p.kind, p.stack, code, signal, stdout, stderr, cancelled, errors);
+    }
+    if (listenerError !== undefined) {
+      throw new Error(
+        `pulumi ${p.kind} on stack ${p.stack} succeeded, but a listener (onEvent/onOutput) threw: ${
+          listenerError instanceof Error ? listenerError.message : String(listenerError)
+        }`,
+        { cause: listenerError },
+      );
     }
     return {
       kind: p.kind,
@@ -211,7 +234,14 @@ class EventTail {
     const lines = this.partial.split("\n");
     this.partial = lines.pop() ?? "";
     for (const line of lines) {
-      if (line.trim()) this.onEvent(JSON.parse(line) as EngineEvent);
+      if (!line.trim()) continue;
+      let event: EngineEvent;
+      try {
+        event = JSON.parse(line) as EngineEvent;
+      } catch {
+        continue; // not an event (the log only ever holds whole JSON lines; never let a bad one end the process)
+      }
+      this.onEvent(event);
     }
   }
 }

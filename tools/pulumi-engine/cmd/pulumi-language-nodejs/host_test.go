@@ -154,3 +154,25 @@ func TestParseRuntimeOptions(t *testing.T) {
 		t.Fatalf("want an error naming typescript, got %v", err)
 	}
 }
+
+func TestProgramEnvironmentDropsInheritedRunStateAndKeepsUserSettings(t *testing.T) {
+	base := []string{
+		"PATH=/bin", "PULUMI_NODEJS_DRY_RUN=true", "PULUMI_NODEJS_STACK=other", "PULUMI_NODEJS_SYNC=/x",
+		"PULUMI_NODEJS_MONITOR=127.0.0.1:1", "PULUMI_CONFIG={}", "PULUMI_NODEJS_TYPESCRIPT=true",
+		"PULUMI_NODEJS_TRANSPILE_ONLY=true", "PULUMI_CONFIG_PASSPHRASE=p",
+	}
+	cfg := []string{`PULUMI_CONFIG={"a:config:b":"c"}`, `PULUMI_CONFIG_SECRET_KEYS=[]`}
+	got := programEnvironment(base, cfg, runtimeOptions{typescript: false, tsconfigPath: "tsconfig.pulumi.json"})
+	want := []string{
+		"PATH=/bin", "PULUMI_NODEJS_TRANSPILE_ONLY=true", "PULUMI_CONFIG_PASSPHRASE=p",
+		`PULUMI_CONFIG={"a:config:b":"c"}`, `PULUMI_CONFIG_SECRET_KEYS=[]`,
+		"PULUMI_NODEJS_TSCONFIG_PATH=tsconfig.pulumi.json",
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("env =\n%v\nwant\n%v", got, want)
+	}
+	got = programEnvironment(nil, nil, runtimeOptions{typescript: true})
+	if !reflect.DeepEqual(got, []string{"PULUMI_NODEJS_TYPESCRIPT=true"}) {
+		t.Fatalf("typescript: env = %v", got)
+	}
+}

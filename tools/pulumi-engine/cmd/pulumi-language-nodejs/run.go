@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -123,6 +124,40 @@ func configEnvironment(req *pulumirpc.RunRequest) ([]string, error) {
 	return []string{"PULUMI_CONFIG=" + string(cfgJSON), "PULUMI_CONFIG_SECRET_KEYS=" + string(secretJSON)}, nil
 }
 
+// runStateVariables are the variables through which @pulumi/pulumi/cmd/run hands the run's settings to every copy of
+// the SDK in the program (it sets them from its flags, and only for the flags that are given: no --dry-run leaves
+// PULUMI_NODEJS_DRY_RUN as inherited). The host decides them for each run, so inherited values are dropped: an engine
+// started from inside another Pulumi program (or a shell that exported them) must not turn an update into a preview,
+// or point the program at another stack, monitor or sync folder.
+var runStateVariables = map[string]bool{
+	"PULUMI_NODEJS_ORGANIZATION": true, "PULUMI_NODEJS_PROJECT": true, "PULUMI_NODEJS_ROOT_DIRECTORY": true,
+	"PULUMI_NODEJS_STACK": true, "PULUMI_NODEJS_DRY_RUN": true, "PULUMI_NODEJS_PARALLEL": true,
+	"PULUMI_NODEJS_MONITOR": true, "PULUMI_NODEJS_ENGINE": true, "PULUMI_NODEJS_SYNC": true,
+	"PULUMI_NODEJS_TYPESCRIPT": true, "PULUMI_NODEJS_TSCONFIG_PATH": true,
+	"PULUMI_CONFIG": true, "PULUMI_CONFIG_SECRET_KEYS": true,
+}
+
+// programEnvironment is the program's environment: the host's own, without inherited run-state variables, plus the
+// config of this run and the TypeScript settings of runtime.options. PULUMI_NODEJS_TRANSPILE_ONLY and other user
+// settings pass through.
+func programEnvironment(base, cfgEnv []string, opts runtimeOptions) []string {
+	env := make([]string, 0, len(base)+len(cfgEnv)+2)
+	for _, kv := range base {
+		name, _, _ := strings.Cut(kv, "=")
+		if !runStateVariables[name] {
+			env = append(env, kv)
+		}
+	}
+	env = append(env, cfgEnv...)
+	if opts.typescript {
+		env = append(env, "PULUMI_NODEJS_TYPESCRIPT=true")
+	}
+	if opts.tsconfigPath != "" {
+		env = append(env, "PULUMI_NODEJS_TSCONFIG_PATH="+opts.tsconfigPath)
+	}
+	return env
+}
+
 // runProgram starts `node [nodeargs] <@pulumi/pulumi/cmd/run> <flags> <entry> [args]` in the program folder,
 // forwards its output to the engine (our stdout/stderr) and turns its exit status into a RunResponse.
 func (h *nodeHost) runProgram(ctx context.Context, req *pulumirpc.RunRequest) *pulumirpc.RunResponse {
@@ -150,13 +185,7 @@ func (h *nodeHost) runProgram(ctx context.Context, req *pulumirpc.RunRequest) *p
 		return fail("failed to serialize configuration: %v", err)
 	}
 
-	env := append(os.Environ(), cfgEnv...)
-	if opts.typescript {
-		env = append(env, "PULUMI_NODEJS_TYPESCRIPT=true")
-	}
-	if opts.tsconfigPath != "" {
-		env = append(env, "PULUMI_NODEJS_TSCONFIG_PATH="+opts.tsconfigPath)
-	}
+	env := programEnvironment(os.Environ(), cfgEnv, opts)
 
 	args := append(append([]string{}, opts.nodeArgs...), runArguments(req, runPath, h.engine(), h.tracing)...)
 
