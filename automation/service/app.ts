@@ -222,7 +222,7 @@ export async function buildApp(deps: ServiceDeps): Promise<FastifyInstance> {
     const access = req.routeOptions.config?.access ?? "public";
     const token = bearer(req.headers.authorization);
     if (access === "public") return;
-    const p = await authenticate(token, deps.adminTokenHash, (t) => deps.store.tenantTokenHash(t));
+    const p = await authenticate(token, deps.adminTokenHash, (t) => deps.store.tenantCredential(t));
     if (!p) {
       metrics.authFailures.inc({ reason: "unauthenticated" });
       throw new ApiError(

@@ -4,10 +4,16 @@
  * - a tenant token `bspt.<tenant>.<secret>`, issued when the tenant is created (or rotated), shown once, stored as
  *   its SHA-256 (the secret is 256 random bits, so a fast hash is enough — no password stretching needed).
  * Every comparison is of two SHA-256 digests with `timingSafeEqual`.
+ *
+ * A tenant token is bound to one incarnation of its tenant: its hash lives on that incarnation's row (deleting the
+ * tenant deletes it; a tenant created again under the name gets a new token), and the principal it resolves to
+ * carries the incarnation's id ({@link Principal}), which is what operations are checked against — never the name,
+ * which a later incarnation shares.
  */
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 
-export type Principal = { kind: "admin" } | { kind: "tenant"; tenant: string };
+/** The admin, or a tenant token: the tenant's name and the id of the incarnation the token was issued to. */
+export type Principal = { kind: "admin" } | { kind: "tenant"; tenant: string; tenantId: string };
 
 /** `admin` or `tenant:<name>`: how a principal is recorded in `requestedBy`. */
 export function principalId(p: Principal): string {
@@ -50,24 +56,27 @@ export function bearer(header: string | string[] | undefined): string | undefine
 
 /**
  * Resolves a token to a principal: admin when it matches the admin hash, a tenant when it is that tenant's
- * current token. `tenantHash` looks up the stored hash of a tenant's token.
+ * current token. `credential` looks up the current incarnation of a tenant: its id and the stored hash of its token.
  */
 export async function authenticate(
   token: string | undefined,
   adminHash: string,
-  tenantHash: (tenant: string) => Promise<string | undefined>,
+  credential: (tenant: string) => Promise<{ id: string; tokenHash: string } | undefined>,
 ): Promise<Principal | undefined> {
   if (!token) return undefined;
   if (tokenMatches(token, adminHash)) return { kind: "admin" };
   const tenant = claimedTenant(token);
   if (!tenant) return undefined;
-  const stored = await tenantHash(tenant);
+  const stored = await credential(tenant);
   // Compare against a dummy digest when the tenant does not exist, so both paths cost the same.
-  const ok = tokenMatches(token, stored ?? "0".repeat(64));
-  return ok && stored ? { kind: "tenant", tenant } : undefined;
+  const ok = tokenMatches(token, stored?.tokenHash ?? "0".repeat(64));
+  return ok && stored ? { kind: "tenant", tenant, tenantId: stored.id } : undefined;
 }
 
-/** Whether the principal may act on the tenant (admin: any; tenant: its own only). */
-export function mayAccess(p: Principal, tenant: string): boolean {
-  return p.kind === "admin" || p.tenant === tenant;
+/**
+ * Whether the principal may act on something of the tenant incarnation `owner` (admin: any; a tenant token: its
+ * own incarnation only — same id, not merely the same name).
+ */
+export function mayAccess(p: Principal, owner: { name: string; id: string }): boolean {
+  return p.kind === "admin" || (p.tenant === owner.name && p.tenantId === owner.id);
 }

@@ -73,6 +73,11 @@ export const operationSchema = {
   properties: {
     id: { type: "string" },
     tenant: { type: "string" },
+    tenantId: {
+      type: "string",
+      description:
+        "Id of the tenant incarnation the operation belongs to (a tenant created again under a deleted one's name is a new incarnation)",
+    },
     kind: { type: "string", enum: ["up", "preview", "refresh", "destroy"] },
     status: { type: "string", enum: ["queued", "running", "succeeded", "failed", "cancelled"] },
     specVersion: { type: ["integer", "null"] },
@@ -105,6 +110,10 @@ export const tenantSchema = {
   type: "object",
   required: ["name", "status", "specVersion"],
   properties: {
+    id: {
+      type: "string",
+      description: "Id of this incarnation of the tenant (new when a deleted name is created again)",
+    },
     name: { type: "string" },
     status: { type: "string", enum: ["creating", "updating", "ready", "failed", "deleting"] },
     specVersion: { type: "integer" },

@@ -8,6 +8,11 @@ export interface Migration {
   sql: string;
 }
 
+/** A random (version 4) UUID as an SQLite expression, evaluated per row. */
+const SQL_UUID =
+  "lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2))) || '-4' || substr(lower(hex(randomblob(2))), 2) || '-' || " +
+  "substr('89ab', 1 + (abs(random()) % 4), 1) || substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6)))";
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -83,5 +88,22 @@ CREATE TABLE allocation_log (
     version: 2,
     name: "engine processes of running operations (killed at recovery when they outlived a crashed service)",
     sql: `ALTER TABLE operations ADD COLUMN engine_processes TEXT NOT NULL DEFAULT '[]';`,
+  },
+  {
+    version: 3,
+    name: "tenant incarnations: tenants.id, operations.tenant_id (a tenant re-created under a deleted one's name does not inherit its operations)",
+    // Backfill: each existing tenant gets a fresh id; an operation belongs to the existing tenant of its name when it
+    // was created at or after that tenant (ISO timestamps sort as text), otherwise to a deleted incarnation, which
+    // is recorded as 'retired:<name>' (never the form of a live tenant's id, a UUID) — visible to the admin only.
+    sql: `
+ALTER TABLE tenants ADD COLUMN id TEXT NOT NULL DEFAULT '';
+UPDATE tenants SET id = ${SQL_UUID};
+CREATE UNIQUE INDEX tenants_by_id ON tenants(id);
+ALTER TABLE operations ADD COLUMN tenant_id TEXT NOT NULL DEFAULT '';
+UPDATE operations SET tenant_id = COALESCE(
+  (SELECT t.id FROM tenants t WHERE t.name = operations.tenant AND operations.created_at >= t.created_at),
+  'retired:' || operations.tenant);
+CREATE INDEX operations_by_tenant_id ON operations(tenant_id, seq);
+`,
   },
 ];

@@ -43,6 +43,7 @@ const parse = (s: unknown): any => (typeof s === "string" ? JSON.parse(s) : null
 
 function tenantOf(r: Row): Tenant {
   return {
+    id: r.id,
     name: r.name,
     status: r.status,
     specVersion: Number(r.spec_version),
@@ -59,6 +60,7 @@ function operationOf(r: Row): Operation {
   return {
     id: r.id,
     tenant: r.tenant,
+    tenantId: r.tenant_id,
     kind: r.kind,
     status: r.status,
     specVersion: r.spec_version === null ? null : Number(r.spec_version),
@@ -156,12 +158,14 @@ export class SqliteStore implements Store {
     return tenantOf(r);
   }
 
-  private insertOperation(tenant: string, op: NewOperation, specVersion: number | null): Operation {
+  /** Inserts a queued operation for the tenant's current incarnation (`t` as read in the same transaction). */
+  private insertOperation(t: Tenant, op: NewOperation, specVersion: number | null): Operation {
     const id = randomUUID();
     this.run(
-      "INSERT INTO operations (id, tenant, kind, status, spec_version, proposed_spec, requested_by, created_at) VALUES (?, ?, ?, 'queued', ?, ?, ?, ?)",
+      "INSERT INTO operations (id, tenant, tenant_id, kind, status, spec_version, proposed_spec, requested_by, created_at) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?)",
       id,
-      tenant,
+      t.name,
+      t.id,
       op.kind,
       specVersion,
       op.proposedSpec === undefined ? null : json(op.proposedSpec),
@@ -185,7 +189,8 @@ export class SqliteStore implements Store {
         throw new ConflictError(`tenant ${JSON.stringify(input.name)} already exists`, "name");
       const now = this.now();
       this.run(
-        "INSERT INTO tenants (name, status, spec_version, token_hash, created_at, updated_at) VALUES (?, 'creating', 1, ?, ?, ?)",
+        "INSERT INTO tenants (id, name, status, spec_version, token_hash, created_at, updated_at) VALUES (?, ?, 'creating', 1, ?, ?, ?)",
+        randomUUID(),
         input.name,
         input.tokenHash,
         now,
@@ -199,7 +204,11 @@ export class SqliteStore implements Store {
       );
       const allocations = this.allocateTx(input.name, input.demand);
       input.check?.(allocations);
-      const operation = this.insertOperation(input.name, { kind: "up", requestedBy: input.requestedBy }, 1);
+      const operation = this.insertOperation(
+        this.tenantRow(input.name),
+        { kind: "up", requestedBy: input.requestedBy },
+        1,
+      );
       return { tenant: this.tenantRow(input.name), operation, allocations };
     });
   }
@@ -213,16 +222,18 @@ export class SqliteStore implements Store {
     return this.all("SELECT * FROM tenants ORDER BY name").map(tenantOf);
   }
 
-  async tenantTokenHash(name: string): Promise<string | undefined> {
-    return this.get("SELECT token_hash FROM tenants WHERE name = ?", name)?.token_hash;
+  async tenantCredential(name: string): Promise<{ id: string; tokenHash: string } | undefined> {
+    const r = this.get("SELECT id, token_hash FROM tenants WHERE name = ?", name);
+    return r ? { id: r.id, tokenHash: r.token_hash } : undefined;
   }
 
-  async setTenantTokenHash(name: string, hash: string): Promise<void> {
+  async setTenantTokenHash(name: string, id: string, hash: string): Promise<void> {
     const r = this.run(
-      "UPDATE tenants SET token_hash = ?, updated_at = ? WHERE name = ?",
+      "UPDATE tenants SET token_hash = ?, updated_at = ? WHERE name = ? AND id = ?",
       hash,
       this.now(),
       name,
+      id,
     );
     if (r.changes === 0) throw new NotFoundError("tenant", name);
   }
@@ -271,11 +282,7 @@ export class SqliteStore implements Store {
         now,
         input.name,
       );
-      const operation = this.insertOperation(
-        input.name,
-        { kind: "up", requestedBy: input.requestedBy },
-        version,
-      );
+      const operation = this.insertOperation(t, { kind: "up", requestedBy: input.requestedBy }, version);
       return { tenant: this.tenantRow(input.name), operation };
     });
   }
@@ -303,7 +310,7 @@ export class SqliteStore implements Store {
       }
       this.run("UPDATE tenants SET status = 'deleting', updated_at = ? WHERE name = ?", now, input.name);
       const operation = this.insertOperation(
-        input.name,
+        t,
         { kind: "destroy", requestedBy: input.requestedBy },
         t.specVersion,
       );
@@ -315,7 +322,7 @@ export class SqliteStore implements Store {
     return this.tx(() => {
       const t = this.tenantRow(tenant);
       this.assertNotDeleting(t);
-      return this.insertOperation(tenant, op, op.proposedSpec === undefined ? t.specVersion : null);
+      return this.insertOperation(t, op, op.proposedSpec === undefined ? t.specVersion : null);
     });
   }
 
@@ -456,6 +463,7 @@ export class SqliteStore implements Store {
 
   async listOperations(filter: {
     tenant?: string;
+    tenantId?: string;
     status?: OperationStatus;
     limit: number;
     before?: string;
@@ -465,6 +473,10 @@ export class SqliteStore implements Store {
     if (filter.tenant !== undefined) {
       where.push("tenant = ?");
       args.push(filter.tenant);
+    }
+    if (filter.tenantId !== undefined) {
+      where.push("tenant_id = ?");
+      args.push(filter.tenantId);
     }
     if (filter.status !== undefined) {
       where.push("status = ?");

@@ -2,7 +2,9 @@
  * The service's persistent state behind one interface: tenants, spec versions, operations (the work queue),
  * operation events and pool allocations. {@link SqliteStore} is the embedded default; a Postgres store can
  * implement the same interface (every method is async for that reason, and every multi-row change is one method so
- * that it can be one transaction).
+ * that it can be one transaction). Tenants are identified by name in the API, but each incarnation of a name has its
+ * own id ({@link Tenant.id}) stored on every operation ({@link Operation.tenantId}); a Postgres store keeps the same
+ * columns (`tenants.id` unique, `operations.tenant_id` indexed) and the same backfill (schema version 3).
  */
 import { Allocation, AllocationDemand } from "../allocator/demand";
 import { PoolName } from "../allocator/pools";
@@ -18,6 +20,11 @@ export type OperationStatus = (typeof OPERATION_STATUSES)[number];
 export const TERMINAL_STATUSES: readonly OperationStatus[] = ["succeeded", "failed", "cancelled"];
 
 export interface Tenant {
+  /**
+   * The incarnation's identity (a UUID set at creation, never reused). A tenant deleted and created again under the
+   * same name is a new incarnation with a new id: operations, events and tokens of the old one are not its own.
+   */
+  id: string;
   name: string;
   status: TenantStatus;
   /** The desired spec version (latest accepted). */
@@ -35,7 +42,13 @@ export interface Tenant {
 
 export interface Operation {
   id: string;
+  /** The tenant's name (also names its stack). */
   tenant: string;
+  /**
+   * The {@link Tenant.id} of the incarnation the operation belongs to. Access by a tenant token is decided on this,
+   * never on the name. Operations of incarnations deleted before schema version 3 carry `retired:<name>`.
+   */
+  tenantId: string;
   kind: OperationKind;
   status: OperationStatus;
   /** Spec version the operation applies (up/refresh/destroy), null for a preview of a proposed spec. */
@@ -123,9 +136,16 @@ export interface Store {
   }): Promise<{ tenant: Tenant; operation: Operation; allocations: Allocation[] }>;
   getTenant(name: string): Promise<Tenant | undefined>;
   listTenants(): Promise<Tenant[]>;
-  /** The stored hash of the tenant's token (undefined when the tenant does not exist). */
-  tenantTokenHash(name: string): Promise<string | undefined>;
-  setTenantTokenHash(name: string, hash: string): Promise<void>;
+  /**
+   * The current incarnation's id and the stored hash of its token (undefined when no tenant of that name exists),
+   * read together (one row / one statement), so that a token is bound to the incarnation it was checked against.
+   */
+  tenantCredential(name: string): Promise<{ id: string; tokenHash: string } | undefined>;
+  /**
+   * Replaces the token hash of the tenant `name` — only while its current incarnation is `id` (NotFoundError
+   * otherwise, e.g. when it was deleted and created again meanwhile).
+   */
+  setTenantTokenHash(name: string, id: string, hash: string): Promise<void>;
   getSpec(name: string, version: number): Promise<unknown>;
   /** Stores a new spec version, tops allocations up to `demand`, enqueues `up` — all or nothing. */
   replaceSpec(input: {
@@ -159,8 +179,13 @@ export interface Store {
   tentativeAllocations(tenant: string, demand: AllocationDemand): Promise<Allocation[]>;
 
   getOperation(id: string): Promise<Operation | undefined>;
+  /**
+   * Newest first. `tenant` filters by name (every incarnation: what the admin sees), `tenantId` by incarnation
+   * (what a tenant token may see); both may be given.
+   */
   listOperations(filter: {
     tenant?: string;
+    tenantId?: string;
     status?: OperationStatus;
     limit: number;
     before?: string;

@@ -21,7 +21,8 @@ async function visibleOperation(
 ): Promise<Operation> {
   const op = await ctx.store.getOperation(req.params.id);
   if (!op) throw new ApiError(404, "not_found", `operation ${req.params.id} not found`);
-  if (!mayAccess(principalOf(req), op.tenant)) {
+  // By incarnation: a tenant created again under a deleted tenant's name does not see the old operations.
+  if (!mayAccess(principalOf(req), { name: op.tenant, id: op.tenantId })) {
     ctx.metrics.authFailures.inc({ reason: "forbidden" });
     throw new ApiError(403, "forbidden", "this token grants access to its own tenant's operations only");
   }

@@ -2,11 +2,11 @@
  * /v1/tenants: create (admin), list (admin), show, replace spec, delete, preview, refresh, rotate token
  * (admin or the tenant's own token). Every change is an operation in the queue; the answer is 202 with it.
  */
-import { FastifyInstance } from "fastify";
+import { FastifyInstance, FastifyRequest } from "fastify";
 import { allocationsObject } from "../../allocator/demand";
 import { Tenant } from "../../store/types";
 import { stackName } from "../../worker/engineDriver";
-import { principalId, hashToken, newTenantToken } from "../auth";
+import { principalId, hashToken, mayAccess, newTenantToken } from "../auth";
 import { Context, checkConfig, checkSpec, principalOf, requireEngine } from "../app";
 import { ApiError } from "../errors";
 import { TENANT_NAME_PATTERN, errorResponses, pageQuery, specSchema, tenantNameParam } from "../schemas";
@@ -51,9 +51,17 @@ function withName(spec: Record<string, unknown>, name: string): Record<string, u
   return spec;
 }
 
-async function mustTenant(ctx: Context, name: string): Promise<Tenant> {
+/**
+ * The tenant named in the path; 404 when there is none. A tenant token must be of its current incarnation (the auth
+ * hook checked the name; this closes the gap where the tenant was deleted and created again since): 403 otherwise.
+ */
+async function mustTenant(ctx: Context, req: FastifyRequest, name: string): Promise<Tenant> {
   const t = await ctx.store.getTenant(name);
   if (!t) throw new ApiError(404, "not_found", `tenant ${JSON.stringify(name)} not found`);
+  if (!mayAccess(principalOf(req), t)) {
+    ctx.metrics.authFailures.inc({ reason: "forbidden" });
+    throw new ApiError(403, "forbidden", "this token grants access to its own tenant only");
+  }
   return t;
 }
 
@@ -121,6 +129,7 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: Context): void {
                 items: {
                   type: "object",
                   properties: {
+                    id: { type: "string" },
                     name: { type: "string" },
                     status: { type: "string" },
                     specVersion: { type: "integer" },
@@ -164,7 +173,7 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: Context): void {
           { field: "querystring.showSecrets", message: "needs the tenant's own token" },
         ]);
       }
-      const t = await mustTenant(ctx, req.params.name);
+      const t = await mustTenant(ctx, req, req.params.name);
       let secrets: Record<string, unknown> | undefined;
       if (req.query.showSecrets && t.secretOutputKeys.length) {
         if (!ctx.driver)
@@ -202,7 +211,7 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: Context): void {
       },
     },
     async (req, reply) => {
-      await mustTenant(ctx, req.params.name);
+      await mustTenant(ctx, req, req.params.name);
       const spec = checkSpec(ctx, withName(req.body.spec, req.params.name));
       requireEngine(ctx);
       const { tenant, operation } = await ctx.store.replaceSpec({
@@ -231,7 +240,7 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: Context): void {
       },
     },
     async (req, reply) => {
-      await mustTenant(ctx, req.params.name);
+      await mustTenant(ctx, req, req.params.name);
       requireEngine(ctx);
       const { tenant, operation, cancelled } = await ctx.store.requestDelete({
         name: req.params.name,
@@ -256,7 +265,7 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: Context): void {
       },
     },
     async (req, reply) => {
-      await mustTenant(ctx, req.params.name);
+      await mustTenant(ctx, req, req.params.name);
       const proposed =
         req.body?.spec === undefined ? undefined : checkSpec(ctx, withName(req.body.spec, req.params.name));
       requireEngine(ctx);
@@ -291,7 +300,7 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: Context): void {
       },
     },
     async (req, reply) => {
-      await mustTenant(ctx, req.params.name);
+      await mustTenant(ctx, req, req.params.name);
       requireEngine(ctx);
       const operation = await ctx.store.enqueue(req.params.name, {
         kind: "refresh",
@@ -315,9 +324,9 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: Context): void {
       },
     },
     async (req) => {
-      await mustTenant(ctx, req.params.name);
+      const t = await mustTenant(ctx, req, req.params.name);
       const token = newTenantToken(req.params.name);
-      await ctx.store.setTenantTokenHash(req.params.name, hashToken(token));
+      await ctx.store.setTenantTokenHash(t.name, t.id, hashToken(token));
       return { token };
     },
   );
@@ -338,10 +347,12 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: Context): void {
       },
     },
     async (req) => {
-      await mustTenant(ctx, req.params.name);
+      const t = await mustTenant(ctx, req, req.params.name);
+      // The current incarnation's only (the admin sees earlier ones with GET /v1/operations?tenant=<name>).
       return {
         items: await ctx.store.listOperations({
-          tenant: req.params.name,
+          tenant: t.name,
+          tenantId: t.id,
           limit: req.query.limit,
           before: req.query.before,
         }),
