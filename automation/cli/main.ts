@@ -12,7 +12,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerPlanCommand(program);
-  for (const mod of ["./preview", "./serve", "./tenants"]) {
+  for (const mod of ["./configSchema", "./preview", "./serve", "./tenants"]) {
     let m: any;
     try {
       m = require(mod);

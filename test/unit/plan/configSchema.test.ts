@@ -1,0 +1,25 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { format } from "prettier";
+import { configJsonSchema, configMarkdown } from "../../../automation/cli/configSchema";
+
+const root = resolve(__dirname, "../../../..");
+
+describe("stack config reference (basphere config-schema)", () => {
+  for (const kind of ["oci", "onprem", "tenant"] as const) {
+    it(`${kind}: the JSON Schema lists the keys the program requires`, () => {
+      const s = configJsonSchema(kind);
+      assert.equal((s as any).type, "object");
+      const required = (s as any).required as string[];
+      const must = { oci: ["compartmentId"], onprem: ["hosts", "omni"], tenant: ["tenant", "allocations"] }[kind];
+      for (const k of must) assert.ok(required.includes(k), `${kind} requires ${k}`);
+    });
+
+    it(`${kind}: docs/config/${kind}.md is in sync with the schema (npm run docs)`, async () => {
+      const committed = readFileSync(join(root, "docs/config", `${kind}.md`), "utf8");
+      const generated = await format(configMarkdown(kind), { parser: "markdown", printWidth: 110 });
+      assert.equal(committed, generated, `docs/config/${kind}.md is stale: run npm run docs`);
+    });
+  }
+});
