@@ -83,7 +83,9 @@ export function registerConfigSchemaCommand(program: Command): void {
     .option("--markdown", "print a Markdown reference instead of JSON Schema")
     .action((opts: { kind: StackKind; markdown?: boolean }) => {
       process.stdout.write(
-        opts.markdown ? configMarkdown(opts.kind) : JSON.stringify(configJsonSchema(opts.kind), null, 2) + "\n",
+        opts.markdown
+          ? configMarkdown(opts.kind)
+          : JSON.stringify(configJsonSchema(opts.kind), null, 2) + "\n",
       );
     });
 }

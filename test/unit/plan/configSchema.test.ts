@@ -12,7 +12,9 @@ describe("stack config reference (basphere config-schema)", () => {
       const s = configJsonSchema(kind);
       assert.equal((s as any).type, "object");
       const required = (s as any).required as string[];
-      const must = { oci: ["compartmentId"], onprem: ["hosts", "omni"], tenant: ["tenant", "allocations"] }[kind];
+      const must = { oci: ["compartmentId"], onprem: ["hosts", "omni"], tenant: ["tenant", "allocations"] }[
+        kind
+      ];
       for (const k of must) assert.ok(required.includes(k), `${kind} requires ${k}`);
     });
 
