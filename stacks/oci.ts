@@ -30,20 +30,36 @@ const hostname = z
   );
 
 const authSchema = z.discriminatedUnion("provider", [
-  z.object({ provider: z.literal("auth0"), domain: hostname, clientId: z.string().min(1) }).strict(),
   z
-    .object({ provider: z.literal("saml"), url: z.url().optional(), metadata: z.url().optional() })
+    .object({
+      provider: z.literal("auth0").describe("Identity provider: Auth0"),
+      domain: hostname.describe("Auth0 tenant domain, e.g. example.eu.auth0.com"),
+      clientId: z.string().min(1).describe("Auth0 application client ID"),
+    })
+    .strict(),
+  z
+    .object({
+      provider: z.literal("saml").describe("Identity provider: SAML"),
+      url: z.url().optional().describe("URL of the IdP's SAML metadata (set this or metadata)"),
+      metadata: z
+        .url()
+        .optional()
+        .describe("Location of the IdP's SAML metadata file Omni reads (set this or url)"),
+    })
     .strict()
     .refine((a) => (a.url === undefined) !== (a.metadata === undefined), {
       message: "set exactly one of url and metadata",
     }),
   z
     .object({
-      provider: z.literal("oidc"),
-      providerUrl: z.url(),
-      clientId: z.string().min(1),
-      scopes: z.array(z.string().min(1)).default(["openid", "profile", "email"]),
-      logoutUrl: z.url().optional(),
+      provider: z.literal("oidc").describe("Identity provider: OpenID Connect"),
+      providerUrl: z.url().describe("OIDC issuer URL"),
+      clientId: z.string().min(1).describe("OIDC client ID (its secret is basphere:authClientSecret)"),
+      scopes: z
+        .array(z.string().min(1))
+        .default(["openid", "profile", "email"])
+        .describe("OIDC scopes Omni requests"),
+      logoutUrl: z.url().optional().describe("IdP URL Omni redirects to on logout"),
     })
     .strict(),
 ]);
@@ -51,115 +67,178 @@ const authSchema = z.discriminatedUnion("provider", [
 /** The `oci` stack's config (`basphere:<key>`). */
 export const configSchema = z
   .object({
-    kind: z.literal("oci"),
+    kind: z.literal("oci").describe("Stack kind; always oci for this stack"),
     /** OCI region. */
     region: z
       .string()
       .regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, "must be an OCI region identifier like ap-singapore-1")
-      .default("ap-singapore-1"),
+      .default("ap-singapore-1")
+      .describe("OCI region identifier, e.g. ap-singapore-1"),
     /** Compartment (or tenancy) OCID for every resource. */
     compartmentId: z
       .string({ error: "is required (the OCID of the compartment to build in)" })
       .regex(
         /^ocid1\.(compartment|tenancy)\.[a-z0-9-]+\.[a-z0-9-]*\.[a-z0-9]+$/,
         "must be a compartment or tenancy OCID",
-      ),
+      )
+      .describe("OCID of the compartment (or tenancy) every OCI resource is created in"),
     /** `vm` (a compute instance) or `k8s` (single-node OKE). */
-    mode: z.enum(OMNI_MODES, { error: `must be one of ${OMNI_MODES.join(", ")}` }).default("vm"),
+    mode: z
+      .enum(OMNI_MODES, { error: `must be one of ${OMNI_MODES.join(", ")}` })
+      .default("vm")
+      .describe("How Omni runs: vm (a compute instance) or k8s (a single-node OKE cluster)"),
     /** DNS name of Omni (an A record to the reserved IP, managed outside). Default: URLs use the IP. */
-    dnsName: hostname.optional(),
+    dnsName: hostname
+      .optional()
+      .describe("FQDN of Omni (an A record to the reserved IP, managed outside); default: URLs use the IP"),
     /**
      * Networks allowed to SSH (vm) / reach the Kubernetes API (k8s) and admin-only add-on ports. In k8s mode at
      * least one, and it must hold the machine Pulumi runs on.
      */
-    adminCidrs: z.array(cidr).default([]),
+    adminCidrs: z
+      .array(cidr)
+      .default([])
+      .describe(
+        "IPv4 CIDRs allowed to SSH (vm) or reach the Kubernetes API (k8s) and admin-only add-on ports; k8s mode needs one holding the Pulumi machine",
+      ),
     sshPublicKey: z
       .string()
       .regex(
         /^(ssh-(ed25519|rsa)|ecdsa-sha2-nistp\d+) [A-Za-z0-9+/=]+( .*)?$/,
         "must be an OpenSSH public key",
       )
-      .optional(),
+      .optional()
+      .describe("OpenSSH public key authorized on the Omni VM (vm) or OKE node (k8s)"),
     network: z
-      .object({ vcnCidr: cidr.default("10.42.0.0/16"), subnetCidr: cidr.default("10.42.0.0/24") })
+      .object({
+        vcnCidr: cidr
+          .default("10.42.0.0/16")
+          .describe("IPv4 CIDR of the VCN; must not overlap vpn.onpremCidrs"),
+        subnetCidr: cidr
+          .default("10.42.0.0/24")
+          .describe("IPv4 CIDR of Omni's public subnet, inside vcnCidr"),
+      })
       .strict()
-      .default({ vcnCidr: "10.42.0.0/16", subnetCidr: "10.42.0.0/24" }),
+      .default({ vcnCidr: "10.42.0.0/16", subnetCidr: "10.42.0.0/24" })
+      .describe("OCI network of the Omni site"),
     /** Compute shape of the VM / node; defaults sized per Omni's guidance for up to ~200 nodes. */
     shape: z
       .object({
         name: z
           .string()
           .regex(/^VM\.[A-Za-z0-9.]+\.Flex$/, "must be a Flex VM shape like VM.Standard.E5.Flex")
-          .default(DEFAULT_VM_SHAPE),
-        ocpus: z.number().int().min(1).max(64).default(DEFAULT_VM_OCPUS),
-        memoryGb: z.number().int().min(4).max(1024).default(DEFAULT_VM_MEMORY_GB),
-        dataVolumeGb: z.number().int().min(50).max(32768).optional(),
+          .default(DEFAULT_VM_SHAPE)
+          .describe("OCI Flex VM shape name, e.g. VM.Standard.E5.Flex"),
+        ocpus: z.number().int().min(1).max(64).default(DEFAULT_VM_OCPUS).describe("OCPUs of the VM / node"),
+        memoryGb: z
+          .number()
+          .int()
+          .min(4)
+          .max(1024)
+          .default(DEFAULT_VM_MEMORY_GB)
+          .describe("Memory of the VM / node in GB"),
+        dataVolumeGb: z
+          .number()
+          .int()
+          .min(50)
+          .max(32768)
+          .optional()
+          .describe("Size of Omni's data volume in GB; default 100 (vm) or the node's default storage (k8s)"),
       })
       .strict()
-      .default({ name: DEFAULT_VM_SHAPE, ocpus: DEFAULT_VM_OCPUS, memoryGb: DEFAULT_VM_MEMORY_GB }),
+      .default({ name: DEFAULT_VM_SHAPE, ocpus: DEFAULT_VM_OCPUS, memoryGb: DEFAULT_VM_MEMORY_GB })
+      .describe("Compute shape of the Omni VM / OKE node"),
     kubernetesVersion: z
       .string()
       .regex(/^v\d+\.\d+\.\d+$/, "must look like v1.33.1")
-      .default(DEFAULT_OKE_VERSION),
+      .default(DEFAULT_OKE_VERSION)
+      .describe("OKE Kubernetes version (k8s mode only), e.g. v1.33.1"),
     omni: z
       .object({
         version: z
           .string()
           .regex(/^v\d+\.\d+\.\d+$/, "must be a pinned Omni tag like v1.12.2")
-          .default(DEFAULT_OMNI_VERSION),
-        accountId: z.uuid("must be a UUID (never change it after the first start)"),
+          .default(DEFAULT_OMNI_VERSION)
+          .describe("Pinned Omni image tag, e.g. v1.12.2"),
+        accountId: z
+          .uuid("must be a UUID (never change it after the first start)")
+          .describe("Omni account ID (UUID, --account-id); never change it after the first start"),
         name: z
           .string()
           .regex(/^[a-z0-9][a-z0-9-]*$/, "lower-case letters, digits and dashes")
-          .default("basphere"),
-        initialUsers: z.array(z.email()).min(1, "needs at least one admin e-mail"),
-        joinTokensMode: z.enum(["strict", "legacyAllowed", "legacy"]).default("strict"),
+          .default("basphere")
+          .describe("Omni account name shown in the UI (--name)"),
+        initialUsers: z
+          .array(z.email())
+          .min(1, "needs at least one admin e-mail")
+          .describe("E-mail addresses of the initial Omni admins (--initial-users)"),
+        joinTokensMode: z
+          .enum(["strict", "legacyAllowed", "legacy"])
+          .default("strict")
+          .describe("Omni machine join token mode (--join-tokens-mode)"),
       })
-      .strict(),
-    auth: authSchema,
+      .strict()
+      .describe("Omni instance settings"),
+    auth: authSchema.describe("Omni user authentication: {provider: auth0|saml|oidc, ...}"),
     /** TLS certificate chain (PEM) for the Omni URLs; must be publicly trusted. */
-    tlsCert: pem(/-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----/, "a PEM certificate"),
+    tlsCert: pem(/-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----/, "a PEM certificate").describe(
+      "PEM TLS certificate chain for the Omni URLs; must be publicly trusted",
+    ),
     /** TLS private key (secret). */
     tlsKey: pem(
       /-----BEGIN (RSA |EC )?PRIVATE KEY-----[\s\S]+-----END (RSA |EC )?PRIVATE KEY-----/,
       "a PEM private key",
-    ),
+    ).describe("secret: PEM private key of tlsCert"),
     /** GPG private key for etcd encryption (secret). */
     gpgKey: pem(
       /-----BEGIN PGP PRIVATE KEY BLOCK-----[\s\S]+-----END PGP PRIVATE KEY BLOCK-----/,
       "an armored PGP private key",
-    ),
+    ).describe("secret: armored GPG private key Omni encrypts etcd with"),
     /** OIDC client secret (secret; only with auth.provider oidc). */
-    authClientSecret: z.string().min(1).optional(),
+    authClientSecret: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("secret: OIDC client secret; required with auth.provider oidc, else not allowed"),
     vpn: z
       .object({
         cpeIp: z
           .string()
-          .refine(isPublicIpv4, { message: "must be the public IPv4 address of the on-prem VPN gateway" }),
+          .refine(isPublicIpv4, { message: "must be the public IPv4 address of the on-prem VPN gateway" })
+          .describe("Public IPv4 address of the on-prem VPN gateway (the CPE)"),
         onpremCidrs: z
           .array(cidr)
           .min(1, "needs at least one on-prem CIDR")
-          .max(10, "OCI allows at most 10 static routes"),
-        ikeVersion: z.enum(["V1", "V2"]).default("V2"),
+          .max(10, "OCI allows at most 10 static routes")
+          .describe("On-prem IPv4 CIDRs routed through the VPN (1-10, outside the VCN)"),
+        ikeVersion: z.enum(["V1", "V2"]).default("V2").describe("IKE version of the IPsec tunnels"),
       })
-      .strict(),
+      .strict()
+      .describe("Site-to-site IPsec VPN to the on-prem datacenter"),
     /** Pre-shared keys of tunnel 1 and 2 (secret). Default: OCI generates them. */
     vpnSharedSecrets: z
       .tuple([z.string(), z.string()])
       .refine((t) => t.every((s) => /^[A-Za-z0-9 ]{1,255}$/.test(s)), {
         message: "OCI accepts letters, digits and spaces, at most 255 characters",
       })
-      .optional(),
+      .optional()
+      .describe("secret: pre-shared keys of tunnel 1 and 2; default: OCI generates them"),
     /** Add-ons with a network slot (and a deployment hook in k8s mode). */
     addons: z
       .object(
-        Object.fromEntries(ADDON_NAMES.map((a) => [a, z.boolean().default(false)])) as Record<
-          AddonName,
-          z.ZodDefault<z.ZodBoolean>
-        >,
+        Object.fromEntries(
+          ADDON_NAMES.map((a) => [
+            a,
+            z
+              .boolean()
+              .default(false)
+              .describe(`Give the ${a} add-on its network slot (and deploy it in k8s mode)`),
+          ]),
+        ) as Record<AddonName, z.ZodDefault<z.ZodBoolean>>,
       )
       .strict()
-      .default({ monitoring: false, backstage: false }),
+      .default({ monitoring: false, backstage: false })
+      .describe("Optional add-ons sharing the Omni site, each true or false"),
   })
   .superRefine((c, ctx) => {
     // Runs even when a field above failed (zod keeps going on non-fatal issues): check only well-formed CIDRs.

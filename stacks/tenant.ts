@@ -26,28 +26,62 @@ import { allocationsSchema, checkTenantAllocations, sha256Fingerprint, tenantSpe
 /** The tenant stack's config (`basphere:*`). */
 export const configSchema = z
   .object({
-    kind: z.literal("tenant").optional(),
+    kind: z.literal("tenant").optional().describe("Stack kind; tenant for this stack"),
     /** The tenant spec (written by the service). */
-    tenant: tenantSpecSchema,
+    tenant: tenantSpecSchema.describe("The tenant spec, written by the automation service"),
     /** VLANs and WAN addresses allocated for the tenant (written by the service). */
-    allocations: allocationsSchema,
+    allocations: allocationsSchema.describe("VLANs and WAN addresses the service allocated for the tenant"),
     /**
      * The onprem stack to read. Default `onprem` (same project, same backend). On a DIY (file) backend the fully
      * qualified form is `organization/basphere/onprem`.
      */
-    onpremStack: z.string().min(1).default("onprem"),
+    onpremStack: z
+      .string()
+      .min(1)
+      .default("onprem")
+      .describe("Name of the onprem stack to read (organization/basphere/onprem on a DIY backend)"),
     /** Override of the onprem output `routerTemplateName` (golden OPNsense template). */
-    routerTemplate: z.string().min(1).optional(),
+    routerTemplate: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("Override of the golden OPNsense template VM name (onprem output routerTemplateName)"),
     /** Override of the golden template's shared API key and secret (set both, as secrets). */
-    routerApiKey: z.string().min(1).optional(),
-    routerApiSecret: z.string().min(1).optional(),
+    routerApiKey: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("secret: override of the golden template's API key; set with routerApiSecret"),
+    routerApiSecret: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("secret: override of the golden template's API secret; set with routerApiKey"),
     /** Override of the template's certificate fingerprint (SHA-256); `""` = trust the system CA store. */
-    routerApiFingerprint: z.union([z.literal(""), sha256Fingerprint]).optional(),
+    routerApiFingerprint: z
+      .union([z.literal(""), sha256Fingerprint])
+      .optional()
+      .describe(
+        "Override of the template's SHA-256 certificate fingerprint; empty string = trust the system CA store",
+      ),
     /** Override of the VSphereClusterIdentity for the tenant cluster; `""` = CAPV's own credentials. */
-    vsphereIdentity: z.string().optional(),
+    vsphereIdentity: z
+      .string()
+      .optional()
+      .describe(
+        "Override of the tenant cluster's VSphereClusterIdentity name; empty string = CAPV's own credentials",
+      ),
     /** Override of the vCenter account of the tenant cluster's vSphere CPI (set both; the password as a secret). */
-    cpiUsername: z.string().min(1).optional(),
-    cpiPassword: z.string().min(1).optional(),
+    cpiUsername: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("Override of the vCenter user of the tenant cluster's vSphere CPI; set with cpiPassword"),
+    cpiPassword: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("secret: override of the vSphere CPI user's password; set with cpiUsername"),
   })
   .superRefine((c, ctx) => {
     checkTenantAllocations(c, ctx as any);

@@ -115,23 +115,38 @@ const machineSize = (
 ) =>
   z
     .object({
-      replicas: replicas.default(d.replicas),
+      replicas: replicas.default(d.replicas).describe("Number of machines"),
       /** vCPUs per machine; CAPV v1beta2 requires at least 2. */
       cpus: z
         .number()
         .int()
         .min(2, "must be at least 2 (CAPV v1beta2 numCPUs minimum)")
         .max(64)
-        .default(d.cpus),
-      memoryMiB: z.number().int().min(2048).max(524288).default(d.memoryMiB),
-      diskGiB: z.number().int().min(20).max(4096).default(d.diskGiB),
+        .default(d.cpus)
+        .describe("vCPUs per machine (at least 2)"),
+      memoryMiB: z
+        .number()
+        .int()
+        .min(2048)
+        .max(524288)
+        .default(d.memoryMiB)
+        .describe("Memory per machine in MiB"),
+      diskGiB: z
+        .number()
+        .int()
+        .min(20)
+        .max(4096)
+        .default(d.diskGiB)
+        .describe("System disk per machine in GiB"),
     })
     .prefault({});
 
 /** A Cluster API (kubeadm on CAPV) cluster on one tenant LAN. */
 export const tenantClusterSpecSchema = z.object({
   /** Cluster name; default: the tenant name. */
-  name: dnsLabel(40).optional(),
+  name: dnsLabel(40)
+    .optional()
+    .describe("Cluster name (DNS-1123 label, at most 40 characters); default: the tenant name"),
   /** Kubernetes version, default `v1.34.2`; its minor must have a pinned vSphere CPI release. */
   kubernetesVersion: z
     .string()
@@ -140,61 +155,101 @@ export const tenantClusterSpecSchema = z.object({
       (v) => cpiVersionFor(v) !== undefined,
       `has no pinned vSphere cloud provider (CPI) release for its minor; supported minors: ${cpiSupportedMinors()}`,
     )
-    .default("v1.34.2"),
+    .default("v1.34.2")
+    .describe("Kubernetes version, e.g. v1.34.2; its minor must have a pinned vSphere CPI release"),
   /** vSphere VM template (a CAPV kubeadm image) for all machines; default `ubuntu-2404-kube-v1.34.2`. */
-  template: z.string().min(1).default("ubuntu-2404-kube-v1.34.2"),
+  template: z
+    .string()
+    .min(1)
+    .default("ubuntu-2404-kube-v1.34.2")
+    .describe("vSphere VM template (a CAPV kubeadm image) of all machines"),
   /** LAN the nodes sit on; default `lan1`. */
-  network: lanName.default("lan1"),
+  network: lanName.default("lan1").describe("Tenant LAN the nodes sit on"),
   /** Node addresses: `dhcp` (router's Kea pool, default) or `ipam` (an InClusterIPPool on the LAN's IPAM range). */
-  addressing: z.enum(["dhcp", "ipam"]).default("dhcp"),
+  addressing: z
+    .enum(["dhcp", "ipam"])
+    .default("dhcp")
+    .describe(
+      "Node addressing: dhcp (the router's Kea pool) or ipam (an InClusterIPPool on the LAN's IPAM range)",
+    ),
   /** Control plane: 1 or 3 replicas (default 3), 2 vCPU, 4096 MiB, 40 GiB. */
   controlPlane: machineSize(
     { replicas: 3, cpus: 2, memoryMiB: 4096, diskGiB: 40 },
     z.union([z.literal(1), z.literal(3)], { message: "must be 1 or 3" }) as unknown as z.ZodType<number>,
-  ),
+  ).describe("Control plane machines: 1 or 3 replicas, size"),
   /** Workers: 0-50 replicas (default 2), 2 vCPU, 8192 MiB, 60 GiB. */
   workers: machineSize(
     { replicas: 2, cpus: 2, memoryMiB: 8192, diskGiB: 60 },
     z.number().int().min(0).max(50),
-  ),
+  ).describe("Worker machines: 0-50 replicas, size"),
   /**
    * Pod network; default 10.244.0.0/16. Must not overlap the LANs, the VPN tunnel, the service network or any WAN
    * address the tenant uses (floating IPs, router): the nodes would route those into the pod network. (The CAPI
    * templates' usual 192.168.0.0/16 would swallow a 192.168.x control network.)
    */
-  podCidr: ipv4Cidr.default("10.244.0.0/16"),
+  podCidr: ipv4Cidr
+    .default("10.244.0.0/16")
+    .describe(
+      "Pod network IPv4 CIDR; must not overlap the LANs, VPN tunnel, service network or the tenant's WAN addresses",
+    ),
   /** Service network; default 10.96.0.0/16 (the same rules; kubeadm's 10.96.0.0/12 would swallow the default VPN tunnel 10.99.0.0/24). */
-  serviceCidr: ipv4Cidr.default("10.96.0.0/16"),
+  serviceCidr: ipv4Cidr
+    .default("10.96.0.0/16")
+    .describe("Service network IPv4 CIDR; same overlap rules as podCidr"),
   /** SSH keys for the `capv` user on every node. */
-  sshAuthorizedKeys: z.array(z.string().min(1)).optional(),
+  sshAuthorizedKeys: z
+    .array(z.string().min(1))
+    .optional()
+    .describe("OpenSSH public keys for the capv user on every node"),
 });
 export type TenantClusterSpec = z.infer<typeof tenantClusterSpecSchema>;
 
 /** A standalone VM on one tenant LAN. */
 export const tenantVmSpecSchema = z.object({
-  name: dnsLabel(40),
+  name: dnsLabel(40).describe("VM name (DNS-1123 label, at most 40 characters)"),
   /** LAN; default `lan1`. */
-  network: lanName.default("lan1"),
+  network: lanName.default("lan1").describe("Tenant LAN the VM sits on"),
   /** vCPUs, default 2. */
-  cpus: z.number().int().min(1).max(64).default(2),
+  cpus: z.number().int().min(1).max(64).default(2).describe("vCPUs"),
   /** Memory in MiB, default 2048. */
-  memoryMiB: z.number().int().min(512).max(524288).default(2048),
+  memoryMiB: z.number().int().min(512).max(524288).default(2048).describe("Memory in MiB"),
   /** System disk in GB, default 20 (never smaller than the template's disk). */
-  diskGb: z.number().int().min(1).max(4096).default(20),
+  diskGb: z
+    .number()
+    .int()
+    .min(1)
+    .max(4096)
+    .default(20)
+    .describe("System disk in GB (never smaller than the template's disk)"),
   /** vSphere template to clone; default `ubuntu-24.04-cloud`. */
-  template: z.string().min(1).default("ubuntu-24.04-cloud"),
+  template: z.string().min(1).default("ubuntu-24.04-cloud").describe("vSphere template to clone"),
   /** Static address in the LAN's static range (.20–.99); default: the next free one in spec order. */
-  address: ipv4.optional(),
+  address: ipv4
+    .optional()
+    .describe(
+      "Static IPv4 address in the LAN's static range (.20-.99); default: the next free one in spec order",
+    ),
 });
 export type TenantVmSpec = z.infer<typeof tenantVmSpecSchema>;
 
 /** A floating IP: a WAN address held by the router and mapped 1:1 to a tenant address. */
 export const floatingIpSpecSchema = z.object({
-  name: dnsLabel(24),
+  name: dnsLabel(24).describe("Floating IP name (DNS-1123 label, at most 24 characters)"),
   /** A VM name, `cluster` (the tenant cluster's API endpoint) or an IPv4 address on a tenant LAN. */
-  target: z.string().min(1),
+  target: z
+    .string()
+    .min(1)
+    .describe(
+      "What it maps to: a VM name, cluster (the tenant cluster's API endpoint) or an IPv4 address on a tenant LAN",
+    ),
   /** Ports opened from the WAN; default SSH + NodePorts (22, 30000-32767), or 6443 for `cluster`. */
-  ports: z.array(portRule).min(1).optional(),
+  ports: z
+    .array(portRule)
+    .min(1)
+    .optional()
+    .describe(
+      "Ports opened from the WAN ({protocol, port}); default 22 and 30000-32767, or 6443 for cluster",
+    ),
 });
 export type FloatingIpSpec = z.infer<typeof floatingIpSpecSchema>;
 
@@ -207,18 +262,28 @@ const wgKey = z
 
 /** A WireGuard peer (a tenant user's device). */
 export const vpnPeerSpecSchema = z.object({
-  name: dnsLabel(32),
+  name: dnsLabel(32).describe("Peer name (DNS-1123 label, at most 32 characters)"),
   /** The peer's public key; if omitted, a key pair is generated and the private key is returned as a secret. */
-  publicKey: wgKey.optional(),
+  publicKey: wgKey
+    .optional()
+    .describe(
+      "WireGuard public key (base64); if omitted, a key pair is generated and the private key returned as a secret",
+    ),
   /** Tunnel address; default: the next free one in spec order. */
-  address: ipv4.optional(),
+  address: ipv4.optional().describe("Tunnel IPv4 address; default: the next free one in spec order"),
 });
 export type VpnPeerSpec = z.infer<typeof vpnPeerSpecSchema>;
 
 /** The tenant's WireGuard server on the router. */
 export const tenantVpnSpecSchema = z.object({
   /** UDP port on the router's WAN address; default 51820. */
-  port: z.number().int().min(1024).max(65535).default(51820),
+  port: z
+    .number()
+    .int()
+    .min(1024)
+    .max(65535)
+    .default(51820)
+    .describe("WireGuard UDP port on the router's WAN address"),
   /** Tunnel network; the router takes .1. Default 10.99.0.0/24. */
   tunnelCidr: z
     .string()
@@ -229,49 +294,75 @@ export const tenantVpnSpecSchema = z.object({
         ctx.addIssue({ code: "custom", message: (e as Error).message });
       }
     })
-    .default("10.99.0.0/24"),
+    .default("10.99.0.0/24")
+    .describe("Tunnel network IPv4 CIDR; the router takes .1"),
   /** What the tunnel reaches (client AllowedIPs besides the tunnel): default floating IPs and both LANs. */
-  reach: z.array(z.enum(["floatingIps", "lan1", "lan2"])).default(["floatingIps", "lan1", "lan2"]),
+  reach: z
+    .array(z.enum(["floatingIps", "lan1", "lan2"]))
+    .default(["floatingIps", "lan1", "lan2"])
+    .describe("What clients reach through the tunnel (their AllowedIPs besides the tunnel)"),
   /** Keepalive in seconds that client configurations carry; default 25. */
-  keepalive: z.number().int().min(0).max(3600).default(25),
+  keepalive: z
+    .number()
+    .int()
+    .min(0)
+    .max(3600)
+    .default(25)
+    .describe("Persistent keepalive in seconds in client configurations"),
   peers: z
     .array(vpnPeerSpecSchema)
     .max(MAX_VPN_PEERS, `must have at most ${MAX_VPN_PEERS} peers`)
-    .default([]),
+    .default([])
+    .describe("WireGuard peers (tenant users' devices): {name, publicKey, address}"),
 });
 export type TenantVpnSpec = z.infer<typeof tenantVpnSpecSchema>;
 
 const tenantObject = z.object({
   /** Tenant name: a DNS-1123 label of at most 20 characters. The stack is `tenant-<name>`. */
-  name: dnsLabel(TENANT_NAME_MAX),
+  name: dnsLabel(TENANT_NAME_MAX).describe(
+    "Tenant name (DNS-1123 label, at most 20 characters); the stack is tenant-<name>",
+  ),
   /** LAN subnets; they must match the golden router template (default 10.0.1.0/24 and 10.0.2.0/24). */
   network: z
     .object({
-      lan1Cidr: lanCidr.default("10.0.1.0/24"),
-      lan2Cidr: lanCidr.default("10.0.2.0/24"),
+      lan1Cidr: lanCidr
+        .default("10.0.1.0/24")
+        .describe("IPv4 CIDR of LAN 1; must match the golden router template"),
+      lan2Cidr: lanCidr
+        .default("10.0.2.0/24")
+        .describe("IPv4 CIDR of LAN 2; must match the golden router template"),
       /**
        * MTU of the LANs: 1450, fixed. Where it lives: the golden router template's LAN interfaces (OPNsense has no API
        * for it), the tenant cluster's node NICs (CAPV `network.devices[].mtu`) and the standalone VMs' templates.
        * Port groups have no MTU; the distributed switch's (onprem stack) must be at least this.
        */
-      mtu: z.literal(1450).default(1450),
+      mtu: z.literal(1450).default(1450).describe("MTU of the LANs in bytes; fixed at 1450"),
       /** DNS domain handed out by DHCP; default `<name>.internal`. */
       domainName: z
         .string()
         .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "must be a DNS domain")
-        .optional(),
+        .optional()
+        .describe("DNS domain handed out by DHCP; default <name>.internal"),
     })
-    .prefault({}),
-  cluster: tenantClusterSpecSchema.optional(),
-  vms: z.array(tenantVmSpecSchema).max(MAX_VMS, `must have at most ${MAX_VMS} VMs`).default([]),
+    .prefault({})
+    .describe("Tenant LAN subnets and settings"),
+  cluster: tenantClusterSpecSchema
+    .optional()
+    .describe("The tenant's Cluster API (kubeadm on CAPV) Kubernetes cluster; default: none"),
+  vms: z
+    .array(tenantVmSpecSchema)
+    .max(MAX_VMS, `must have at most ${MAX_VMS} VMs`)
+    .default([])
+    .describe("Standalone VMs on the tenant LANs"),
   floatingIps: z
     .array(floatingIpSpecSchema)
     .max(
       MAX_FLOATING_IPS,
       `must have at most ${MAX_FLOATING_IPS} floating IPs (more floating IPs than allowed)`,
     )
-    .default([]),
-  vpn: tenantVpnSpecSchema.optional(),
+    .default([])
+    .describe("Floating IPs: WAN addresses mapped 1:1 to tenant addresses"),
+  vpn: tenantVpnSpecSchema.optional().describe("The tenant's WireGuard server on the router; default: none"),
 });
 
 type RefineCtx = { addIssue(i: { code: "custom"; path: PropertyKey[]; message: string }): void };
@@ -464,12 +555,19 @@ const vlanId = z
   .refine((v) => v !== WAN_VLAN_ID, `must not be the WAN VLAN ${WAN_VLAN_ID}`);
 
 const allocationsObject = z.object({
-  lan1VlanId: vlanId,
-  lan2VlanId: vlanId,
+  lan1VlanId: vlanId.describe("VLAN ID of LAN 1 (1-4094, not the WAN VLAN)"),
+  lan2VlanId: vlanId.describe("VLAN ID of LAN 2 (1-4094, not the WAN VLAN)"),
   /** WAN address reserved for the router (DHCP reservation on the top router for its static MAC). */
-  routerWanAddress: ipv4.optional(),
+  routerWanAddress: ipv4
+    .optional()
+    .describe("WAN IPv4 address reserved for the router (DHCP reservation for its static MAC)"),
   /** Floating IP addresses: `{name, address}` bound by name, or bare addresses taken in spec order. */
-  floatingIps: z.array(z.union([ipv4, z.object({ name: z.string().min(1), address: ipv4 })])).default([]),
+  floatingIps: z
+    .array(z.union([ipv4, z.object({ name: z.string().min(1), address: ipv4 })]))
+    .default([])
+    .describe(
+      "Floating IP WAN addresses: {name, address} bound by name, or bare addresses taken in spec order",
+    ),
 });
 
 /** Allocations the service made for the tenant (`basphere:allocations`). */
