@@ -66,14 +66,7 @@ const url = (protocols: string[], what = "a URL") =>
 const port = z.number().int().min(1).max(65535);
 
 const ipv4 = z.string().refine((s) => ipaddr.IPv4.isValidFourPartDecimal(s), "must be an IPv4 address");
-const cidr = z.string().refine((s) => {
-  try {
-    ipaddr.parseCIDR(s);
-    return true;
-  } catch {
-    return false;
-  }
-}, "must be a CIDR such as 10.244.0.0/16");
+const cidr = z.string().refine((s) => ipaddr.isValidCIDR(s), "must be a CIDR such as 10.244.0.0/16");
 /** MetalLB address: a CIDR or a range `a.b.c.d-e.f.g.h`. */
 const poolRange = z.string().refine((s) => {
   const parts = s.split("-");
@@ -82,12 +75,7 @@ const poolRange = z.string().refine((s) => {
     const [a, b] = parts.map((p) => ipaddr.parse(p.trim()).toByteArray());
     return a.length === b.length && Buffer.compare(Buffer.from(a), Buffer.from(b)) <= 0;
   }
-  try {
-    ipaddr.parseCIDR(s);
-    return true;
-  } catch {
-    return false;
-  }
+  return ipaddr.isValidCIDR(s);
 }, "must be a CIDR (192.168.200.192/27) or a range (192.168.200.200-192.168.200.220)");
 
 const nodeSize = (d: { cpus: number; memoryMb: number; diskGb: number }) => ({

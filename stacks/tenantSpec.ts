@@ -72,11 +72,8 @@ const ipv4 = z.string().refine(isIpv4, "must be an IPv4 address (a.b.c.d)");
 const ipv4Cidr = z.string().refine((s) => !!parseIpv4Cidr(s), "must be an IPv4 CIDR");
 const lanCidr = z.string().superRefine((s, ctx) => {
   try {
-    planLan(s);
-    if (parseIpv4Cidr(s)!.network !== s.split("/")[0])
-      throw new Error(
-        `must be a network address (e.g. ${parseIpv4Cidr(s)!.network}/${parseIpv4Cidr(s)!.prefix})`,
-      );
+    const lan = planLan(s);
+    if (lan.network !== s.split("/")[0]) throw new Error(`must be a network address (e.g. ${lan.cidr})`);
   } catch (e) {
     ctx.addIssue({ code: "custom", message: (e as Error).message });
   }

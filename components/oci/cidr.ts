@@ -5,14 +5,13 @@ import * as ipaddr from "ipaddr.js";
 
 /** True if `s` is an IPv4 CIDR in canonical form (`10.42.0.0/16`: no host bits set). */
 export function isIpv4Cidr(s: string): boolean {
-  if (!/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(s) || !ipaddr.IPv4.isValidCIDR(s)) return false;
-  const [addr, len] = ipaddr.IPv4.parseCIDR(s);
-  return networkAddress(addr, len) === addr.toString();
+  if (!ipaddr.IPv4.isValidCIDRFourPartDecimal(s)) return false;
+  return `${ipaddr.IPv4.networkAddressFromCIDR(s).toString()}/${ipaddr.IPv4.parseCIDR(s)[1]}` === s;
 }
 
 /** True if `s` is a dotted-quad IPv4 address. */
 export function isIpv4(s: string): boolean {
-  return /^\d{1,3}(\.\d{1,3}){3}$/.test(s) && ipaddr.IPv4.isValidFourPartDecimal(s);
+  return ipaddr.IPv4.isValidFourPartDecimal(s);
 }
 
 /** Ranges that can never be an internet-facing VPN peer. Documentation ranges (TEST-NET) stay allowed for examples. */
@@ -29,14 +28,6 @@ const NON_PUBLIC = new Set([
 /** True if `s` is an IPv4 address usable as a public peer (not private, loopback, CGNAT, multicast, ...). */
 export function isPublicIpv4(s: string): boolean {
   return isIpv4(s) && !NON_PUBLIC.has(ipaddr.IPv4.parse(s).range());
-}
-
-function networkAddress(addr: ipaddr.IPv4, len: number): string {
-  const mask = ipaddr.IPv4.subnetMaskFromPrefixLength(len).toByteArray();
-  return addr
-    .toByteArray()
-    .map((b, i) => b & mask[i])
-    .join(".");
 }
 
 /** True if CIDR `inner` lies entirely within CIDR `outer`. */

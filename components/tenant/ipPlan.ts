@@ -76,24 +76,20 @@ export function isIpv4(s: string): boolean {
   return typeof s === "string" && ipaddr.IPv4.isValidFourPartDecimal(s);
 }
 
-/** Parses `a.b.c.d/n`; returns undefined if it is not an IPv4 CIDR. */
+/** Parses `a.b.c.d/n` (four-part decimal, no shorthand); returns undefined if it is not an IPv4 CIDR. */
 export function parseIpv4Cidr(cidr: string): { network: string; prefix: number } | undefined {
-  if (typeof cidr !== "string" || !/^\d+\.\d+\.\d+\.\d+\/\d+$/.test(cidr)) return undefined;
-  try {
-    const [addr, prefix] = ipaddr.IPv4.parseCIDR(cidr);
-    if (!ipaddr.IPv4.isValidFourPartDecimal(addr.toString())) return undefined;
-    const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
-    return { network: intToIp((ipToInt(addr.toString()) & mask) >>> 0), prefix };
-  } catch {
-    return undefined;
-  }
+  if (typeof cidr !== "string" || !ipaddr.IPv4.isValidCIDRFourPartDecimal(cidr)) return undefined;
+  const prefix = ipaddr.IPv4.parseCIDR(cidr)[1];
+  return { network: ipaddr.IPv4.networkAddressFromCIDR(cidr).toString(), prefix };
 }
 
 /** True if `ip` lies inside `cidr`. */
 export function cidrContains(cidr: string, ip: string): boolean {
-  const c = parseIpv4Cidr(cidr);
-  if (!c || !isIpv4(ip)) return false;
-  return ipaddr.IPv4.parse(ip).match(ipaddr.IPv4.parse(c.network), c.prefix);
+  return (
+    parseIpv4Cidr(cidr) !== undefined &&
+    isIpv4(ip) &&
+    ipaddr.IPv4.parse(ip).match(ipaddr.IPv4.parseCIDR(cidr))
+  );
 }
 
 /** True if two CIDRs share any address. */
@@ -137,8 +133,8 @@ export function planLan(cidr: string): LanPlan {
     cidr: `${c.network}/${c.prefix}`,
     network: c.network,
     prefix: c.prefix,
-    netmask: intToIp((0xffffffff << (32 - c.prefix)) >>> 0),
-    broadcast: intToIp(base + 2 ** (32 - c.prefix) - 1),
+    netmask: ipaddr.IPv4.subnetMaskFromPrefixLength(c.prefix).toString(),
+    broadcast: ipaddr.IPv4.broadcastAddressFromCIDR(cidr).toString(),
     gateway: at(L.gateway),
     kubeVip: at(L.kubeVip),
     staticRange: { first: at(L.staticFirst), last: at(L.staticLast) },

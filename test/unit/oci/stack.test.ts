@@ -207,6 +207,14 @@ describe("oci stack", () => {
       assert.match(e.message, /basphere:network\.subnetCidr: must lie inside/);
       assert.match(e.message, /basphere:vpn\.onpremCidrs\[0\]: overlaps the VCN/);
     });
+    it("CIDRs: canonical four-part IPv4 only (no host bits, no octal-looking leading zeros)", () => {
+      for (const vcnCidr of ["10.42.0.1/16", "010.42.0.0/16", "10.42/16", "10.42.0.0/016"])
+        assert.match(
+          configError(exampleValues({ network: { vcnCidr, subnetCidr: "10.42.0.0/24" } })).message,
+          /basphere:network\.vcnCidr: must be an IPv4 CIDR like 10\.0\.0\.0\/16 \(no host bits set\)/,
+          vcnCidr,
+        );
+    });
     it("private CPE address, OIDC without a secret, Omni version not pinned", () => {
       assert.match(
         configError(exampleValues({ vpn: { cpeIp: "192.168.1.1", onpremCidrs: ["192.168.200.0/24"] } }))

@@ -4,6 +4,7 @@ import {
   cidrContains,
   cidrsOverlap,
   formatRange,
+  parseIpv4Cidr,
   planLan,
   planTunnel,
   rangeSize,
@@ -67,6 +68,14 @@ describe("tenant ipPlan", () => {
   it("detects overlapping networks", () => {
     assert.ok(cidrsOverlap("10.0.0.0/16", "10.0.1.0/24"));
     assert.ok(!cidrsOverlap("10.0.1.0/24", "10.0.2.0/24"));
+  });
+
+  it("parses only four-part decimal IPv4 CIDRs, normalised to the network address", () => {
+    assert.deepEqual(parseIpv4Cidr("10.0.1.7/24"), { network: "10.0.1.0", prefix: 24 });
+    // Leading zeros would be read as octal (010 = 8); shorthand and out-of-range prefixes are not CIDRs here.
+    for (const bad of ["010.0.1.0/24", "10.1/16", "10.0.1.0/33", "10.0.1.0", "fd00::/64"])
+      assert.equal(parseIpv4Cidr(bad), undefined, bad);
+    assert.equal(planLan("10.0.0.0/16").broadcast, "10.0.255.255");
   });
 
   it("derives stable MACs in VMware's static range", () => {
