@@ -20,7 +20,6 @@
  * Env: BENCH_TENANTS (20), BENCH_REAL_CONCURRENCY ("2,3"; "2,1,3" adds concurrency 1, ~75 s more), BENCH_RPS (200),
  * BENCH_REAL_READS (1; 0 skips the reads phase), BENCH_SAMPLE_MS (250), BENCH_REAL_STRICT (1: exit 1 below the goal).
  */
-import { ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -30,10 +29,12 @@ import { Emulator, startEmulator } from "../providers/opnsense/emulator";
 import type { ReadLoadConfig, ReadLoadResult } from "./readLoad";
 import {
   PROJECT_ROOT,
+  ServeProcess,
   ServiceSandbox,
   TERMINAL,
   programEnv,
   requireEngine,
+  startServe,
 } from "../test/e2e/service/helpers";
 
 const ADMIN = "bspa.bench-real-admin-token-0123456789abcdef";
@@ -242,18 +243,9 @@ class TreeSampler {
 
 // ------------------------------------------------------------------------------------------------- the service
 
-interface Running {
-  child: ChildProcess;
-  base: string;
-  exited: Promise<number | null>;
-  stderr(): string;
-}
+type Running = ServeProcess;
 
-async function startService(
-  sandbox: ServiceSandbox,
-  emulator: Emulator,
-  concurrency: number,
-): Promise<Running> {
+function startService(sandbox: ServiceSandbox, emulator: Emulator, concurrency: number): Promise<Running> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     ...programEnv(emulator),
@@ -262,40 +254,11 @@ async function startService(
   };
   delete env.PULUMI_CONFIG_PASSPHRASE_FILE;
   delete env.BASPHERE_E2E_DELAY_MS;
-  const child = spawn(
-    process.execPath,
-    [
-      path.join(PROJECT_ROOT, "dist", "automation", "cli", "main.js"),
-      "serve",
-      "--host",
-      "127.0.0.1",
-      "--port",
-      "0",
-      "--data-dir",
-      sandbox.dataDir,
-      "--work-dir",
-      sandbox.programDir,
-      "--concurrency",
-      String(concurrency),
-      "--log-level",
-      "warn",
-    ],
-    { cwd: sandbox.dir, env, stdio: ["ignore", "ignore", "pipe"] },
-  );
-  let stderr = "";
-  child.stderr!.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-20000)));
-  const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
-  const deadline = Date.now() + 60000;
-  for (;;) {
-    const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr)?.[1];
-    if (url) return { child, base: url, exited, stderr: () => stderr };
-    if (child.exitCode !== null) throw new Error(`basphere serve exited with ${child.exitCode}:\n${stderr}`);
-    if (Date.now() > deadline) {
-      child.kill("SIGKILL");
-      throw new Error(`basphere serve did not listen within 60 s:\n${stderr}`);
-    }
-    await sleep(50);
-  }
+  return startServe(sandbox, {
+    env,
+    args: ["--concurrency", String(concurrency), "--log-level", "warn"],
+    stderrTail: 20000,
+  });
 }
 
 async function stopService(svc: Running): Promise<void> {
@@ -415,7 +378,7 @@ async function phase<T extends object>(
     const sampler = new TreeSampler(pid);
     const cpu0 = { service: cpuSecondsWithChildren(pid), bench: process.cpuUsage(), machine: machineCpu() };
     const t0 = performance.now();
-    const result = await work(svc.base, emulator).finally(() => void sampler.stop());
+    const result = await work(svc.url, emulator).finally(() => void sampler.stop());
     const wall = (performance.now() - t0) / 1000;
     const memory = sampler.report();
     // The operations are over: their engine processes have ended and been reaped, so their CPU time is counted.

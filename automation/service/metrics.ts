@@ -13,6 +13,16 @@ function labelKey(l: Labels): string {
     : "";
 }
 
+/** The `# HELP` and `# TYPE` lines that open a metric family. */
+function header(name: string, help: string, type: "counter" | "gauge" | "histogram"): string[] {
+  return [`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`];
+}
+
+/** One series per entry of `counts`, labelled `<label>="<key>"`. */
+function byLabel(label: string, counts: Record<string, number>): [Labels, number][] {
+  return Object.entries(counts).map(([k, n]) => [{ [label]: k }, n]);
+}
+
 class Counter {
   readonly values = new Map<string, number>();
   constructor(
@@ -24,7 +34,7 @@ class Counter {
     this.values.set(k, (this.values.get(k) ?? 0) + by);
   }
   render(): string {
-    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`];
+    const lines = header(this.name, this.help, "counter");
     for (const [k, v] of this.values) lines.push(`${this.name}${k} ${v}`);
     return lines.join("\n");
   }
@@ -54,7 +64,7 @@ class Histogram {
     s.count++;
   }
   render(): string {
-    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`];
+    const lines = header(this.name, this.help, "histogram");
     for (const s of this.series.values()) {
       this.buckets.forEach((b, i) =>
         lines.push(`${this.name}_bucket${labelKey({ ...s.labels, le: String(b) })} ${s.counts[i]}`),
@@ -94,44 +104,23 @@ export class Metrics {
   /** The full exposition, with store gauges read now. */
   async render(store: Store, extra: { running: number; concurrency: number }): Promise<string> {
     const c = await store.counts();
-    const sizes = store.poolSizes();
     const gauge = (name: string, help: string, rows: [Labels, number][]) =>
-      [
-        `# HELP ${name} ${help}`,
-        `# TYPE ${name} gauge`,
-        ...rows.map(([l, v]) => `${name}${labelKey(l)} ${v}`),
-      ].join("\n");
+      [...header(name, help, "gauge"), ...rows.map(([l, v]) => `${name}${labelKey(l)} ${v}`)].join("\n");
     const parts = [
       this.httpRequests.render(),
       this.httpDuration.render(),
       this.operationsFinished.render(),
       this.operationDuration.render(),
       this.authFailures.render(),
-      gauge(
-        "basphere_tenants",
-        "Tenants by status.",
-        Object.entries(c.tenants).map(([s, n]) => [{ status: s }, n]),
-      ),
-      gauge(
-        "basphere_operations",
-        "Operations in the store by status.",
-        Object.entries(c.operations).map(([s, n]) => [{ status: s }, n]),
-      ),
+      gauge("basphere_tenants", "Tenants by status.", byLabel("status", c.tenants)),
+      gauge("basphere_operations", "Operations in the store by status.", byLabel("status", c.operations)),
       gauge("basphere_queue_depth", "Operations waiting in the queue.", [[{}, c.operations.queued]]),
       gauge("basphere_worker_running", "Operations running in this process.", [[{}, extra.running]]),
       gauge("basphere_worker_concurrency", "Global limit of operations running at once.", [
         [{}, extra.concurrency],
       ]),
-      gauge(
-        "basphere_pool_allocated",
-        "Allocated values by pool.",
-        Object.entries(c.allocations).map(([p, n]) => [{ pool: p }, n]),
-      ),
-      gauge(
-        "basphere_pool_size",
-        "Capacity of each pool.",
-        Object.entries(sizes).map(([p, n]) => [{ pool: p }, n]),
-      ),
+      gauge("basphere_pool_allocated", "Allocated values by pool.", byLabel("pool", c.allocations)),
+      gauge("basphere_pool_size", "Capacity of each pool.", byLabel("pool", store.poolSizes())),
     ];
     return parts.join("\n") + "\n";
   }

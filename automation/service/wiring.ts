@@ -315,7 +315,7 @@ export function engineDriver(engine: EngineLike): EngineDriver {
     config: TenantStackConfig,
     onEvent: OnEvent,
     signal: AbortSignal,
-    onProcess: OnProcess | undefined,
+    onProcess?: OnProcess,
   ): Promise<EngineResult> => {
     if (signal.aborted) throw new Error(`${kind} of ${stack} cancelled before it started`);
     const s = await configure(stack, config);
@@ -351,13 +351,10 @@ export function engineDriver(engine: EngineLike): EngineDriver {
     return out;
   };
   return {
-    up: (stack, config, onEvent, signal, onProcess) => run("up", stack, config, onEvent, signal, onProcess),
-    preview: (stack, config, onEvent, signal, onProcess) =>
-      run("preview", stack, config, onEvent, signal, onProcess),
-    refresh: (stack, config, onEvent, signal, onProcess) =>
-      run("refresh", stack, config, onEvent, signal, onProcess),
-    destroy: (stack, config, onEvent, signal, onProcess) =>
-      run("destroy", stack, config, onEvent, signal, onProcess),
+    up: (...args) => run("up", ...args),
+    preview: (...args) => run("preview", ...args),
+    refresh: (...args) => run("refresh", ...args),
+    destroy: (...args) => run("destroy", ...args),
     async removeStack(stack) {
       await engine.removeStack(stack);
     },

@@ -51,35 +51,20 @@ export interface EngineProcess {
 /** Called (synchronously, right after the spawn) with each engine process an operation starts. */
 export type OnProcess = (process: EngineProcess) => void;
 
+/** One engine operation on a stack (`up`, `preview`, `refresh`, `destroy`): writes `config`, then runs. */
+export type StackOperation = (
+  stack: string,
+  config: TenantStackConfig,
+  onEvent: OnEvent,
+  signal: AbortSignal,
+  onProcess?: OnProcess,
+) => Promise<EngineResult>;
+
 export interface EngineDriver {
-  up(
-    stack: string,
-    config: TenantStackConfig,
-    onEvent: OnEvent,
-    signal: AbortSignal,
-    onProcess?: OnProcess,
-  ): Promise<EngineResult>;
-  preview(
-    stack: string,
-    config: TenantStackConfig,
-    onEvent: OnEvent,
-    signal: AbortSignal,
-    onProcess?: OnProcess,
-  ): Promise<EngineResult>;
-  refresh(
-    stack: string,
-    config: TenantStackConfig,
-    onEvent: OnEvent,
-    signal: AbortSignal,
-    onProcess?: OnProcess,
-  ): Promise<EngineResult>;
-  destroy(
-    stack: string,
-    config: TenantStackConfig,
-    onEvent: OnEvent,
-    signal: AbortSignal,
-    onProcess?: OnProcess,
-  ): Promise<EngineResult>;
+  up: StackOperation;
+  preview: StackOperation;
+  refresh: StackOperation;
+  destroy: StackOperation;
   /** Removes the (empty) stack; must succeed when the stack does not exist. */
   removeStack(stack: string): Promise<void>;
   /**

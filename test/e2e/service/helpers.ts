@@ -3,16 +3,78 @@
  * (test/e2e/service/program, project `basphere`) linked to the project's node_modules, the OPNsense emulator the
  * program writes to, and small HTTP helpers.
  */
+import { ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { listProcesses } from "../../../automation/engine/processes";
 import { Emulator } from "../../../providers/opnsense/emulator";
-import { PROJECT_ROOT } from "../engine/helpers";
+import { PROJECT_ROOT, waitFor } from "../engine/helpers";
 
 export { PROJECT_ROOT, requireEngine, waitFor } from "../engine/helpers";
 
 export const ADMIN_TOKEN = "bspa.e2e-service-admin-token-0123456789abcdef";
+
+/** A `basphere serve` child process started by {@link startServe}. */
+export interface ServeProcess {
+  child: ChildProcess;
+  /** The base URL it listens on. */
+  url: string;
+  /** What it wrote to stderr so far (the last `stderrTail` characters). */
+  stderr: () => string;
+  /** Resolves with the exit code once it exited. */
+  exited: Promise<number | null>;
+}
+
+/**
+ * Starts `node dist/automation/cli/main.js serve --host 127.0.0.1 --port 0` on the sandbox's data and program
+ * folders, with exactly `env` and the extra `args`; resolves once it listens. Fails when it exits first or does not
+ * listen within 60 s (then it is killed).
+ */
+export async function startServe(
+  sandbox: ServiceSandbox,
+  opts: { env: NodeJS.ProcessEnv; args?: string[]; stderrTail?: number },
+): Promise<ServeProcess> {
+  const child = spawn(
+    process.execPath,
+    [
+      path.join(PROJECT_ROOT, "dist", "automation", "cli", "main.js"),
+      "serve",
+      "--host",
+      "127.0.0.1",
+      "--port",
+      "0",
+      "--data-dir",
+      sandbox.dataDir,
+      "--work-dir",
+      sandbox.programDir,
+      ...(opts.args ?? []),
+    ],
+    { cwd: sandbox.dir, env: opts.env, stdio: ["ignore", "ignore", "pipe"] },
+  );
+  const tail = opts.stderrTail ?? Infinity;
+  let stderr = "";
+  child.stderr!.on("data", (d: Buffer) => {
+    stderr += d.toString();
+    if (stderr.length > tail) stderr = stderr.slice(-tail);
+  });
+  const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
+  try {
+    const url = await waitFor(
+      "basphere serve to listen",
+      () => {
+        if (child.exitCode !== null)
+          throw new Error(`basphere serve exited with ${child.exitCode}:\n${stderr}`);
+        return /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr)?.[1];
+      },
+      60000,
+    );
+    return { child, url, stderr: () => stderr, exited };
+  } catch (err) {
+    if (child.exitCode === null) child.kill("SIGKILL");
+    throw err;
+  }
+}
 
 /** A temporary folder with `program/` (the test program) and room for a data folder. */
 export class ServiceSandbox {

@@ -7,7 +7,7 @@
  * terminal, no lock left, no tenant lost, no allocation leaked, every record exactly once on the router.
  */
 import * as assert from "node:assert/strict";
-import { ChildProcess, spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { engineEnvironment } from "../../../automation/engine/environment";
@@ -16,6 +16,7 @@ import { Emulator, startEmulator } from "../../../providers/opnsense/emulator";
 import {
   ADMIN_TOKEN,
   PROJECT_ROOT,
+  ServeProcess,
   ServiceSandbox,
   TERMINAL,
   client,
@@ -24,26 +25,20 @@ import {
   enginePulumiProcesses,
   programEnv,
   requireEngine,
+  startServe,
   waitFor,
   waitOperation,
 } from "./helpers";
-
-interface Running {
-  child: ChildProcess;
-  url: string;
-  stderr: () => string;
-  exited: Promise<number | null>;
-}
 
 describe("service e2e: SIGKILL of the service and restart recovery with the real engine", function () {
   this.timeout(240000);
   let sandbox: ServiceSandbox;
   let emulator: Emulator;
-  let svc: Running | undefined;
+  let svc: ServeProcess | undefined;
   const binDir = path.join(PROJECT_ROOT, ".pulumi-root", "bin");
 
-  /** Starts `node dist/automation/cli/main.js serve` on the sandbox's data folder; resolves once it listens. */
-  async function startServe(): Promise<Running> {
+  /** Starts `basphere serve` on the sandbox's data folder with the generated passphrase; resolves once it listens. */
+  function serve(): Promise<ServeProcess> {
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       ...programEnv(emulator),
@@ -52,34 +47,7 @@ describe("service e2e: SIGKILL of the service and restart recovery with the real
     };
     delete env.PULUMI_CONFIG_PASSPHRASE; // the generated passphrase of the data folder
     delete env.PULUMI_CONFIG_PASSPHRASE_FILE;
-    const child = spawn(
-      process.execPath,
-      [
-        path.join(PROJECT_ROOT, "dist", "automation", "cli", "main.js"),
-        "serve",
-        "--data-dir",
-        sandbox.dataDir,
-        "--work-dir",
-        sandbox.programDir,
-        "--port",
-        "0",
-        "--concurrency",
-        "2",
-      ],
-      { cwd: sandbox.dir, env, stdio: ["ignore", "ignore", "pipe"] },
-    );
-    let stderr = "";
-    child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
-    const url = await waitFor(
-      "the service to listen",
-      () => {
-        if (child.exitCode !== null) throw new Error(`serve exited with ${child.exitCode}:\n${stderr}`);
-        return /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr)?.[1];
-      },
-      60000,
-    );
-    return { child, url, stderr: () => stderr, exited };
+    return startServe(sandbox, { env, args: ["--concurrency", "2"] });
   }
 
   /** Checkpoints of the backend that have pending operations (creates in flight). */
@@ -123,7 +91,7 @@ describe("service e2e: SIGKILL of the service and restart recovery with the real
 
   it("finishes every operation after a kill -9 mid-operation, with no lock, no orphan and no leak", async () => {
     const t0 = Date.now();
-    svc = await startServe();
+    svc = await serve();
     const first = svc;
     const req1 = client(first.url);
     const tStarted = Date.now();
@@ -182,7 +150,7 @@ describe("service e2e: SIGKILL of the service and restart recovery with the real
     emulator.clearFailures();
 
     // Restart on the same data folder.
-    svc = await startServe();
+    svc = await serve();
     const tRestarted = Date.now();
     const req = client(svc.url);
     for (const o of orphans) assert.equal(isAlive(o.pid), false, `orphan ${o.pid} is gone`);

@@ -22,6 +22,9 @@ describe("SqliteStore", () => {
       }),
     });
   });
+  /** Creates tenant `name` (admin, token hash "h") demanding two VLANs, a router WAN address and `fips`. */
+  const createTenant = (name: string, fips: string[] = [], spec: unknown = {}) =>
+    store.createTenant({ name, spec, tokenHash: "h", demand: demand(fips), requestedBy: "admin" });
   afterEach(() => {
     store.close();
     rmSync(dir, { recursive: true, force: true });
@@ -47,13 +50,7 @@ describe("SqliteStore", () => {
   });
 
   it("creates tenant, spec, allocations and the up operation in one transaction", async () => {
-    const r = await store.createTenant({
-      name: "acme",
-      spec: { name: "acme" },
-      tokenHash: "h",
-      demand: demand(["web"]),
-      requestedBy: "admin",
-    });
+    const r = await createTenant("acme", ["web"], { name: "acme" });
     assert.equal(r.tenant.status, "creating");
     assert.equal(r.operation.kind, "up");
     assert.equal(r.operation.status, "queued");
@@ -63,28 +60,13 @@ describe("SqliteStore", () => {
       "vlan/lan1=100",
       "vlan/lan2=101",
     ]);
-    await assert.rejects(
-      store.createTenant({ name: "acme", spec: {}, tokenHash: "h", demand: demand(), requestedBy: "admin" }),
-      ConflictError,
-    );
+    await assert.rejects(createTenant("acme"), ConflictError);
   });
 
   it("rolls the whole create back when a pool is exhausted", async () => {
-    await store.createTenant({
-      name: "a",
-      spec: {},
-      tokenHash: "h",
-      demand: demand(["x", "y"]),
-      requestedBy: "admin",
-    });
+    await createTenant("a", ["x", "y"]);
     await assert.rejects(
-      store.createTenant({
-        name: "b",
-        spec: {},
-        tokenHash: "h",
-        demand: demand(["x", "y"]),
-        requestedBy: "admin",
-      }),
+      createTenant("b", ["x", "y"]),
       (e: unknown) => e instanceof PoolExhaustedError && e.pool === "floatingIp",
     );
     assert.equal(await store.getTenant("b"), undefined);
@@ -93,8 +75,8 @@ describe("SqliteStore", () => {
   });
 
   it("claims oldest first, one per tenant, never a tenant already running", async () => {
-    await store.createTenant({ name: "a", spec: {}, tokenHash: "h", demand: demand(), requestedBy: "admin" });
-    await store.createTenant({ name: "b", spec: {}, tokenHash: "h", demand: demand(), requestedBy: "admin" });
+    await createTenant("a");
+    await createTenant("b");
     await store.enqueue("a", { kind: "refresh", requestedBy: "admin" });
     const first = await store.claimNext(5);
     assert.deepEqual(
@@ -117,13 +99,7 @@ describe("SqliteStore", () => {
   });
 
   it("cancels queued at once, flags running, refuses finished", async () => {
-    const { operation } = await store.createTenant({
-      name: "a",
-      spec: {},
-      tokenHash: "h",
-      demand: demand(),
-      requestedBy: "admin",
-    });
+    const { operation } = await createTenant("a");
     const q = await store.enqueue("a", { kind: "refresh", requestedBy: "admin" });
     assert.equal((await store.requestCancel(q.id)).status, "cancelled");
     await store.claimNext(1);
@@ -135,13 +111,7 @@ describe("SqliteStore", () => {
   });
 
   it("replaces specs (new version, extra allocations) and releases only surplus keys", async () => {
-    await store.createTenant({
-      name: "a",
-      spec: { v: 1 },
-      tokenHash: "h",
-      demand: demand(["web"]),
-      requestedBy: "admin",
-    });
+    await createTenant("a", ["web"], { v: 1 });
     const r = await store.replaceSpec({
       name: "a",
       spec: { v: 2 },
@@ -166,13 +136,7 @@ describe("SqliteStore", () => {
   });
 
   it("deletes: cancels queued work, then completeDelete frees everything atomically", async () => {
-    await store.createTenant({
-      name: "a",
-      spec: {},
-      tokenHash: "h",
-      demand: demand(["web"]),
-      requestedBy: "admin",
-    });
+    await createTenant("a", ["web"]);
     const d = await store.requestDelete({ name: "a", requestedBy: "admin" });
     assert.equal(d.cancelled.length, 1);
     await assert.rejects(store.requestDelete({ name: "a", requestedBy: "admin" }), ConflictError);
@@ -196,13 +160,7 @@ describe("SqliteStore", () => {
   });
 
   it("numbers events per operation and pages them", async () => {
-    const { operation } = await store.createTenant({
-      name: "a",
-      spec: {},
-      tokenHash: "h",
-      demand: demand(),
-      requestedBy: "admin",
-    });
+    const { operation } = await createTenant("a");
     for (let i = 0; i < 5; i++) await store.appendEvent(operation.id, "t", { i });
     const page = await store.listEvents(operation.id, 2, 2);
     assert.deepEqual(

@@ -9,6 +9,7 @@ import {
   EngineEvent,
   EngineResult,
   OnEvent,
+  StackOperation,
   StackOutputs,
   TenantStackConfig,
 } from "../../../automation/worker/engineDriver";
@@ -138,18 +139,14 @@ export class FakeDriver implements EngineDriver {
     }
   }
 
-  up(stack: string, config: TenantStackConfig, onEvent: OnEvent, signal: AbortSignal) {
-    return this.run("up", stack, config, onEvent, signal);
-  }
-  preview(stack: string, config: TenantStackConfig, onEvent: OnEvent, signal: AbortSignal) {
-    return this.run("preview", stack, config, onEvent, signal);
-  }
-  refresh(stack: string, config: TenantStackConfig, onEvent: OnEvent, signal: AbortSignal) {
-    return this.run("refresh", stack, config, onEvent, signal);
-  }
-  destroy(stack: string, config: TenantStackConfig, onEvent: OnEvent, signal: AbortSignal) {
-    return this.run("destroy", stack, config, onEvent, signal);
-  }
+  readonly up: StackOperation = (stack, config, onEvent, signal) =>
+    this.run("up", stack, config, onEvent, signal);
+  readonly preview: StackOperation = (stack, config, onEvent, signal) =>
+    this.run("preview", stack, config, onEvent, signal);
+  readonly refresh: StackOperation = (stack, config, onEvent, signal) =>
+    this.run("refresh", stack, config, onEvent, signal);
+  readonly destroy: StackOperation = (stack, config, onEvent, signal) =>
+    this.run("destroy", stack, config, onEvent, signal);
   async removeStack(stack: string): Promise<void> {
     this.calls.push({ method: "removeStack", stack, at: Date.now() });
     this.stacks.delete(stack);
