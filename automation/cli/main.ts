@@ -3,8 +3,12 @@
  * `basphere` — the command line. `plan` runs a stack program offline; `serve` and `tenants` drive the automation
  * service (automation/cli/serve.ts, automation/cli/tenants.ts).
  */
-import { Command, Option } from "commander";
+import { Command } from "commander";
+import { registerConfigSchemaCommand } from "./configSchema";
 import { registerPlanCommand } from "./plan";
+import { registerPreviewDiffCommand } from "./preview";
+import { registerServeCommand } from "./serve";
+import { registerTenantsCommand } from "./tenants";
 
 export function buildProgram(): Command {
   const program = new Command("basphere")
@@ -12,19 +16,10 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerPlanCommand(program);
-  for (const mod of ["./configSchema", "./preview", "./serve", "./tenants"]) {
-    let m: any;
-    try {
-      m = require(mod);
-    } catch (e: any) {
-      if (e?.code === "MODULE_NOT_FOUND" && String(e.message).includes(mod.slice(2))) continue;
-      throw e;
-    }
-    for (const fn of Object.values(m)) {
-      if (typeof fn === "function" && /^register\w+Command$/.test(fn.name))
-        (fn as (p: Command) => void)(program);
-    }
-  }
+  registerConfigSchemaCommand(program);
+  registerPreviewDiffCommand(program);
+  registerServeCommand(program);
+  registerTenantsCommand(program);
   return program;
 }
 
@@ -41,7 +36,6 @@ export async function main(argv = process.argv): Promise<number> {
   }
 }
 
-void Option;
 if (require.main === module) {
   main().then((code) => process.exit(code));
 }
