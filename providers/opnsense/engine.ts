@@ -12,7 +12,7 @@ import * as crypto from "node:crypto";
 import { OpnsenseClient } from "./client";
 import { OpnsenseInputError, OpnsenseValidationError } from "./errors";
 import { RecordSpec, SPECS, decodeRecord, encodeFlat, encodeValue, nest } from "./fields";
-import { HOOKS } from "./hooks";
+import { HOOKS, KindHooks } from "./hooks";
 import { Kind, parseArgs } from "./schemas";
 import { OpnsenseConnection, parseConnection } from "./types";
 
@@ -60,8 +60,7 @@ function prepared(kind: string, inputs: Record<string, any>, olds?: Record<strin
   for (const k of hooks.keepWhenOmitted ?? [])
     if (args[k] === undefined && olds?.[k] !== undefined) args[k] = olds[k];
   const full = hooks.prepare ? hooks.prepare(args, olds) : args;
-  const secrets = (hooks.secrets?.(full) ?? []).filter((s): s is string => typeof s === "string");
-  return { args: full, secrets, hooks };
+  return { args: full, secrets: secretsOf(kind, full), hooks };
 }
 
 /**
@@ -81,9 +80,11 @@ export function checkVersion(kind: string, args: Record<string, any>, version: s
     );
 }
 
-/** The secret values among a kind's arguments/outputs (masked in every message of that call). */
+/** The values of the kind's secret arguments (fields.ts `secretArgs`), masked in every message of that call. */
 function secretsOf(kind: string, props: Record<string, any>): string[] {
-  return (HOOKS[kind]?.secrets?.(props) ?? []).filter((s): s is string => typeof s === "string");
+  return (specOf(kind).secretArgs ?? [])
+    .map((a) => props[a])
+    .filter((s): s is string => typeof s === "string");
 }
 
 /** Rewrites API field names in a validation error to `<Kind>.<argument> (<wrapper.field>)`. */
@@ -108,6 +109,33 @@ function explain(
   throw e;
 }
 
+/** `set_<item>/<uuid>` upsert of the encoded arguments; a refusal names the arguments (see explain). */
+async function save(
+  kind: string,
+  spec: RecordSpec,
+  client: OpnsenseClient,
+  uuid: string,
+  args: Record<string, any>,
+  secrets: string[],
+): Promise<void> {
+  try {
+    await client.setRecord(spec.base, spec.item, spec.wrapper, uuid, nest(encodeFlat(spec, args)), secrets);
+  } catch (e) {
+    explain(kind, spec, e, client, secrets);
+  }
+}
+
+/** The kind's preparatory calls (hooks.beforeApply), then its apply call. */
+async function applyChange(
+  spec: RecordSpec,
+  hooks: KindHooks,
+  client: OpnsenseClient,
+  args: Record<string, any>,
+): Promise<void> {
+  await hooks.beforeApply?.(client, args);
+  await client.apply(spec.apply.path, spec.apply.key);
+}
+
 function outputs(inputs: Record<string, any>, args: Record<string, any>, uuid: string) {
   return { ...inputs, ...args, uuid };
 }
@@ -128,14 +156,9 @@ export async function create(
   const client = clientFactory.make(connection, secrets);
   // A record with our uuid is ours: a crashed earlier create (saved, never applied or recorded) is adopted.
   const existing = await client.getRecord(spec.base, spec.item, spec.wrapper, uuid);
+  await save(kind, spec, client, uuid, args, secrets);
   try {
-    await client.setRecord(spec.base, spec.item, spec.wrapper, uuid, nest(encodeFlat(spec, args)), secrets);
-  } catch (e) {
-    explain(kind, spec, e, client, secrets);
-  }
-  try {
-    await hooks.beforeApply?.(client, args);
-    await client.apply(spec.apply.path, spec.apply.key);
+    await applyChange(spec, hooks, client, args);
   } catch (e) {
     const why = (e as Error).message;
     if (existing) {
@@ -187,14 +210,9 @@ export async function update(
   const spec = specOf(kind);
   const { args, secrets, hooks } = prepared(kind, news, olds);
   const client = clientFactory.make(parseConnection(news.connection), secrets);
+  await save(kind, spec, client, id, args, secrets);
   try {
-    await client.setRecord(spec.base, spec.item, spec.wrapper, id, nest(encodeFlat(spec, args)), secrets);
-  } catch (e) {
-    explain(kind, spec, e, client, secrets);
-  }
-  try {
-    await hooks.beforeApply?.(client, args);
-    await client.apply(spec.apply.path, spec.apply.key);
+    await applyChange(spec, hooks, client, args);
   } catch (e) {
     throw new Error(
       client.redact(
@@ -238,7 +256,6 @@ export function diff(kind: string, olds: Record<string, any>, news: Record<strin
     if (mapped.has(k) || k === "connection" || k === "resourceKey" || k === "uuid" || k.startsWith("__"))
       continue;
     if (hooks.computed?.includes(k)) continue;
-    if (!(k in news) && !(k in olds)) continue;
     if (JSON.stringify(olds[k]) !== JSON.stringify(news[k]) && (k in news || olds[k] !== undefined))
       changed.add(k);
   }

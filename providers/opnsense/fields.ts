@@ -48,7 +48,7 @@ export interface RecordSpec {
   fields: FieldMap[];
   /** Constant API fields sent with every set. */
   fixed?: Record<string, string>;
-  /** Arguments that hold secrets (masked in errors, secret outputs). */
+  /** Arguments that hold secrets: masked in every message (engine.ts), secret inputs and outputs (resource.ts). */
   secretArgs?: string[];
   /** Arguments whose change needs a new record (none of the MVC models need it so far). */
   replaceArgs?: string[];

@@ -11,8 +11,6 @@ export interface KindHooks {
   prepare?(args: Record<string, any>, olds?: Record<string, any>): Record<string, any>;
   /** Runs after the record is saved and before the apply call. */
   beforeApply?(client: OpnsenseClient, args: Record<string, any>): Promise<void>;
-  /** Values to mask in error messages. */
-  secrets?(args: Record<string, any>): string[];
   /** Argument names the diff ignores when the new value is undefined (computed and kept). */
   keepWhenOmitted?: string[];
   /** Computed outputs (not inputs): never compared in diff. */
@@ -33,13 +31,11 @@ export const HOOKS: Record<string, KindHooks> = {
       return { ...args, ...generateWireguardKeyPair() };
     },
     beforeApply: (client) => enableWireguard(client),
-    secrets: (a) => [a.privateKey],
     keepWhenOmitted: ["privateKey"],
     computed: ["publicKey"],
   },
   WireguardPeer: {
     beforeApply: (client) => enableWireguard(client),
-    secrets: (a) => [a.presharedKey],
   },
   FirewallRule: {
     // Without a sequence the router appends the rule (max + 100); keep that position on later updates.

@@ -1,5 +1,6 @@
 /** Base class of the dynamic resources: secret connection, stable resource key, `uuid` output. */
 import * as pulumi from "@pulumi/pulumi";
+import { SPECS } from "./fields";
 import { providerFor } from "./provider";
 import { OpnsenseConnection } from "./types";
 
@@ -19,6 +20,7 @@ export abstract class OpnsenseResource extends pulumi.dynamic.Resource {
     args: OpnsenseResourceArgs & Record<string, unknown>,
     opts: pulumi.CustomResourceOptions | undefined,
     outputs: Record<string, undefined> = {},
+    /** Further secret outputs (kinds that are not records, e.g. ApiKeyRotation). */
     secretOutputs: string[] = [],
   ) {
     const props: Record<string, unknown> = {
@@ -28,11 +30,14 @@ export abstract class OpnsenseResource extends pulumi.dynamic.Resource {
       resourceKey: `${pulumi.getProject()}/${pulumi.getStack()}/${name}`,
       uuid: undefined,
     };
+    // The kind's secret arguments (fields.ts `secretArgs`) are secret inputs and secret outputs.
+    const secretArgs = SPECS[kind]?.secretArgs ?? [];
+    for (const a of secretArgs) if (args[a] !== undefined) props[a] = pulumi.secret(args[a]);
     super(
       providerFor(kind),
       name,
       props,
-      pulumi.mergeOptions(opts, { additionalSecretOutputs: ["connection", ...secretOutputs] }),
+      pulumi.mergeOptions(opts, { additionalSecretOutputs: ["connection", ...secretArgs, ...secretOutputs] }),
       "opnsense",
       kind,
     );

@@ -7,28 +7,16 @@ import { z } from "zod";
 import { OpnsenseInputError } from "./errors";
 
 const ipv4 = z.string().refine((s) => ipaddr.IPv4.isValidFourPartDecimal(s), "must be an IPv4 address");
-const cidr4 = z.string().refine((s) => {
-  try {
-    ipaddr.IPv4.parseCIDR(s);
-    return true;
-  } catch {
-    return false;
-  }
-}, "must be an IPv4 CIDR like 10.20.0.0/24");
+const cidr4 = z
+  .string()
+  .refine((s) => ipaddr.IPv4.isValidCIDRFourPartDecimal(s), "must be an IPv4 CIDR like 10.20.0.0/24");
 const ipv4OrCidr = z
   .string()
   .refine(
-    (s) => ipaddr.IPv4.isValidFourPartDecimal(s) || cidr4.safeParse(s).success,
+    (s) => ipaddr.IPv4.isValidFourPartDecimal(s) || ipaddr.IPv4.isValidCIDRFourPartDecimal(s),
     "must be an IPv4 address or CIDR",
   );
-const cidrAny = z.string().refine((s) => {
-  try {
-    ipaddr.parseCIDR(s);
-    return true;
-  } catch {
-    return false;
-  }
-}, "must be a CIDR (address/prefix)");
+const cidrAny = z.string().refine((s) => ipaddr.isValidCIDR(s), "must be a CIDR (address/prefix)");
 const ifname = z
   .string()
   .regex(/^[a-z][a-z0-9_]*$/, "must be an interface identifier such as wan, lan or opt1");

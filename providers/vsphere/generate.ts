@@ -111,29 +111,23 @@ interface RefStyle {
 
 /** `pulumi.Input<...>`-wrapped type, as used in resource Args/State and function OutputArgs. */
 function inputType(p: SchemaProperty, style: RefStyle): string {
-  return `pulumi.Input<${inputInner(p, style)}>`;
-}
-
-function inputInner(p: SchemaProperty, style: RefStyle): string {
-  if (p.$ref) return `${style.prefix}${typeName(refToken(p.$ref))}${style.suffix}`;
-  switch (p.type) {
-    case "array":
-      return `${inputType(p.items!, style)}[]`;
-    case "object":
-      return `{[key: string]: ${inputType(p.additionalProperties ?? { type: "string" }, style)}}`;
-    default:
-      return primitive(p);
-  }
+  return `pulumi.Input<${typeText(p, style, true)}>`;
 }
 
 /** Plain type, as used in function arguments and all outputs. */
 function plainType(p: SchemaProperty, style: RefStyle): string {
+  return typeText(p, style, false);
+}
+
+/** A property's type; with `input`, array items and map values are `pulumi.Input<...>` too. */
+function typeText(p: SchemaProperty, style: RefStyle, input: boolean): string {
   if (p.$ref) return `${style.prefix}${typeName(refToken(p.$ref))}${style.suffix}`;
+  const inner = (q: SchemaProperty) => (input ? inputType(q, style) : plainType(q, style));
   switch (p.type) {
     case "array":
-      return `${plainType(p.items!, style)}[]`;
+      return `${inner(p.items!)}[]`;
     case "object":
-      return `{[key: string]: ${plainType(p.additionalProperties ?? { type: "string" }, style)}}`;
+      return `{[key: string]: ${inner(p.additionalProperties ?? { type: "string" })}}`;
     default:
       return primitive(p);
   }

@@ -38,12 +38,25 @@ function cidrOf(s: string): [ipaddr.IPv4 | ipaddr.IPv6, number] | undefined {
   }
 }
 
-function autoNumber(state: EmulatorState, coll: string, field: string, step: number, start: number): string {
+/** `rec` with an empty `field` set to the collection's highest value + `step` (`start` when there is none). */
+function autoNumber(
+  rec: Rec,
+  state: EmulatorState,
+  coll: string,
+  field: string,
+  step: number,
+  start: number,
+): Rec {
+  if (rec[field]) return rec;
   const nums = Object.values(state.collections[coll])
     .map((r) => Number(r[field]))
     .filter((n) => Number.isFinite(n) && n >= 0);
-  return String(nums.length ? Math.max(...nums) + step : start);
+  return { ...rec, [field]: String(nums.length ? Math.max(...nums) + step : start) };
 }
+
+/** Firewall rules: an omitted `sequence` appends the rule (max + 100, first 100). */
+const sequenced = (rec: Rec, state: EmulatorState, coll: string) =>
+  autoNumber(rec, state, coll, "sequence", 100, 100);
 
 const protoUpper = (rec: Rec) => ({
   ...rec,
@@ -131,8 +144,7 @@ export const COLLECTIONS: CollectionDef[] = [
     wrapper: "rule",
     modelKey: "OPNsense\\Firewall\\Filter:onetoone.rule",
     subsystem: "firewall",
-    prepare: (rec, state) =>
-      rec.sequence ? rec : { ...rec, sequence: autoNumber(state, "onetoone", "sequence", 100, 100) },
+    prepare: (rec, state) => sequenced(rec, state, "onetoone"),
     // Filter.php performValidation, "1 to 1 mappings": address families of source_net, destination_net and
     // external must match (message on each); for enabled binat rules source_net must be an address/subnet
     // and the prefix lengths of external and source_net must be equal (message on `external`).
@@ -168,8 +180,7 @@ export const COLLECTIONS: CollectionDef[] = [
     prepare(rec, state) {
       const out: Rec = { ...rec, protocol: (rec.protocol ?? "").toLowerCase() };
       delete out["created.time"];
-      if (!out.sequence) out.sequence = autoNumber(state, "dnat", "sequence", 100, 100);
-      return out;
+      return sequenced(out, state, "dnat");
     },
     check(rec) {
       const errs: Record<string, string> = {};
@@ -199,8 +210,7 @@ export const COLLECTIONS: CollectionDef[] = [
     wrapper: "rule",
     modelKey: "OPNsense\\Firewall\\Filter:snatrules.rule",
     subsystem: "firewall",
-    prepare: (rec, state) =>
-      protoUpper(rec.sequence ? rec : { ...rec, sequence: autoNumber(state, "snat", "sequence", 100, 100) }),
+    prepare: (rec, state) => protoUpper(sequenced(rec, state, "snat")),
     check: (rec) => filterChecks(rec, true),
   },
   {
@@ -210,10 +220,7 @@ export const COLLECTIONS: CollectionDef[] = [
     wrapper: "rule",
     modelKey: "OPNsense\\Firewall\\Filter:rules.rule",
     subsystem: "firewall",
-    prepare: (rec, state) =>
-      protoUpper(
-        rec.sequence ? rec : { ...rec, sequence: autoNumber(state, "filter", "sequence", 100, 100) },
-      ),
+    prepare: (rec, state) => protoUpper(sequenced(rec, state, "filter")),
     check: (rec) => filterChecks(rec, false),
   },
   {
@@ -251,8 +258,7 @@ export const COLLECTIONS: CollectionDef[] = [
     wrapper: "server",
     modelKey: "OPNsense\\Wireguard\\Server:servers.server",
     subsystem: "wireguard",
-    prepare: (rec, state) =>
-      rec.instance ? rec : { ...rec, instance: autoNumber(state, "wgServer", "instance", 1, 0) },
+    prepare: (rec, state) => autoNumber(rec, state, "wgServer", "instance", 1, 0),
     check(rec) {
       const errs: Record<string, string> = {};
       if (rec.name && !/^[0-9a-zA-Z._-]{1,64}$/.test(rec.name))
@@ -320,8 +326,7 @@ export const COLLECTIONS: CollectionDef[] = [
     wrapper: "subnet4",
     modelKey: "OPNsense\\Kea\\KeaDhcpv4:subnets.subnet4",
     subsystem: "kea",
-    prepare: (rec, state) =>
-      rec.subnet_id ? rec : { ...rec, subnet_id: autoNumber(state, "keaSubnet", "subnet_id", 1, 1) },
+    prepare: (rec, state) => autoNumber(rec, state, "keaSubnet", "subnet_id", 1, 1),
     check(rec, state, uuid) {
       const errs: Record<string, string> = {};
       const net = cidrOf(rec.subnet ?? "");

@@ -83,14 +83,7 @@ export function setNodes(
 }
 
 const isIp = (s: string) => ipaddr.isValid(s);
-function isCidr(s: string): boolean {
-  try {
-    ipaddr.parseCIDR(s);
-    return true;
-  } catch {
-    return false;
-  }
-}
+const isCidr = (s: string) => ipaddr.isValidCIDR(s);
 /**
  * Values a list-type field may take with their descriptions, or undefined when not a checked list.
  * InterfaceField: assigned interfaces, plus dynamic ones when the XML says <AllowDynamic>Y; VipInterfaceField

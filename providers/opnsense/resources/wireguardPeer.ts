@@ -19,7 +19,6 @@ export interface WireguardPeerArgs extends OpnsenseResourceArgs {
 
 export class WireguardPeer extends OpnsenseResource {
   constructor(name: string, args: WireguardPeerArgs, opts?: pulumi.CustomResourceOptions) {
-    const presharedKey = args.presharedKey === undefined ? undefined : pulumi.secret(args.presharedKey);
-    super("WireguardPeer", name, { ...args, presharedKey }, opts, {}, ["presharedKey"]);
+    super("WireguardPeer", name, { ...args }, opts);
   }
 }

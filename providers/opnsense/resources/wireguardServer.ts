@@ -25,14 +25,6 @@ export class WireguardServer extends OpnsenseResource {
   declare public readonly privateKey: pulumi.Output<string>;
 
   constructor(name: string, args: WireguardServerArgs, opts?: pulumi.CustomResourceOptions) {
-    const privateKey = args.privateKey === undefined ? undefined : pulumi.secret(args.privateKey);
-    super(
-      "WireguardServer",
-      name,
-      { ...args, privateKey },
-      opts,
-      { publicKey: undefined, privateKey: undefined },
-      ["privateKey"],
-    );
+    super("WireguardServer", name, { ...args }, opts, { publicKey: undefined, privateKey: undefined });
   }
 }

@@ -3,6 +3,7 @@
  * emulator stores it in, and what the stored API record must hold.
  */
 import { Emulator } from "../../../providers/opnsense/emulator";
+import { OpnsenseConnection } from "../../../providers/opnsense/types";
 import { WG_KEY_A, WG_KEY_B, connectionOf } from "./helpers";
 
 export interface Case {
@@ -203,3 +204,14 @@ export const CASES: Case[] = [
     apply: "/api/kea/service/reconfigure",
   },
 ];
+
+/** The provider inputs of a case: connection, resource key, its arguments and what its setup prepared. */
+export async function inputsOf(
+  c: Case,
+  emu: Emulator,
+  resourceKey: string,
+  connection: OpnsenseConnection = connectionOf(emu),
+): Promise<Record<string, unknown> & { connection: OpnsenseConnection; resourceKey: string }> {
+  const extra = c.setup ? await c.setup(emu) : {};
+  return { connection, resourceKey, ...c.args, ...extra };
+}

@@ -9,12 +9,7 @@ import {
 import { startEmulator } from "../../../providers/opnsense/emulator";
 import { selfSigned } from "../../../providers/opnsense/emulator/certs";
 import { fingerprintOfPem } from "../../../providers/opnsense/tls";
-import { connectionOf, rejection, withEmulator } from "./helpers";
-
-const fast = (emu: Parameters<typeof connectionOf>[0], extra = {}, opts = {}) =>
-  new OpnsenseClient(connectionOf(emu, extra), { retries: 3, backoffMs: 5, ...opts });
-const attempts = (emu: { requests: { path: string }[] }, path: string) =>
-  emu.requests.filter((r) => r.path === path).length;
+import { attempts, connectionOf, fastClient as fast, rejection, withEmulator } from "./helpers";
 
 describe("OpnsenseClient", () => {
   it("authenticates with basic auth and reads the health check", async () =>

@@ -10,7 +10,7 @@ import { EXTRA_CALLS, SPECS, encodeFlat } from "../../../providers/opnsense/fiel
 import { GtEndpoint, GtVersion, groundTruth } from "../../../providers/opnsense/groundTruth";
 import { SCHEMAS } from "../../../providers/opnsense/schemas";
 import { resolve } from "../../../providers/opnsense/emulator/routes";
-import { CASES } from "./cases";
+import { CASES, inputsOf } from "./cases";
 import { connectionOf, provider, useFastClients, withEmulator } from "./helpers";
 
 const gt = groundTruth("26.7");
@@ -133,8 +133,7 @@ describe("OPNsense ground truth (26.7.2): every path and field the client sends 
     await withEmulator(async (emu) => {
       for (const c of CASES) {
         const p = provider(c.kind);
-        const extra = c.setup ? await c.setup(emu) : {};
-        const inputs = { connection: connectionOf(emu), resourceKey: `gt/${c.kind}`, ...c.args, ...extra };
+        const inputs = await inputsOf(c, emu, `gt/${c.kind}`);
         const r = await p.create(inputs);
         await p.read(r.id, r.outs);
         const u = await p.update(r.id, r.outs, { ...inputs, ...c.update });
@@ -179,10 +178,8 @@ describe("OPNsense 26.1 (26.1.11): connection.version adapts the client", () => 
       async (emu) => {
         for (const c of CASES) {
           const p = provider(c.kind);
-          const extra = c.setup ? await c.setup(emu) : {};
-          const conn = { ...connectionOf(emu), version: "26.1" };
-          const inputs = { ...c.args, ...extra, connection: conn, resourceKey: `gt261/${c.kind}` };
-          if (c.kind === "WireguardPeer") (inputs as Record<string, unknown>).serverUuid = extra.serverUuid;
+          const conn = connectionOf(emu, { version: "26.1" });
+          const inputs = await inputsOf(c, emu, `gt261/${c.kind}`, conn);
           const r = await p.create(inputs);
           await p.read(r.id, r.outs);
           const u = await p.update(r.id, r.outs, { ...inputs, ...c.update });

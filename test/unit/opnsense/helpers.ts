@@ -1,5 +1,5 @@
 /** Shared test helpers: an emulator per test, provider calls, quick retries. */
-import { OpnsenseClient } from "../../../providers/opnsense/client";
+import { ClientOptions, OpnsenseClient } from "../../../providers/opnsense/client";
 import { clientFactory } from "../../../providers/opnsense/engine";
 import { Emulator, startEmulator } from "../../../providers/opnsense/emulator";
 import { providerFor } from "../../../providers/opnsense/provider";
@@ -23,6 +23,17 @@ export function connectionOf(emu: Emulator, extra: Partial<OpnsenseConnection> =
     ...extra,
   };
 }
+
+/** A client of `emu` with quick retries (no logging). */
+export const fastClient = (
+  emu: Emulator,
+  extra: Partial<OpnsenseConnection> = {},
+  opts: ClientOptions = {},
+) => new OpnsenseClient(connectionOf(emu, extra), { retries: 3, backoffMs: 5, ...opts });
+
+/** How many requests `emu` received for `path`. */
+export const attempts = (emu: { requests: { path: string }[] }, path: string) =>
+  emu.requests.filter((r) => r.path === path).length;
 
 export async function withEmulator(
   fn: (emu: Emulator) => Promise<void>,

@@ -7,13 +7,16 @@ import * as assert from "node:assert/strict";
 import { APPLY_TIMEOUT_MS, OpnsenseClient } from "../../../providers/opnsense/client";
 import { OpnsenseConnectionError } from "../../../providers/opnsense/errors";
 import { SPECS } from "../../../providers/opnsense/fields";
-import { CASES } from "./cases";
-import { connectionOf, provider, rejection, useFastClients, withEmulator } from "./helpers";
-
-const fast = (emu: Parameters<typeof connectionOf>[0], extra = {}) =>
-  new OpnsenseClient(connectionOf(emu, extra), { retries: 3, backoffMs: 5 });
-const attempts = (emu: { requests: { path: string }[] }, path: string) =>
-  emu.requests.filter((r) => r.path === path).length;
+import { CASES, inputsOf } from "./cases";
+import {
+  attempts,
+  connectionOf,
+  fastClient as fast,
+  provider,
+  rejection,
+  useFastClients,
+  withEmulator,
+} from "./helpers";
 
 describe("retries: only idempotent calls are resent", () => {
   before(useFastClients);
@@ -22,8 +25,7 @@ describe("retries: only idempotent calls are resent", () => {
     it(`${c.kind}: every POST of create, update and delete survives a lost answer (processed, then reset) without duplicates`, async () =>
       withEmulator(async (emu) => {
         const p = provider(c.kind);
-        const extra = c.setup ? await c.setup(emu) : {};
-        const inputs = { connection: connectionOf(emu), resourceKey: `lost/${c.kind}`, ...c.args, ...extra };
+        const inputs = await inputsOf(c, emu, `lost/${c.kind}`);
         // A dry run to learn which POSTs the lifecycle makes.
         const probe = await p.create({ ...inputs, resourceKey: `probe/${c.kind}` });
         const u0 = await p.update(probe.id, probe.outs, {

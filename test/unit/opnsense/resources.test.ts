@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { CASES } from "./cases";
+import { CASES, inputsOf } from "./cases";
 import {
   WG_KEY_A,
   connectionOf,
@@ -20,13 +20,7 @@ describe("opnsense dynamic resources against the emulator", () => {
       it("create → read → diff → update → delete, each followed by its apply", async () =>
         withEmulator(async (emu) => {
           const p = provider(c.kind);
-          const extra = c.setup ? await c.setup(emu) : {};
-          const inputs = {
-            connection: connectionOf(emu),
-            resourceKey: `basphere/test/${c.kind}`,
-            ...c.args,
-            ...extra,
-          };
+          const inputs = await inputsOf(c, emu, `basphere/test/${c.kind}`);
           assert.deepEqual((await p.check({}, inputs)).failures, undefined);
 
           emu.state.applied.length = 0;
@@ -83,13 +77,7 @@ describe("opnsense dynamic resources against the emulator", () => {
       it("a re-run after a crash between save and apply adopts the record instead of duplicating it", async () =>
         withEmulator(async (emu) => {
           const p = provider(c.kind);
-          const extra = c.setup ? await c.setup(emu) : {};
-          const inputs = {
-            connection: connectionOf(emu),
-            resourceKey: `basphere/test/crash-${c.kind}`,
-            ...c.args,
-            ...extra,
-          };
+          const inputs = await inputsOf(c, emu, `basphere/test/crash-${c.kind}`);
           const spec = SPECS[c.kind];
           const before = Object.keys(emu.state.collections[c.collection]).length;
           // First run: saved, then the apply step never succeeds and the cleanup cannot run either (as if the process died).
