@@ -65,6 +65,9 @@ describe("engine e2e: crash and recovery", function () {
       engine.project,
       "crash.json",
     );
+    // Creates hang until the kill, so the checkpoint still holds them as pending when the engine dies (with a
+    // short delay the creates could finish between reading the checkpoint and the kill on a busy machine).
+    await stack.setConfig({ "files:delayMs": "600000" });
     const up = stack.up();
     const upFailed = up.then(
       () => assert.fail("the killed up must not succeed"),
@@ -106,6 +109,7 @@ describe("engine e2e: crash and recovery", function () {
     assert.ok(report.actions.some((a) => a.startsWith("removed 1 lock file")));
     assert.deepEqual(engine.locks("crash"), []);
 
+    await stack.setConfig({ "files:delayMs": "0" });
     const result = await stack.up();
     assert.ok((result.resourceChanges.create ?? 0) >= 1, JSON.stringify(result.resourceChanges));
     assert.deepEqual(filesIn(outDir), ["a", "b", "c"]);
