@@ -53,6 +53,12 @@ fresh() {
   for b in "$@"; do [[ -x "$b" ]] || return 1; done
 }
 
+# module_version <module dir> <module path>: the version go.mod requires (from `go list -m`, so the form of the
+# require line does not matter).
+module_version() {
+  (cd "$1" && GOTOOLCHAIN=local GOFLAGS=-mod=mod "$GO" list -m -f '{{.Version}}' "$2")
+}
+
 gobuild() { # gobuild <module dir> <out dir> <ldflags> <packages...>
   local dir=$1 out=$2 ldflags=$3
   shift 3
@@ -70,7 +76,7 @@ build_group() {
         log "kube: up to date"; return
       fi
       local kv
-      kv=$(awk '$1 == "k8s.io/kubernetes" { print $2; exit }' "$dir/go.mod")
+      kv=$(module_version "$dir" k8s.io/kubernetes)
       [[ "$kv" =~ ^v1\.([0-9]+)\.[0-9]+$ ]] || die "could not read the k8s.io/kubernetes version from $dir/go.mod"
       log "kube: building etcd, kube-apiserver, kube-controller-manager $kv (cold: about 15 min on 2 cores)"
       start=$(date +%s)
@@ -102,10 +108,11 @@ build_group() {
       local pv mod src
       pv=$(node -p "require('$ROOT_DIR/package.json').dependencies['@pulumi/kubernetes']")
       [[ "$pv" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "@pulumi/kubernetes in package.json must be an exact version"
-      mod=$(awk '$1 == "github.com/pulumi/pulumi-kubernetes/provider/v4" { print $2; exit }' "$dir/go.mod")
+      mod=$(module_version "$dir" github.com/pulumi/pulumi-kubernetes/provider/v4)
       src=$(cd "$dir" && GOTOOLCHAIN=local GOFLAGS=-mod=mod "$GO" mod download -json \
         "github.com/pulumi/pulumi-kubernetes/provider/v4@$mod" | node -e \
         'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).Dir))')
+      [[ -d "$src" ]] || die "could not download github.com/pulumi/pulumi-kubernetes/provider/v4@$mod"
       log "kubernetes-provider: building pulumi-resource-kubernetes $pv from $mod (cold: about 15 min on 2 cores)"
       start=$(date +%s)
       # The embedded schema and mapping are generated from the module's files (version set), never committed.

@@ -46,6 +46,14 @@ export interface EmulatorOptions {
   ipSan?: boolean;
   /** Release series to emulate: routes and models from that ground truth. Default "26.7". */
   version?: "26.7" | "26.1";
+  /** Address to listen on (a loopback address; the box serves one router per 127.0.x.y). Default 127.0.0.1. */
+  host?: string;
+  /** Port to listen on. Default 0 (any free port). */
+  port?: number;
+  /** With tls: this certificate instead of a new one (the box's routers share their golden template's). */
+  certificate?: { certPem: string; keyPem: string };
+  /** The API key the emulator starts with (a clone of a golden template has the template's). Default random. */
+  apiKey?: { key: string; secret: string };
 }
 
 export interface RequestLogEntry {
@@ -91,8 +99,8 @@ interface Failure extends FailOptions {
 export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
   const state = newState();
   const version = opts.version ?? "26.7";
-  const apiKey = crypto.randomBytes(60).toString("base64");
-  const apiSecret = crypto.randomBytes(60).toString("base64");
+  const apiKey = opts.apiKey?.key ?? crypto.randomBytes(60).toString("base64");
+  const apiSecret = opts.apiKey?.secret ?? crypto.randomBytes(60).toString("base64");
   state.apiKeys.set(apiKey, { secret: apiSecret, username: "root" });
   const failures: Failure[] = [];
   const requests: RequestLogEntry[] = [];
@@ -223,7 +231,9 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   let caPem: string | undefined;
   let server: http.Server;
   if (opts.tls) {
-    const cert = selfSigned("OPNsense.localdomain", opts.ipSan === false ? undefined : "127.0.0.1");
+    const cert =
+      opts.certificate ??
+      selfSigned("OPNsense.localdomain", opts.ipSan === false ? undefined : (opts.host ?? "127.0.0.1"));
     caPem = cert.certPem;
     server = https.createServer({ key: cert.keyPem, cert: cert.certPem }, onRequest);
   } else {
@@ -233,11 +243,18 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     sockets.add(s);
     s.on("close", () => sockets.delete(s));
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  const host = opts.host ?? "127.0.0.1";
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(opts.port ?? 0, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
   const port = (server.address() as { port: number }).port;
 
   return {
-    url: `${opts.tls ? "https" : "http"}://127.0.0.1:${port}`,
+    url: `${opts.tls ? "https" : "http"}://${host}:${port}`,
     apiKey,
     apiSecret,
     caPem,
