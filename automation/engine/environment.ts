@@ -27,6 +27,11 @@ export interface EngineEnvironmentOptions {
   passphraseFile?: string;
   /** Fail when no passphrase (or passphrase file) is known. Default: true. */
   requirePassphrase?: boolean;
+  /**
+   * Folders put on PATH right after the engine's own bin folder: where the engine finds more plugins (the box's
+   * vSphere provider simulator). Default none.
+   */
+  pluginPath?: string[];
 }
 
 /** The resolved environment: paths plus the exact variables every engine process gets. */
@@ -86,7 +91,7 @@ export function engineEnvironment(opts: EngineEnvironmentOptions = {}): EngineEn
     PULUMI_SKIP_UPDATE_CHECK: "true",
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
     // The CLI runs `node` from PATH (language host, dynamic providers): use the Node running us first.
-    PATH: [binDir, path.dirname(process.execPath), process.env.PATH ?? ""]
+    PATH: [binDir, ...(opts.pluginPath ?? []), path.dirname(process.execPath), process.env.PATH ?? ""]
       .filter(Boolean)
       .join(path.delimiter),
   };

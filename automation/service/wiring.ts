@@ -63,6 +63,8 @@ export interface ServiceConfig {
   /** How long `close()` waits for running operations before interrupting them (ms). Default 10000. */
   drainMs?: number;
   env?: NodeJS.ProcessEnv;
+  /** More plugin folders for the real engine's PATH (the box's vSphere provider simulator). Default none. */
+  pluginPath?: string[];
 }
 
 export interface Service {
@@ -408,6 +410,8 @@ export interface RealEngineOptions {
   /** Program folder. Default env BASPHERE_WORK_DIR, else the project root. */
   workDir?: string;
   env?: NodeJS.ProcessEnv;
+  /** More plugin folders for the engine's PATH (the box's vSphere provider simulator). */
+  pluginPath?: string[];
 }
 
 /**
@@ -441,6 +445,7 @@ export async function loadRealEngine(
     const environment = mod.engineEnvironment({
       projectRoot,
       dataDir: opts.dataDir,
+      pluginPath: opts.pluginPath,
       ...(passphrase.kind === "env"
         ? { passphrase: env.PULUMI_CONFIG_PASSPHRASE }
         : { passphraseFile: passphrase.file }),
@@ -488,7 +493,7 @@ export async function createService(cfg: ServiceConfig = {}): Promise<Service> {
         driver,
         reason: engineUnavailable,
         passphrase,
-      } = await loadRealEngine({ dataDir, workDir: cfg.workDir, env }));
+      } = await loadRealEngine({ dataDir, workDir: cfg.workDir, env, pluginPath: cfg.pluginPath }));
     const bus = new OperationBus();
     const metrics = new Metrics();
     const logger = cfg.logger ?? false;
