@@ -4,11 +4,12 @@
 #   .box/bin/vcsim                                           tools/box/vcsim           (govmomi v0.46.3)
 #   .box/bin/omnictl                                         tools/box/omnictl         (omni/client v1.0.0)
 #   .pulumi-root/bin/pulumi-resource-kubernetes              tools/box/kubernetes-provider (4.25.0)
+#   .box/crds/addons.cluster.x-k8s.io_*.yaml                 tools/box/crds            (cluster-api v1.14.0's files)
 # Each group is rebuilt only when its module (go.mod, go.sum, our .go files) or this script changed since the
 # last build: a stamp beside the binaries records the hash of those inputs. The slow part is the first build;
 # Go's module and build caches (the default `go env GOMODCACHE GOCACHE`) make every later one fast.
 #
-# Usage: scripts/box-tools.sh [--force] [group ...]      groups: kube vcsim omnictl kubernetes-provider (default: all)
+# Usage: scripts/box-tools.sh [--force] [group ...]   groups: kube vcsim omnictl kubernetes-provider crds (default: all)
 set -euo pipefail
 
 ROOT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -21,11 +22,11 @@ GROUPS_WANTED=()
 for a in "$@"; do
   case "$a" in
     --force) FORCE=1 ;;
-    kube | vcsim | omnictl | kubernetes-provider) GROUPS_WANTED+=("$a") ;;
+    kube | vcsim | omnictl | kubernetes-provider | crds) GROUPS_WANTED+=("$a") ;;
     *) printf 'box-tools: unknown argument %s\n' "$a" >&2; exit 2 ;;
   esac
 done
-[[ ${#GROUPS_WANTED[@]} -gt 0 ]] || GROUPS_WANTED=(kube vcsim omnictl kubernetes-provider)
+[[ ${#GROUPS_WANTED[@]} -gt 0 ]] || GROUPS_WANTED=(crds vcsim kube kubernetes-provider omnictl)
 
 log() { printf 'box-tools: %s\n' "$*" >&2; }
 die() { printf 'box-tools: ERROR: %s\n' "$*" >&2; exit 1; }
@@ -70,6 +71,19 @@ build_group() {
   local group=$1 dir="$TOOLS/$1" hash stamp start
   hash=$(inputs_hash "$dir")
   case "$group" in
+    crds)
+      stamp="$ROOT_DIR/.box/crds/.stamp"
+      if fresh "$stamp" "$hash"; then log "crds: up to date"; return; fi
+      local cv cdir
+      cv=$(module_version "$dir" sigs.k8s.io/cluster-api)
+      cdir=$(cd "$dir" && GOTOOLCHAIN=local GOFLAGS=-mod=readonly "$GO" mod download -json sigs.k8s.io/cluster-api |
+        node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).Dir))')
+      [[ -d "$cdir" ]] || die "could not download sigs.k8s.io/cluster-api@$cv"
+      start=$(date +%s)
+      mkdir -p "$ROOT_DIR/.box/crds"
+      install -m 0644 "$cdir"/core/config/crd/bases/addons.cluster.x-k8s.io_*.yaml "$ROOT_DIR/.box/crds/"
+      log "crds: ClusterResourceSet CRDs of cluster-api $cv in .box/crds"
+      ;;
     kube)
       stamp="$BOX_BIN/.kube.stamp"
       if fresh "$stamp" "$hash" "$BOX_BIN/etcd" "$BOX_BIN/kube-apiserver" "$BOX_BIN/kube-controller-manager"; then

@@ -10,7 +10,7 @@ import { z } from "zod";
 export const NAMESPACE = "basphere";
 
 /** The stack kinds this program knows. */
-export const STACK_KINDS = ["oci", "onprem", "tenant"] as const;
+export const STACK_KINDS = ["oci", "onprem", "tenant", "box"] as const;
 export type StackKind = (typeof STACK_KINDS)[number];
 
 /** A configuration problem; `message` names every offending key. */

@@ -20,6 +20,8 @@ export function loadStack(kind: StackKind): StackModule {
       return require("./onprem") as StackModule;
     case "tenant":
       return require("./tenant") as StackModule;
+    case "box":
+      return require("./box") as StackModule;
   }
 }
 

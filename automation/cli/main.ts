@@ -4,6 +4,7 @@
  * service (automation/cli/serve.ts, automation/cli/tenants.ts).
  */
 import { Command } from "commander";
+import { registerBoxCommand } from "./box";
 import { registerConfigSchemaCommand } from "./configSchema";
 import { registerPlanCommand } from "./plan";
 import { registerPreviewDiffCommand } from "./preview";
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerPreviewDiffCommand(program);
   registerServeCommand(program);
   registerTenantsCommand(program);
+  registerBoxCommand(program);
   return program;
 }
 
