@@ -54,6 +54,8 @@ export interface EmulatorOptions {
   certificate?: { certPem: string; keyPem: string };
   /** The API key the emulator starts with (a clone of a golden template has the template's). Default random. */
   apiKey?: { key: string; secret: string };
+  /** State to continue from (the box's routers keep theirs across restarts); its API keys are kept as they are. */
+  state?: EmulatorState;
 }
 
 export interface RequestLogEntry {
@@ -97,11 +99,11 @@ interface Failure extends FailOptions {
 }
 
 export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
-  const state = newState();
+  const state = opts.state ?? newState();
   const version = opts.version ?? "26.7";
   const apiKey = opts.apiKey?.key ?? crypto.randomBytes(60).toString("base64");
   const apiSecret = opts.apiKey?.secret ?? crypto.randomBytes(60).toString("base64");
-  state.apiKeys.set(apiKey, { secret: apiSecret, username: "root" });
+  if (!opts.state) state.apiKeys.set(apiKey, { secret: apiSecret, username: "root" });
   const failures: Failure[] = [];
   const requests: RequestLogEntry[] = [];
   const sockets = new Set<Socket>();
