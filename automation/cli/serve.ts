@@ -2,6 +2,7 @@
  * `basphere serve`: runs the automation service (HTTP API + worker) until SIGINT/SIGTERM.
  */
 import { Command, Option } from "commander";
+import { resolve } from "node:path";
 import { createLogger } from "../service/logger";
 import { createService } from "../service/wiring";
 
@@ -15,6 +16,8 @@ export interface ServeOptions {
   recovery: "retry" | "fail";
   logLevel: string;
   workDir?: string;
+  /** true: on the box; false: real endpoints; undefined: on the box when the program is the project's own. */
+  box?: boolean;
 }
 
 function int(name: string, v: string, min: number, max: number): number {
@@ -28,13 +31,17 @@ export async function serve(opts: ServeOptions): Promise<void> {
   const port = int("port", opts.port, 0, 65535);
   const concurrency = int("concurrency", opts.concurrency, 1, 64);
   const logger = createLogger(undefined, opts.logLevel);
+  const box = opts.box ?? opts.workDir === undefined;
+  let onBox: Awaited<ReturnType<typeof startBox>> | undefined;
+  if (box) onBox = await startBox(opts.dataDir);
   const svc = await createService({
     dataDir: opts.dataDir,
     adminTokenFile: opts.adminTokenFile,
     concurrency,
-    pools: opts.pools,
+    pools: opts.pools ?? onBox?.pools,
     recovery: { policy: opts.recovery },
     workDir: opts.workDir,
+    pluginPath: onBox?.pluginPath,
     logger,
   });
   const url = await svc.listen(port, opts.host);
@@ -64,14 +71,54 @@ export async function serve(opts: ServeOptions): Promise<void> {
       process.stderr.write(
         `${sig}: stopping (running operations get 10 s, then the next start recovers them)\n`,
       );
-      svc.close().then(resolve, (e) => {
-        process.stderr.write(`error while stopping: ${(e as Error).message}\n`);
-        resolve();
-      });
+      svc
+        .close()
+        .then(() => onBox?.stop())
+        .then(resolve, (e) => {
+          process.stderr.write(`error while stopping: ${(e as Error).message}\n`);
+          resolve();
+        });
     };
     process.once("SIGINT", () => stop("SIGINT"));
     process.once("SIGTERM", () => stop("SIGTERM"));
   });
+}
+
+/**
+ * Starts the datacenter in a box on the data folder (or keeps the running one) and brings its onprem stack up;
+ * returns the box's pools and plugin folder, and `stop` (which stops the box only if this call started it).
+ */
+async function startBox(dataDir: string) {
+  const { boxUp, boxDown, BOX_POOLS } = await import("../../box/box");
+  const { openBoxEngine, upBoxOnpremStack } = await import("../../box/onpremStack");
+  const { findProjectRoot } = await import("../engine/environment");
+  const projectRoot = findProjectRoot(__dirname);
+  const dir = resolve(dataDir);
+  const { state, reused, seconds } = await boxUp({
+    dataDir: dir,
+    projectRoot,
+    log: (l) => process.stderr.write(l + "\n"),
+  });
+  process.stderr.write(
+    reused ? "box: using the running box\n" : `box: started in ${seconds.toFixed(1)} s (basphere box status)\n`,
+  );
+  try {
+    const engine = await openBoxEngine(dir, projectRoot, state);
+    const changes = await upBoxOnpremStack(engine, state, projectRoot);
+    process.stderr.write(`box: onprem stack up to date (${JSON.stringify(changes)})\n`);
+  } catch (e) {
+    if (!reused) await boxDown({ dataDir: dir });
+    throw e;
+  }
+  return {
+    pools: BOX_POOLS,
+    pluginPath: [state.vsphere.pluginDir],
+    stop: async () => {
+      if (reused) return;
+      const stopped = await boxDown({ dataDir: dir });
+      process.stderr.write(`box: stopped ${stopped.join(", ")}\n`);
+    },
+  };
 }
 
 export function registerServeCommand(program: Command): void {
@@ -102,5 +149,10 @@ export function registerServeCommand(program: Command): void {
       process.env.BASPHERE_WORK_DIR,
     )
     .option("--log-level <level>", "pino log level", process.env.BASPHERE_LOG_LEVEL ?? "info")
+    .option(
+      "--box",
+      "run on the datacenter in a box (default when --work-dir is not given): started if not running, its pools",
+    )
+    .option("--no-box", "real endpoints: the onprem stack, plugins and pools you configure (production)")
     .action(async (opts: ServeOptions) => serve(opts));
 }

@@ -1,8 +1,11 @@
 /**
  * Cluster API kubeconfig SIMULATOR (box only). Cluster API's controllers cannot run on the box (no infrastructure
  * for CAPV to create machines in), so nothing would ever write the `<cluster>-kubeconfig` Secret that Cluster API's
- * control plane provider writes for every workload cluster, and which the tenant program reads. This loop stands in
- * for that one behaviour, and nothing else: for every `Cluster` (cluster.x-k8s.io) it writes
+ * control plane provider writes for every workload cluster, nor mark the Cluster initialised; the tenant program
+ * waits for the one (`pulumi.com/waitFor` on `status.initialization.controlPlaneInitialized`) and then reads the
+ * other. This loop stands in for those two behaviours, and nothing else. For every `Cluster` (cluster.x-k8s.io)
+ * it sets `status.initialization` (infrastructureProvisioned, controlPlaneInitialized) and `status.phase:
+ * Provisioned` through the status subresource, after it has written
  * `<name>-kubeconfig` in the Cluster's namespace, shaped as Cluster API's (type `cluster.x-k8s.io/secret`, label
  * `cluster.x-k8s.io/cluster-name`, key `value`, owner reference to the Cluster, so the real garbage collector
  * deletes it with the Cluster). The kubeconfig names the endpoint of the Cluster's VSphereCluster
@@ -41,15 +44,24 @@ interface ClusterObject {
     controlPlaneEndpoint?: { host?: string; port?: number };
     infrastructureRef?: { apiGroup?: string; kind?: string; name?: string };
   };
+  status?: { initialization?: { controlPlaneInitialized?: boolean } };
 }
 
-/** Writes the kubeconfig Secret of one Cluster if it is missing. Returns true when it wrote one. */
+/**
+ * Writes the kubeconfig Secret of one Cluster if it is missing, then marks the Cluster initialised. Returns true when
+ * it changed something.
+ */
 export async function reconcileCluster(api: KubeClient, cluster: ClusterObject): Promise<boolean> {
   const name = cluster.metadata!.name!;
   const namespace = cluster.metadata!.namespace!;
   if (cluster.metadata?.deletionTimestamp) return false;
   const secretName = `${name}-kubeconfig`;
-  if (await api.find(resourcePath("v1", "secrets", namespace, secretName))) return false;
+  const initialized = cluster.status?.initialization?.controlPlaneInitialized === true;
+  if (await api.find(resourcePath("v1", "secrets", namespace, secretName))) {
+    if (initialized) return false;
+    await markInitialized(api, cluster);
+    return true;
+  }
   let endpoint = cluster.spec?.controlPlaneEndpoint;
   const infra = cluster.spec?.infrastructureRef;
   if (!endpoint?.host && infra?.kind === "VSphereCluster" && infra.name) {
@@ -84,10 +96,30 @@ export async function reconcileCluster(api: KubeClient, cluster: ClusterObject):
   try {
     await api.create(resourcePath("v1", "secrets", namespace), secret);
   } catch (e) {
-    if (e instanceof KubeApiError && e.code === 409) return false;
-    throw e;
+    if (!(e instanceof KubeApiError && e.code === 409)) throw e;
   }
+  await markInitialized(api, cluster);
   return true;
+}
+
+/** Sets the Cluster's initialization status, as Cluster API does once the control plane answers. */
+async function markInitialized(api: KubeClient, cluster: ClusterObject): Promise<void> {
+  await api.request(
+    "PATCH",
+    resourcePath(
+      cluster.apiVersion ?? "cluster.x-k8s.io/v1beta2",
+      "clusters",
+      cluster.metadata!.namespace,
+      cluster.metadata!.name,
+    ) + "/status",
+    {
+      status: {
+        initialization: { infrastructureProvisioned: true, controlPlaneInitialized: true },
+        phase: "Provisioned",
+      },
+    },
+    "application/merge-patch+json",
+  );
 }
 
 /** Options of {@link runCapiKubeconfigSimulator}. */
@@ -112,7 +144,8 @@ export async function runCapiKubeconfigSimulator(opts: CapiSimulatorOptions): Pr
       for (const c of list.items) {
         if (await reconcileCluster(api, c))
           opts.log(
-            `capi-kubeconfig-simulator: wrote ${c.metadata!.namespace}/${c.metadata!.name}-kubeconfig (simulated)`,
+            `capi-kubeconfig-simulator: ${c.metadata!.namespace}/${c.metadata!.name}: kubeconfig Secret written, ` +
+              `status initialised (simulated)`,
           );
       }
       lastError = "";

@@ -7,14 +7,17 @@ import { configJsonSchema, configMarkdown } from "../../../automation/cli/config
 const root = resolve(__dirname, "../../../..");
 
 describe("stack config reference (basphere config-schema)", () => {
-  for (const kind of ["oci", "onprem", "tenant"] as const) {
+  for (const kind of ["oci", "onprem", "tenant", "box"] as const) {
     it(`${kind}: the JSON Schema lists the keys the program requires`, () => {
       const s = configJsonSchema(kind);
       assert.equal((s as any).type, "object");
       const required = (s as any).required as string[];
-      const must = { oci: ["compartmentId"], onprem: ["hosts", "omni"], tenant: ["tenant", "allocations"] }[
-        kind
-      ];
+      const must = {
+        oci: ["compartmentId"],
+        onprem: ["hosts", "omni"],
+        tenant: ["tenant", "allocations"],
+        box: ["managementKubeconfig", "routerTemplate"],
+      }[kind];
       for (const k of must) assert.ok(required.includes(k), `${kind} requires ${k}`);
     });
 
