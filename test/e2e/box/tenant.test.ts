@@ -1,0 +1,184 @@
+/**
+ * The datacenter in a box, end to end: the service (`basphere serve --box`, as `npm start` runs it) creates the full
+ * example tenant (stacks/Pulumi.tenant-full.yaml) with the real tenant program, the real engine, the real
+ * Kubernetes provider against the box's real API server, the vSphere provider simulator and the OPNsense emulators.
+ * Each system is then checked through its own API; a spec change updates only what it changes; delete leaves the
+ * box as it started; and nothing connected outside 127.0.0.0/8.
+ */
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as YAML from "yaml";
+import { resourcePath } from "../../../providers/kubernetes/client";
+import { openBoxEngine } from "../../../box/onpremStack";
+import { client, waitOperation } from "../service/helpers";
+import {
+  ADMIN_TOKEN,
+  BoxSandbox,
+  BoxServe,
+  PROJECT_ROOT,
+  nonLoopbackConnects,
+  requireEngine,
+  startBoxServe,
+} from "./helpers";
+
+const example = YAML.parse(fs.readFileSync(path.join(PROJECT_ROOT, "stacks", "Pulumi.tenant-full.yaml"), "utf8"))
+  .config["basphere:tenant"];
+const TENANT = "full";
+const NS = `tenant-${TENANT}`;
+
+/** Paths (a.b[0].c) of every leaf of `want` that `got` lacks or holds with another value. */
+function missingLeaves(want: unknown, got: unknown, at = ""): string[] {
+  if (want === null || typeof want !== "object") return JSON.stringify(want) === JSON.stringify(got) ? [] : [at];
+  if (got === null || typeof got !== "object") return [at];
+  return Object.entries(want as Record<string, unknown>).flatMap(([k, v]) =>
+    missingLeaves(v, (got as Record<string, unknown>)[k], Array.isArray(want) ? `${at}[${k}]` : `${at}.${k}`),
+  );
+}
+
+/** The resources of the tenant's stack state (checkpoint), with their inputs and outputs. */
+async function stackResources(sandbox: BoxSandbox): Promise<any[]> {
+  const engine = await openBoxEngine(sandbox.dataDir, PROJECT_ROOT, sandbox.state);
+  const stack = await engine.stack(`tenant-${TENANT}`);
+  const state = await stack.stack.exportStack();
+  return (state.deployment as any).resources ?? [];
+}
+
+describe("datacenter in a box: the full example tenant through the service", function () {
+  this.timeout(30 * 60_000);
+  const sandbox = new BoxSandbox();
+  let serve: BoxServe;
+  let req: ReturnType<typeof client>;
+  let routerAddress: string;
+
+  before(async function () {
+    await requireEngine();
+    await sandbox.up();
+    serve = await startBoxServe(sandbox, { trace: true });
+    req = client(serve.url, ADMIN_TOKEN);
+  });
+
+  after(async () => {
+    await serve?.stop();
+    await sandbox.down();
+    sandbox.dispose();
+  });
+
+  it("creates the full example tenant with the real tenant program", async () => {
+    const { name: _name, ...spec } = example;
+    const r = await req("POST", "/v1/tenants", { body: { name: TENANT, spec } });
+    assert.equal(r.status, 202, JSON.stringify(r.body));
+    const op = await waitOperation(req, r.body.operation.id, 20 * 60_000);
+    assert.equal(op.status, "succeeded", `${op.error}\n${serve.stderr()}`);
+    const t = await req("GET", `/v1/tenants/${TENANT}`);
+    assert.equal(t.status, 200);
+    routerAddress = t.body.allocations.routerWanAddress ?? t.body.outputs.routerWanAddress;
+    assert.match(routerAddress, /^127\.0\.200\./);
+    const outputs = t.body.outputs;
+    assert.equal(Object.keys(outputs.floatingIps).length, 4, JSON.stringify(outputs.floatingIps));
+    assert.match(outputs.clusterEndpoint, /^https:\/\/127\.0\.200\.\d+:6443$/);
+    assert.equal(Object.keys(outputs.vmAddresses).length, 5);
+  });
+
+  it("every Cluster API object is in the API server with the spec the program sent (nothing pruned)", async () => {
+    const resources = await stackResources(sandbox);
+    const custom = resources.filter((r) => r.type === "kubernetes:apiextensions.k8s.io:CustomResource");
+    const kinds = custom.map((r) => r.inputs.kind).sort();
+    for (const k of ["Cluster", "KubeadmControlPlane", "MachineDeployment", "VSphereCluster", "ClusterResourceSet"])
+      assert.ok(kinds.includes(k), `the stack has a ${k} (has ${kinds.join(", ")})`);
+    for (const r of custom) {
+      const [group, version] = String(r.inputs.apiVersion).split("/");
+      const plural = String(r.inputs.kind).toLowerCase() + (/s$/.test(r.inputs.kind) ? "es" : "s");
+      const live = await sandbox.kube.get(
+        resourcePath(`${group}/${version}`, plural, r.inputs.metadata.namespace, r.inputs.metadata.name),
+      );
+      const missing = missingLeaves(r.inputs.spec, live.spec, "spec");
+      assert.deepEqual(missing, [], `${r.inputs.kind} ${r.inputs.metadata.name}: the API server lacks ${missing}`);
+    }
+    const secret = await sandbox.kube.get(resourcePath("v1", "secrets", NS, `${TENANT}-kubeconfig`));
+    assert.equal(secret.type, "cluster.x-k8s.io/secret");
+  });
+
+  it("the tenant's router holds exactly the records of the stack's OPNsense resources", async () => {
+    const resources = await stackResources(sandbox);
+    const opn = resources.filter((r) => /^pulumi-nodejs:dynamic\/opnsense:/.test(r.type));
+    const uuids = new Set(opn.map((r) => r.outputs?.uuid).filter((u) => typeof u === "string" && u));
+    const router = await sandbox.inspect(`/routers/${routerAddress}`);
+    const held = Object.values(router.records as Record<string, Record<string, unknown>>).flatMap((c) =>
+      Object.keys(c),
+    );
+    assert.deepEqual(new Set(held), uuids, "router records vs the stack's OPNsense resources");
+    assert.equal(Object.keys(router.records.wgClient).length, example.vpn.peers.length);
+    assert.equal(Object.keys(router.records.vip).length, example.floatingIps.length);
+    assert.deepEqual(router.pending, [], "every change was applied");
+    // The golden template's key was rotated away: it is refused now.
+    const template = JSON.parse(fs.readFileSync(sandbox.state.routers.templateFile, "utf8"));
+    const refused = await fetchInsecure(
+      `https://${routerAddress}/api/core/system/status`,
+      `${template.apiKey}:${template.apiSecret}`,
+    );
+    assert.equal(refused, 401);
+    const others = await sandbox.inspect("/routers");
+    assert.deepEqual(
+      others.used.map((u: any) => u.address),
+      [routerAddress],
+      "no other router was touched",
+    );
+  });
+
+  it("a spec change updates in place only what it changes", async () => {
+    const { name: _name, ...spec } = example;
+    const changed = structuredClone(spec);
+    changed.vms.find((v: any) => v.name === "web-1").memoryMiB = 12288;
+    const r = await req("PUT", `/v1/tenants/${TENANT}/spec`, { body: { spec: changed } });
+    assert.equal(r.status, 202, JSON.stringify(r.body));
+    const op = await waitOperation(req, r.body.operation.id, 10 * 60_000);
+    assert.equal(op.status, "succeeded", op.error);
+    const steps = (op.result.steps as { op: string; type: string; name: string }[]).filter(
+      (s) => s.op !== "same" && s.op !== "read",
+    );
+    assert.deepEqual(
+      steps.map((s) => `${s.op} ${s.type} ${s.name}`),
+      ["update vsphere:index/virtualMachine:VirtualMachine tenant-full-vm-web-1-vm"],
+    );
+  });
+
+  it("delete leaves the API server and the router as they started", async () => {
+    const r = await req("DELETE", `/v1/tenants/${TENANT}`);
+    assert.equal(r.status, 202, JSON.stringify(r.body));
+    const op = await waitOperation(req, r.body.operation.id, 15 * 60_000);
+    assert.equal(op.status, "succeeded", op.error);
+    const end = Date.now() + 120_000;
+    while ((await sandbox.kube.find(resourcePath("v1", "namespaces", undefined, NS))) && Date.now() < end)
+      await new Promise((res) => setTimeout(res, 500));
+    assert.equal(await sandbox.kube.find(resourcePath("v1", "namespaces", undefined, NS)), undefined);
+    const router = await sandbox.inspect(`/routers/${routerAddress}`);
+    for (const [c, recs] of Object.entries(router.records as Record<string, object>))
+      assert.deepEqual(Object.keys(recs), [], `router collection ${c} is empty again`);
+  });
+
+  it("nothing connected outside 127.0.0.0/8", async () => {
+    await serve.stop();
+    const trace = fs.readFileSync(serve.traceFile!, "utf8");
+    assert.ok(/sin_addr=inet_addr\("127\./.test(trace), "the trace recorded the run's loopback connections");
+    assert.deepEqual(nonLoopbackConnects(trace), []);
+  });
+});
+
+/** Status code of a GET with basic auth to a router (its self-signed certificate is not checked here). */
+function fetchInsecure(url: string, basic: string): Promise<number> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const https = require("node:https") as typeof import("node:https");
+  return new Promise((resolve, reject) => {
+    https
+      .get(
+        url,
+        { rejectUnauthorized: false, headers: { authorization: `Basic ${Buffer.from(basic).toString("base64")}` } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      )
+      .on("error", reject);
+  });
+}
