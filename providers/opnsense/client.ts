@@ -9,6 +9,7 @@ import {
   OpnsenseConnectionError,
   OpnsenseError,
   OpnsenseHttpError,
+  OpnsenseInputError,
   OpnsenseResultError,
   OpnsenseTlsError,
   OpnsenseValidationError,
@@ -55,10 +56,36 @@ export interface SearchResult<Row = Record<string, unknown>> {
 
 const API_PATH = /^\/api\/[a-z0-9_]+\/[a-z0-9_]+\/[a-z0-9_]+(\/[^/]+)*$/;
 
-/** Builds `/api/<module>/<controller>/<action>/<param>...` with every param URI-encoded. */
+/**
+ * What a path parameter may hold: the characters a URI path segment carries as they are (RFC 3986 `pchar`
+ * without percent-encoding). OPNsense routes the raw REQUEST_URI and hands the segments to the action without
+ * decoding them (www/api.php, Mvc/Router.php parsePath), so an encoded character (`=` as `%3D`) would reach the
+ * controller as the three characters `%3D`.
+ */
+const RAW_SEGMENT = /^[A-Za-z0-9\-._~!$&'()*+,;=:@]+$/;
+
+/**
+ * Builds `/api/<module>/<controller>/<action>/<param>...`. Parameters are sent as they are (never URI-encoded, see
+ * {@link RAW_SEGMENT}); one that would need encoding, or is empty (the router drops empty segments), is refused
+ * with an {@link OpnsenseInputError} naming the endpoint and the parameter's position (not its value: a key id is
+ * a secret).
+ */
 export function apiPath(base: string, action: string, ...params: string[]): string {
-  const p = [base.replace(/\/$/, ""), action, ...params.map((x) => encodeURIComponent(x))].join("/");
-  if (!API_PATH.test(p)) throw new Error(`not a snake_case OPNsense API path: ${base}/${action}`);
+  const endpoint = `${base.replace(/\/$/, "")}/${action}`;
+  params.forEach((x, i) => {
+    if (typeof x === "string" && RAW_SEGMENT.test(x)) return;
+    const bad = typeof x === "string" ? [...x].find((c) => !RAW_SEGMENT.test(c)) : undefined;
+    throw new OpnsenseInputError(
+      `${endpoint}: path parameter ${i + 1} ${
+        typeof x !== "string" || x === ""
+          ? "is empty"
+          : `holds ${JSON.stringify(bad)}, which a path segment cannot carry unencoded`
+      } (OPNsense does not decode path segments; allowed: letters, digits and - . _ ~ ! $ & ' ( ) * + , ; = : @)`,
+      `${endpoint}#${i + 1}`,
+    );
+  });
+  const p = [endpoint, ...params].join("/");
+  if (!API_PATH.test(p)) throw new Error(`not a snake_case OPNsense API path: ${endpoint}`);
   return p;
 }
 

@@ -23,8 +23,19 @@ export interface FieldMap {
   /** API field (dotted for nested containers). */
   api: string;
   codec: Codec;
-  /** Used when the argument is undefined. Without one an undefined argument is sent as "" (clears the field). */
+  /**
+   * Used when the argument is undefined. Without one an undefined argument is sent as "" (clears the field), unless
+   * {@link omitWhenUnset}.
+   */
   default?: unknown;
+  /**
+   * Left out of the body when the argument is undefined, instead of being sent as "". For fields the model
+   * requires and fills itself (FilterSequenceField: max + 100): OPNsense applies that automatic value only when
+   * the field is absent from the body of a new record (ArrayField::add → applyDefault, then setNodes overwrites it
+   * with whatever was posted, "" included, which fails Required). On an existing record an absent field keeps
+   * its value.
+   */
+  omitWhenUnset?: boolean;
   /**
    * A comma list whose order the router does not keep (multi-select InterfaceField: get_* lists the options in
    * the router's order), so diff compares it as a set.
@@ -146,7 +157,8 @@ export const SPECS: Record<string, RecordSpec> = {
       { arg: "sourcePort", api: "source_port", codec: "str" },
       { arg: "destinationNet", api: "destination_net", codec: "str", default: "any" },
       { arg: "destinationPort", api: "destination_port", codec: "str" },
-      { arg: "sequence", api: "sequence", codec: "int" },
+      // Required by the model; absent → the router appends the rule on create and keeps it on update.
+      { arg: "sequence", api: "sequence", codec: "int", omitWhenUnset: true },
       { arg: "log", api: "log", codec: "bool", default: false },
       { arg: "description", api: "description", codec: "str" },
     ],
@@ -297,11 +309,15 @@ export function decodeValue(codec: Codec, s: string): unknown {
   }
 }
 
-/** Flat `{ apiField: "string" }` for a spec and argument bag (defaults applied, fixed fields added). */
+/**
+ * Flat `{ apiField: "string" }` for a spec and argument bag (defaults applied, fixed fields added, unset
+ * {@link FieldMap.omitWhenUnset} fields left out).
+ */
 export function encodeFlat(spec: RecordSpec, args: Record<string, unknown>): Record<string, string> {
   const out: Record<string, string> = { ...(spec.fixed ?? {}) };
   for (const f of spec.fields) {
     const v = args[f.arg] === undefined ? f.default : args[f.arg];
+    if (v === undefined && f.omitWhenUnset) continue;
     out[f.api] = encodeValue(f.codec, v);
   }
   return out;

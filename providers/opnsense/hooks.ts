@@ -38,7 +38,8 @@ export const HOOKS: Record<string, KindHooks> = {
     beforeApply: (client) => enableWireguard(client),
   },
   FirewallRule: {
-    // Without a sequence the router appends the rule (max + 100); keep that position on later updates.
+    // An omitted sequence is not sent (fields.ts omitWhenUnset): the router appends a new rule (max + 100) and an
+    // existing rule keeps its position. One known from before (given earlier, or read by a refresh) is kept.
     keepWhenOmitted: ["sequence"],
   },
   DhcpSubnet: {

@@ -1,12 +1,16 @@
 /**
  * ApiKeyRotation: gives a router cloned from the golden template a key of its own. create adds a key for
- * `username` (`POST /api/auth/user/add_api_key/<user>`), proves it works (health check with it), then
- * deletes the template's shared key (`search_api_key` → id → `del_api_key/<id>`) using the new key. When
- * any step after the add fails, the new key is deleted again with the template key and the error says so.
- * delete is a no-op: the rotated key is the router's only credential and goes away with the router.
+ * `username` (`POST /api/auth/user/add_api_key/<user>`), proves it works (health check with it), deletes the
+ * template's shared key (`search_api_key` → id → `del_api_key/<id>`, the id sent as it is) using the new key, and
+ * then proves the deletion: a request with the template key must be refused (401) while the new key is accepted.
+ * An answer of `del_api_key` is not trusted on its own: OPNsense answers `{"result":"not found"}` for an id it
+ * cannot look up, and a mangled id looks exactly like a key already deleted by an earlier attempt.
+ * When any step after the add fails and the template key still works, the new key is deleted again with the
+ * template key and the error says so. delete is a no-op: the rotated key is the router's only credential and goes
+ * away with the router.
  */
 import { OpnsenseClient, apiPath } from "./client";
-import { OpnsenseResultError } from "./errors";
+import { OpnsenseHttpError, OpnsenseResultError } from "./errors";
 import { EXTRA_CALLS } from "./fields";
 import { clientFactory, deterministicUuid } from "./engine";
 import { parseArgs } from "./schemas";
@@ -27,7 +31,8 @@ async function findKey(client: OpnsenseClient, key: string): Promise<KeyRow | un
   return (await listKeys(client)).find((row) => row.key === key);
 }
 
-async function deleteKey(client: OpnsenseClient, id: string): Promise<void> {
+/** `del_api_key/<id>`; resolves with the router's answer ("deleted" or "not found": a resend after a lost answer). */
+async function deleteKey(client: OpnsenseClient, id: string): Promise<"deleted" | "not found"> {
   const path = apiPath("/api/auth/user", "del_api_key", id);
   const r = await client.post(path, {});
   if (r?.result !== "deleted" && r?.result !== "not found") {
@@ -35,6 +40,22 @@ async function deleteKey(client: OpnsenseClient, id: string): Promise<void> {
       client.redact(`POST ${path}: unexpected answer ${JSON.stringify(r)}`),
       client.redact(path),
     );
+  }
+  return r.result;
+}
+
+/**
+ * Whether the router authenticates `client`'s key: false on 401, true on any other answer (403 and errors of the
+ * endpoint come after authentication). Throws when the router does not answer at all (after the client's retries).
+ */
+async function accepted(client: OpnsenseClient): Promise<boolean> {
+  try {
+    await client.health();
+    return true;
+  } catch (e) {
+    if (e instanceof OpnsenseHttpError) return e.status !== 401;
+    if (e instanceof OpnsenseResultError) return true;
+    throw e;
   }
 }
 
@@ -82,12 +103,9 @@ export async function create(
   }
   const rotated: OpnsenseConnection = { ...connection, apiKey: r.key, apiSecret: r.secret };
   const own = clientFactory.make(rotated, [connection.apiKey, connection.apiSecret]);
-  try {
-    await own.health();
-    const old = await findKey(own, connection.apiKey);
-    if (old && old.key !== r.key) await deleteKey(own, old.id);
-  } catch (e) {
-    const why = own.redact((e as Error).message);
+
+  /** Removes the new key again with the template key (which still works) and fails with `why`. */
+  const rollback = async (why: string): Promise<never> => {
     try {
       const mine = await findKey(template, r.key);
       if (mine) await deleteKey(template, mine.id);
@@ -103,7 +121,40 @@ export async function create(
         `ApiKeyRotation: rotating failed (${why}); the new key was removed again, the template key still works.`,
       ),
     );
+  };
+
+  try {
+    await own.health();
+  } catch (e) {
+    return rollback(`the new key does not work: ${own.redact((e as Error).message)}`);
   }
+  // Delete the template key with the new one. A failure here is not final: the router may have processed the
+  // deletion before the answer was lost, so the proof below decides.
+  let deletion: string;
+  try {
+    const old = await findKey(own, connection.apiKey);
+    deletion = old
+      ? `del_api_key answered "${await deleteKey(own, old.id)}"`
+      : "search_api_key does not list the template key";
+  } catch (e) {
+    deletion = `deleting the template key failed: ${own.redact((e as Error).message)}`;
+  }
+  // Proof: the template key must be refused and the new key accepted.
+  let templateAccepted: boolean;
+  try {
+    templateAccepted = await accepted(template);
+    if (!templateAccepted && !(await accepted(own)))
+      throw new Error("the router now refuses the new key as well");
+  } catch (e) {
+    throw new Error(
+      own.redact(
+        `ApiKeyRotation: could not prove that the template key is refused (${deletion}; then: ${(e as Error).message}). The state of the router's API keys is unknown: check user "${username}"'s keys on the router.`,
+      ),
+    );
+  }
+  if (templateAccepted)
+    return rollback(`${deletion}, yet the template key still authenticates (it must be refused with 401)`);
+
   const id = deterministicUuid(`ApiKeyRotation/${inputs.resourceKey ?? username}`);
   return {
     id,

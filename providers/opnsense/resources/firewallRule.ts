@@ -20,7 +20,10 @@ export interface FirewallRuleArgs extends OpnsenseResourceArgs {
   destinationPort?: pulumi.Input<string>;
   /** Required: rules are recognisable in the GUI by it. */
   description: pulumi.Input<string>;
-  /** 1-999999. Default: the router picks one. */
+  /**
+   * Position among the router's filter rules of the same priority class (lower first), 1-999999. Default: left
+   * to the router, which appends a new rule (highest sequence + 100) and keeps a rule's sequence on updates.
+   */
   sequence?: pulumi.Input<number>;
   /** Default false. */
   log?: pulumi.Input<boolean>;

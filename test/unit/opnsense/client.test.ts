@@ -1,8 +1,9 @@
 import * as assert from "node:assert/strict";
-import { OpnsenseClient, waitForApi } from "../../../providers/opnsense/client";
+import { OpnsenseClient, apiPath, waitForApi } from "../../../providers/opnsense/client";
 import {
   OpnsenseConnectionError,
   OpnsenseHttpError,
+  OpnsenseInputError,
   OpnsenseTlsError,
   OpnsenseValidationError,
 } from "../../../providers/opnsense/errors";
@@ -127,6 +128,43 @@ describe("OpnsenseClient", () => {
       /connection\.apiKey/,
     );
   });
+
+  it("sends path parameters as they are (OPNsense never decodes them) and refuses one that would need encoding", async () =>
+    withEmulator(async (emu) => {
+      const id = Buffer.from("k".repeat(80)).toString("base64");
+      assert.ok(id.endsWith("="));
+      assert.equal(apiPath("/api/auth/user", "del_api_key", id), `/api/auth/user/del_api_key/${id}`);
+      assert.equal(
+        apiPath("/api/auth/user", "add_api_key", "ops@example"),
+        "/api/auth/user/add_api_key/ops@example",
+      );
+      for (const [bad, what] of [
+        ["a/b", /path parameter 1 holds "\/"/],
+        ["a b", /path parameter 1 holds " "/],
+        ["50%3D", /path parameter 1 holds "%"/],
+        ["", /path parameter 1 is empty/],
+      ] as const) {
+        const e = (() => {
+          try {
+            apiPath("/api/auth/user", "del_api_key", bad);
+          } catch (x) {
+            return x as OpnsenseInputError;
+          }
+          throw new Error(`${JSON.stringify(bad)} was accepted`);
+        })();
+        assert.ok(e instanceof OpnsenseInputError);
+        assert.match(e.message, what);
+        assert.match(e.message, /^\/api\/auth\/user\/del_api_key: /);
+        assert.equal(e.field, "/api/auth/user/del_api_key#1");
+      }
+      // On the wire: the path the emulator (like OPNsense's router) receives is the raw one.
+      const c = fast(emu);
+      const key = (await c.post(apiPath("/api/auth/user", "add_api_key", "root"), {}, { idempotent: false }))
+        .key;
+      const raw = Buffer.from(key).toString("base64");
+      assert.equal((await c.post(apiPath("/api/auth/user", "del_api_key", raw), {})).result, "deleted");
+      assert.equal(emu.requests.at(-1)!.path, `/api/auth/user/del_api_key/${raw}`);
+    }));
 
   it("reports a refused connection as a connection error after retrying", async () => {
     const c = new OpnsenseClient(
