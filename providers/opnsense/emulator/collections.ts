@@ -4,7 +4,7 @@
  * NAT `any` target, alias names and content, WireGuard instance numbers and peer linkage, Kea subnet rules.
  */
 import * as ipaddr from "ipaddr.js";
-import { Rec } from "./model";
+import { Rec, ServerError } from "./model";
 import { EmulatorState } from "./state";
 
 export interface CollectionDef {
@@ -16,8 +16,13 @@ export interface CollectionDef {
   subsystem: "vip" | "firewall" | "alias" | "wireguard" | "kea";
   /** Non-model keys the controller reads from the wrapper. */
   extra?: string[];
-  /** Adjusts a record after setNodes (before validation). */
-  prepare?(rec: Rec, state: EmulatorState, uuid: string): Rec;
+  /**
+   * Controller steps before setBase that may answer the request themselves (a refusal). `old` is the stored record
+   * (undefined when the set creates one).
+   */
+  before?(posted: any, old: Rec | undefined, state: EmulatorState): Record<string, unknown> | void;
+  /** Adjusts a record after setNodes (before validation); `posted` is the body's wrapper object. */
+  prepare?(rec: Rec, state: EmulatorState, uuid: string, posted: unknown): Rec;
   /** Controller/model validations beyond the generic ones. */
   check?(rec: Rec, state: EmulatorState, uuid: string): Record<string, string | undefined>;
   /** Fields get_* leaves out / computes. */
@@ -25,6 +30,8 @@ export interface CollectionDef {
   renderExtra?(rec: Rec, state: EmulatorState, uuid: string): Record<string, unknown>;
   relations?(state: EmulatorState): Record<string, Record<string, string>>;
   afterSave?(rec: Rec, state: EmulatorState, uuid: string): void;
+  /** Controller refusal of a delete (throws a UserException: ServerError with a title). */
+  beforeDelete?(rec: Rec, state: EmulatorState, uuid: string): void;
   afterDelete?(state: EmulatorState, uuid: string): void;
 }
 
@@ -38,25 +45,43 @@ function cidrOf(s: string): [ipaddr.IPv4 | ipaddr.IPv6, number] | undefined {
   }
 }
 
-/** `rec` with an empty `field` set to the collection's highest value + `step` (`start` when there is none). */
-function autoNumber(
-  rec: Rec,
-  state: EmulatorState,
-  coll: string,
-  field: string,
-  step: number,
-  start: number,
-): Rec {
-  if (rec[field]) return rec;
-  const nums = Object.values(state.collections[coll])
-    .map((r) => Number(r[field]))
-    .filter((n) => Number.isFinite(n) && n >= 0);
-  return { ...rec, [field]: String(nums.length ? Math.max(...nums) + step : start) };
+/**
+ * Vip::whereUsed: config text nodes equal to the address under `nat.rule` (port forwards; the DNat model is mounted
+ * there) or `nat.outbound.rule` (legacy outbound rules, not emulated), as "Address %s referenced by port forward %s".
+ */
+function vipWhereUsed(state: EmulatorState, address: string): string[] {
+  if (!address) return [];
+  return Object.values(state.collections.dnat)
+    .filter((r) => Object.values(r).includes(address))
+    .map((r) => `Address ${address} referenced by port forward "${r.descr ?? ""}"`);
 }
 
-/** Firewall rules: an omitted `sequence` appends the rule (max + 100, first 100). */
-const sequenced = (rec: Rec, state: EmulatorState, coll: string) =>
-  autoNumber(rec, state, coll, "sequence", 100, 100);
+/**
+ * Where an alias name is used (Alias::getAliasSource for the MVC models emulated, plus alias nesting): every
+ * listed field whose comma-separated values (newline-separated alias content) hold the name.
+ */
+const ALIAS_FIELDS: Record<string, string[]> = {
+  filter: ["source_net", "source_port", "destination_net", "destination_port"],
+  snat: ["source_net", "source_port", "destination_net", "destination_port", "target"],
+  onetoone: ["source_net", "destination_net"],
+  dnat: ["source.network", "source.port", "destination.network", "destination.port", "target", "local-port"],
+  alias: ["content"],
+};
+function aliasReferences(
+  state: EmulatorState,
+  name: string,
+): { coll: string; uuid: string; rec: Rec; field: string; sep: string; ref: string }[] {
+  if (!name) return [];
+  const out: { coll: string; uuid: string; rec: Rec; field: string; sep: string; ref: string }[] = [];
+  for (const [coll, fields] of Object.entries(ALIAS_FIELDS))
+    for (const [uuid, rec] of Object.entries(state.collections[coll]))
+      for (const field of fields) {
+        const sep = coll === "alias" ? "\n" : ",";
+        if ((rec[field] ?? "").split(sep).includes(name))
+          out.push({ coll, uuid, rec, field, sep, ref: `${coll}.${uuid}/${field}` });
+      }
+  return out;
+}
 
 const protoUpper = (rec: Rec) => ({
   ...rec,
@@ -106,33 +131,67 @@ export const COLLECTIONS: CollectionDef[] = [
     modelKey: "OPNsense\\Interfaces\\Vip:vip",
     subsystem: "vip",
     extra: ["network"],
-    prepare(rec) {
+    // VipSettingsController::setItemAction: a changed address must not be referenced by a port forward
+    // (Vip::whereUsed); answered as the only validation, before anything else is checked.
+    before(posted, old, state) {
+      if (!old) return;
+      const network = posted?.network;
+      const postSubnet = typeof network === "string" && network !== "" ? network.split("/")[0] : "";
+      if (postSubnet === old.subnet) return;
+      const uses = vipWhereUsed(state, old.subnet);
+      return uses.length ? { result: "failed", validations: { "vip.network": uses.slice(0, 2) } } : undefined;
+    },
+    // getVipOverlay: a posted `network` becomes subnet/subnet_bits; without one, both are cleared unless subnet
+    // and subnet_bits were posted themselves.
+    prepare(rec, _state, _uuid, posted) {
       const out = { ...rec };
-      if (out.network !== undefined && out.network !== "") {
-        const [sub, bits] = out.network.split("/");
+      const p = (posted ?? {}) as Record<string, unknown>;
+      if (typeof p.network === "string" && p.network !== "") {
+        const [sub, bits] = p.network.split("/", 2);
         out.subnet = sub;
         out.subnet_bits = bits ?? "";
-      }
-      if (!out.subnet || !out.subnet_bits) {
+      } else if (!p.subnet || !p.subnet_bits) {
         out.subnet = "";
         out.subnet_bits = "";
       }
       delete out.network;
       return out;
     },
-    check(rec) {
-      if (!rec.subnet) return { "vip.network": "A valid network address is required." };
+    // VipNetworkField and Vip::performValidation; handleFormValidations reports subnet/subnet_bits as `network`.
+    check(rec, state, uuid) {
+      const net = "vip.network";
+      if (!rec.subnet || !ipaddr.isValid(rec.subnet))
+        return { [net]: "A valid network address is required." };
       const c = cidrOf(`${rec.subnet}/${rec.subnet_bits}`);
-      if (!c) return { "vip.network": "A valid network address is required." };
+      if (!/^[0-9]+$/.test(rec.subnet_bits ?? "") || !c)
+        return { [net]: "A valid network subnet is required." };
+      const errs: Record<string, string> = {};
       const [addr, bits] = c;
-      if (addr.kind() === "ipv4" && bits < 31) {
-        const net = ipaddr.IPv4.networkAddressFromCIDR(`${rec.subnet}/${bits}`).toString();
-        const bc = ipaddr.IPv4.broadcastAddressFromCIDR(`${rec.subnet}/${bits}`).toString();
-        if (rec.subnet === net || rec.subnet === bc)
-          return { "vip.network": "You can not use the network or broadcast address." };
+      if ((rec.mode === "ipalias" || rec.mode === "carp") && addr.kind() === "ipv4" && bits <= 30) {
+        if (rec.subnet === ipaddr.IPv4.networkAddressFromCIDR(`${rec.subnet}/${bits}`).toString())
+          errs[net] = "You cannot use the network address.";
+        else if (rec.subnet === ipaddr.IPv4.broadcastAddressFromCIDR(`${rec.subnet}/${bits}`).toString())
+          errs[net] = "You cannot use the broadcast address.";
       }
-      if (rec.mode === "carp" && !rec.vhid) return { "vip.vhid": "A VHID is required for CARP." };
-      return {};
+      if (rec.mode === "proxyarp" && addr.kind() === "ipv4" && bits < 32) {
+        if (rec.subnet !== ipaddr.IPv4.networkAddressFromCIDR(`${rec.subnet}/${bits}`).toString())
+          errs[net] =
+            "Only strict subnets are allowed for Proxy ARP types (e.g. 192.168.0.0/24, 192.168.1.1/32).";
+      }
+      if (rec.mode === "carp") {
+        if (!rec.password)
+          errs["vip.password"] =
+            "You must specify a CARP password that is shared between the two VHID members.";
+        if (!rec.vhid) errs["vip.vhid"] = "A VHID must be selected for this CARP VIP.";
+      }
+      if (Object.entries(state.collections.vip).some(([u, r]) => u !== uuid && r.subnet === rec.subnet))
+        errs[net] ??= "Address already assigned.";
+      return errs;
+    },
+    // VipSettingsController::delItemAction: refused while a port forward references the address.
+    beforeDelete(rec, state) {
+      const uses = vipWhereUsed(state, rec.subnet ?? "");
+      if (uses.length) throw new ServerError(uses.slice(0, 5).join("<br/>"), "Item in use by");
     },
     renderSkip: ["subnet", "subnet_bits"],
     renderExtra: (rec) => ({ network: rec.subnet ? `${rec.subnet}/${rec.subnet_bits}` : "" }),
@@ -144,7 +203,6 @@ export const COLLECTIONS: CollectionDef[] = [
     wrapper: "rule",
     modelKey: "OPNsense\\Firewall\\Filter:onetoone.rule",
     subsystem: "firewall",
-    prepare: (rec, state) => sequenced(rec, state, "onetoone"),
     // Filter.php performValidation, "1 to 1 mappings": address families of source_net, destination_net and
     // external must match (message on each); for enabled binat rules source_net must be an address/subnet
     // and the prefix lengths of external and source_net must be equal (message on `external`).
@@ -177,10 +235,22 @@ export const COLLECTIONS: CollectionDef[] = [
     wrapper: "rule",
     modelKey: "OPNsense\\Firewall\\DNat:rule",
     subsystem: "firewall",
-    prepare(rec, state) {
+    // DNatController::setRuleAction drops a posted `created` and setBaseHook stamps `updated` (and `created` on the
+    // first save); protocol has ChangeCase lower.
+    prepare(rec, state, uuid) {
+      const old = state.collections.dnat[uuid];
       const out: Rec = { ...rec, protocol: (rec.protocol ?? "").toLowerCase() };
-      delete out["created.time"];
-      return sequenced(out, state, "dnat");
+      const now = (Date.now() / 1000).toFixed(2);
+      for (const k of ["username", "time", "description"]) out[`created.${k}`] = old?.[`created.${k}`] ?? "";
+      out["updated.time"] = now;
+      out["updated.username"] = "root";
+      out["updated.description"] = "/api/firewall/d_nat/set_rule made changes";
+      if (!out["created.time"]) {
+        out["created.time"] = now;
+        out["created.username"] = "root";
+        out["created.description"] = out["updated.description"];
+      }
+      return out;
     },
     check(rec) {
       const errs: Record<string, string> = {};
@@ -210,7 +280,7 @@ export const COLLECTIONS: CollectionDef[] = [
     wrapper: "rule",
     modelKey: "OPNsense\\Firewall\\Filter:snatrules.rule",
     subsystem: "firewall",
-    prepare: (rec, state) => protoUpper(sequenced(rec, state, "snat")),
+    prepare: protoUpper,
     check: (rec) => filterChecks(rec, true),
   },
   {
@@ -220,7 +290,7 @@ export const COLLECTIONS: CollectionDef[] = [
     wrapper: "rule",
     modelKey: "OPNsense\\Firewall\\Filter:rules.rule",
     subsystem: "firewall",
-    prepare: (rec, state) => protoUpper(sequenced(rec, state, "filter")),
+    prepare: protoUpper,
     check: (rec) => filterChecks(rec, false),
   },
   {
@@ -250,6 +320,23 @@ export const COLLECTIONS: CollectionDef[] = [
       if (bad.length) errs["alias.content"] = `Entry "${bad[0]}" is not a valid ${rec.type} value.`;
       return errs;
     },
+    // AliasController::setItemAction: a rename rewrites every reference (Alias::refactor), saved with the alias.
+    afterSave(rec, state, uuid) {
+      const old = state.collections.alias[uuid]?.name;
+      if (!old || !rec.name || old === rec.name) return;
+      for (const { rec: r, field, sep } of aliasReferences(state, old)) {
+        r[field] = [...new Set(r[field].split(sep))].map((x) => (x === old ? rec.name : x)).join(sep);
+      }
+    },
+    // AliasController::delItemAction: refused while the alias is referenced (Alias::whereUsed).
+    beforeDelete(rec, state, uuid) {
+      const uses = aliasReferences(state, rec.name ?? "").filter((u) => u.uuid !== uuid);
+      if (uses.length === 0) return;
+      const list = uses
+        .map((u) => `\n[${u.ref}] ${u.rec.descr ?? u.rec.description ?? u.rec.name ?? ""}`)
+        .join("");
+      throw new ServerError(`Cannot delete alias ${rec.name}. Currently in use by ${list}`, "Alias in use");
+    },
   },
   {
     name: "wgServer",
@@ -258,7 +345,6 @@ export const COLLECTIONS: CollectionDef[] = [
     wrapper: "server",
     modelKey: "OPNsense\\Wireguard\\Server:servers.server",
     subsystem: "wireguard",
-    prepare: (rec, state) => autoNumber(rec, state, "wgServer", "instance", 1, 0),
     check(rec) {
       const errs: Record<string, string> = {};
       if (rec.name && !/^[0-9a-zA-Z._-]{1,64}$/.test(rec.name))
@@ -291,9 +377,9 @@ export const COLLECTIONS: CollectionDef[] = [
       return dup ? { "client.pubkey": "Public keys should be unique." } : {};
     },
     afterSave(rec, state, uuid) {
-      // ClientController::setClientAction: `servers` rewrites every instance's peers list.
-      if (rec.servers === undefined) return;
-      const want = new Set(rec.servers.split(",").filter((x) => x !== ""));
+      // ClientController::setClientAction: `servers` rewrites every instance's peers list; a body without it
+      // unlinks the client from every instance.
+      const want = new Set((rec.servers ?? "").split(",").filter((x) => x !== ""));
       for (const [su, srv] of Object.entries(state.collections.wgServer)) {
         const peers = new Set((srv.peers ?? "").split(",").filter((x) => x !== ""));
         if (want.has(su)) peers.add(uuid);
@@ -326,7 +412,6 @@ export const COLLECTIONS: CollectionDef[] = [
     wrapper: "subnet4",
     modelKey: "OPNsense\\Kea\\KeaDhcpv4:subnets.subnet4",
     subsystem: "kea",
-    prepare: (rec, state) => autoNumber(rec, state, "keaSubnet", "subnet_id", 1, 1),
     check(rec, state, uuid) {
       const errs: Record<string, string> = {};
       const net = cidrOf(rec.subnet ?? "");
@@ -335,7 +420,15 @@ export const COLLECTIONS: CollectionDef[] = [
       else if (
         Object.entries(state.collections.keaSubnet).some(([u, r]) => u !== uuid && r.subnet === rec.subnet)
       )
-        errs["subnet4.subnet"] = "Subnet should be unique.";
+        errs["subnet4.subnet"] = "Subnet must be unique.";
+      // 26.7.2: subnet_id (AutoNumberField) has a UniqueConstraint.
+      if (
+        rec.subnet_id &&
+        Object.entries(state.collections.keaSubnet).some(
+          ([u, r]) => u !== uuid && r.subnet_id === rec.subnet_id,
+        )
+      )
+        errs["subnet4.subnet_id"] = "Subnet ID must be unique.";
       if (net && net[0].kind() === "ipv4") {
         for (const p of (rec.pools ?? "").split("\n").filter((x) => x !== "")) {
           const ends = p.includes("-") ? p.split("-").map((x) => x.trim()) : [];

@@ -21,10 +21,14 @@ export interface FieldAttrs {
   netmaskForbidden?: boolean;
   /** NetworkField `<AddressFamily>`. */
   family?: "ipv4" | "ipv6";
+  /** `<ValidationMessage>`: what the field's own validators answer (e.g. an out-of-range sequence). */
+  message?: string;
 }
 
 const FILTER = "OPNsense\\Firewall\\Filter";
 const FW_PORT: FieldAttrs = { ranges: true, wellKnown: true, alias: true };
+/** Filter.xml and DNat.xml: every `sequence` (FilterSequenceField / DNatSequenceField), 1-999999. */
+const SEQUENCE: FieldAttrs = { message: "Sequence shall be between 1 and 999999." };
 
 export const FIELD_ATTRS: Record<string, FieldAttrs> = {
   // Filter.xml: rules, snatrules, npt and onetoone interfaces all have <AllowDynamic>Y and exclude lo0.
@@ -32,6 +36,11 @@ export const FIELD_ATTRS: Record<string, FieldAttrs> = {
   [`${FILTER}:snatrules.rule|interface`]: { allowDynamic: true },
   [`${FILTER}:onetoone.rule|interface`]: { allowDynamic: true },
   [`${FILTER}:npt.rule|interface`]: { allowDynamic: true },
+  [`${FILTER}:rules.rule|sequence`]: SEQUENCE,
+  [`${FILTER}:snatrules.rule|sequence`]: SEQUENCE,
+  [`${FILTER}:onetoone.rule|sequence`]: SEQUENCE,
+  [`${FILTER}:npt.rule|sequence`]: SEQUENCE,
+  ["OPNsense\\Firewall\\DNat:rule|sequence"]: SEQUENCE,
   [`${FILTER}:rules.rule|source_port`]: FW_PORT,
   [`${FILTER}:rules.rule|destination_port`]: FW_PORT,
   [`${FILTER}:snatrules.rule|source_port`]: FW_PORT,

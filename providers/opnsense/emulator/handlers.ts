@@ -2,7 +2,18 @@
 import * as crypto from "node:crypto";
 import { GtField, groundTruth } from "../groundTruth";
 import { COLLECTIONS, CollectionDef } from "./collections";
-import { ModelEnv, Rec, ServerError, defaults, render, searchRow, setNodes, validate } from "./model";
+import {
+  DispatchError,
+  ModelEnv,
+  NotEmulatedError,
+  Rec,
+  newRecord,
+  render,
+  searchRow,
+  setNodes,
+  validate,
+} from "./model";
+import { phpBase64Decode } from "./php";
 import { Route } from "./routes";
 import { EmulatorState } from "./state";
 
@@ -54,9 +65,12 @@ function save(
   const coll = ctx.state.collections[c.name];
   const posted = ctx.body?.[c.wrapper];
   if (!posted || typeof posted !== "object") return { result: "failed" };
-  const base = isNew ? defaults(fields) : { ...coll[uuid] };
+  // set_* on an unknown (v4) uuid is an upsert: ArrayField::add, then the same setNodes as for an existing record.
+  const base = isNew ? newRecord(fields, Object.values(coll)) : { ...coll[uuid] };
+  const refused = c.before?.(posted, coll[uuid], ctx.state);
+  if (refused) return refused;
   let rec = setNodes(fields, base, posted, c.extra);
-  if (c.prepare) rec = c.prepare(rec, ctx.state, uuid);
+  if (c.prepare) rec = c.prepare(rec, ctx.state, uuid, posted);
   const errs: Record<string, string> = { ...validate(c.wrapper, fields, rec, envOf(ctx.state, c.modelKey)) };
   for (const [k, v] of Object.entries(c.check?.(rec, ctx.state, uuid) ?? {}))
     if (v !== undefined) errs[k] ??= v;
@@ -89,7 +103,7 @@ function collectionAction(c: CollectionDef, action: string, ctx: HandlerContext,
   }
   if (action === `get_${c.item}`) {
     const uuid = params[0];
-    if (uuid === undefined) return { [c.wrapper]: renderRec("", defaults(fields)) };
+    if (uuid === undefined) return { [c.wrapper]: renderRec("", newRecord(fields, Object.values(coll))) };
     const rec = coll[uuid];
     return rec ? { [c.wrapper]: renderRec(uuid, rec) } : [];
   }
@@ -102,29 +116,23 @@ function collectionAction(c: CollectionDef, action: string, ctx: HandlerContext,
   }
   if (action === `del_${c.item}`) {
     const uuids = (params[0] ?? "").split(",").filter((x) => x !== "");
-    if (c.name === "alias") {
-      for (const u of uuids) {
-        const name = coll[u]?.name;
-        const used =
-          name &&
-          ["filter", "snat", "onetoone", "dnat"].some((k) =>
-            Object.values(ctx.state.collections[k]).some((r) => Object.values(r).includes(name)),
-          );
-        if (used) throw new ServerError(`Alias ${name} is in use.`, "Alias");
-      }
-    }
-    let found = false;
+    // Controller refusals (alias or address in use) come before anything is deleted.
+    for (const u of uuids) if (coll[u]) c.beforeDelete?.(coll[u], ctx.state, u);
+    // delBase: the answer is that of the last uuid; the config is saved when any was deleted.
+    let result = "failed";
+    let changed = false;
     for (const u of uuids) {
       if (coll[u]) {
         delete coll[u];
         c.afterDelete?.(ctx.state, u);
-        found = true;
-      }
+        changed = true;
+        result = "deleted";
+      } else result = "not found";
     }
-    if (found) ctx.state.pending.add(c.subsystem);
-    return { result: found ? "deleted" : "not found" };
+    if (changed) ctx.state.pending.add(c.subsystem);
+    return { result };
   }
-  throw new ServerError(`emulator: ${c.base}/${action} is not emulated`);
+  throw new NotEmulatedError(`emulator: ${c.base}/${action} is not emulated`);
 }
 
 function settingsSet(
@@ -137,8 +145,11 @@ function settingsSet(
   const posted = ctx.body?.[wrapper];
   if (ctx.method !== "POST" || !posted || typeof posted !== "object") return { result: "failed" };
   const fields = fieldsOf(ctx, modelKey, prefix);
-  const rec = setNodes(fields, { ...defaults(fields), ...target }, posted);
-  const errs = validate(wrapper, fields, rec, envOf(ctx.state, modelKey));
+  const before = { ...newRecord(fields, []), ...target };
+  const rec = setNodes(fields, before, posted);
+  // setAction validates the changed fields only (performValidation without validateFullModel).
+  const changed = new Set(Object.keys(fields).filter((k) => rec[k] !== before[k]));
+  const errs = validate(wrapper, fields, rec, envOf(ctx.state, modelKey), changed);
   if (Object.keys(errs).length) return { result: "failed", validations: errs };
   Object.assign(target, rec);
   return { result: "saved" };
@@ -158,7 +169,8 @@ const APPLY: Record<string, { subsystems: string[]; answer: Record<string, strin
 export function handle(route: Route, ctx: HandlerContext): unknown {
   const { endpoint, params } = route;
   const required = route.def.params_detail.filter((p) => p.required).length;
-  if (params.length < required) throw new ServerError(`parameter mismatch for ${endpoint}`);
+  // Dispatcher: fewer parameters than the action requires is a ParameterMismatchException (404).
+  if (params.length < required) throw new DispatchError(`parameter mismatch for ${endpoint}`);
   const base = endpoint.split("/").slice(0, 4).join("/");
   const action = endpoint.split("/")[4];
 
@@ -243,12 +255,14 @@ export function handle(route: Route, ctx: HandlerContext): unknown {
       return { total: rows.length, rowCount: rows.length, current: 1, rows };
     }
     case "/api/auth/user/del_api_key": {
+      // UserController::delApiKeyAction: base64_decode($id) of the raw path segment, then the key that is exactly
+      // that string; any other id (one sent URI-encoded included) is "not found".
       if (ctx.method !== "POST") return { result: "failed" };
-      const key = Buffer.from(params[0], "base64").toString("utf8");
+      const key = phpBase64Decode(params[0]).toString("latin1");
       return ctx.state.apiKeys.delete(key) ? { result: "deleted" } : { result: "not found" };
     }
   }
   const c = COLLECTIONS.find((x) => x.base === base);
   if (c) return collectionAction(c, action, ctx, params);
-  throw new ServerError(`emulator: ${endpoint} exists in OPNsense ${ctx.version} but is not emulated`);
+  throw new NotEmulatedError(`emulator: ${endpoint} exists in OPNsense ${ctx.version} but is not emulated`);
 }

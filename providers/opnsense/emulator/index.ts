@@ -12,7 +12,7 @@ import type { Socket } from "node:net";
 import { fingerprintOfPem } from "../tls";
 import { selfSigned } from "./certs";
 import { handle } from "./handlers";
-import { ServerError } from "./model";
+import { DispatchError, NotEmulatedError, ServerError } from "./model";
 import { resolve } from "./routes";
 import { EmulatorState, newState } from "./state";
 
@@ -27,7 +27,8 @@ export type FailKind =
   | "reset" // connection destroyed without an answer, before the request is processed
   | "lost" // the request IS processed (state changes), then the connection is destroyed: the answer is lost
   | "slow" // processed and answered after `delayMs` (failNext's options)
-  | "hang"; // never answers (until close)
+  | "hang" // never answers (until close)
+  | "answer"; // HTTP 200 with `body` (failNext's options), NOT processed: a router that answers but does nothing
 
 /** Extra settings of an injected failure. */
 export interface FailOptions {
@@ -37,6 +38,8 @@ export interface FailOptions {
   message?: string;
   /** "slow": delay before the answer, ms. Default 1000. */
   delayMs?: number;
+  /** "answer": the JSON body to answer. Default `{"result":"failed"}`. */
+  body?: unknown;
 }
 
 export interface EmulatorOptions {
@@ -60,9 +63,12 @@ export interface EmulatorOptions {
 
 export interface RequestLogEntry {
   method: string;
+  /** The path as sent (raw: percent-encoding kept, query dropped), as OPNsense's router sees it. */
   path: string;
   body: unknown;
   status: number;
+  /** Why an exception answered 500 (what OPNsense only writes to its log). */
+  error?: string;
 }
 
 export interface Emulator {
@@ -121,7 +127,10 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
-      const url = new URL(req.url ?? "/", "http://x");
+      // Router.php takes the raw REQUEST_URI: no normalisation, no decoding; parse_url drops query and fragment.
+      const rawUrl = req.url ?? "/";
+      const pathname = rawUrl.split(/[?#]/)[0];
+      const query = new URLSearchParams(rawUrl.includes("?") ? rawUrl.slice(rawUrl.indexOf("?") + 1) : "");
       const method = (req.method ?? "GET").toUpperCase();
       const raw = Buffer.concat(chunks).toString("utf8");
       let body: any = undefined;
@@ -130,11 +139,11 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       } catch {
         body = {}; // OPNsense treats syntactically invalid JSON as an empty body
       }
-      const log = (status: number) => requests.push({ method, path: url.pathname, body, status });
+      const log = (status: number, error?: string) =>
+        requests.push({ method, path: pathname, body, status, ...(error ? { error } : {}) });
 
       const fi = failures.findIndex(
-        (f) =>
-          url.pathname === f.path || url.pathname.startsWith(f.path.endsWith("/") ? f.path : `${f.path}/`),
+        (f) => pathname === f.path || pathname.startsWith(f.path.endsWith("/") ? f.path : `${f.path}/`),
       );
       let after: Failure | undefined;
       let injected: Failure | undefined;
@@ -145,13 +154,13 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
         else injected = f;
       }
       // Answers of processed requests: normally sent; lost (socket destroyed) or delayed when injected.
-      const respond = (status: number, payload: unknown) => {
+      const respond = (status: number, payload: unknown, error?: string) => {
         if (after?.kind === "lost") {
-          log(-1);
+          log(-1, error);
           req.socket.destroy();
           return;
         }
-        log(status);
+        log(status, error);
         if (after?.kind === "slow") {
           const t = setTimeout(() => !res.destroyed && send(res, status, payload), after.delayMs ?? 1000);
           res.on("close", () => clearTimeout(t));
@@ -186,6 +195,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
             return send(res, 200, { result: "failed", status: "failed" });
           case "401":
             return send(res, 401, { status: 401, message: "Authentication Failed" });
+          case "answer":
+            return send(res, 200, f.body ?? { result: "failed" });
         }
       }
 
@@ -197,7 +208,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       if (!entry || entry.secret !== decoded.slice(sep + 1)) {
         return respond(401, { status: 401, message: "Authentication Failed" });
       }
-      const route = resolve(url.pathname, version);
+      const route = resolve(pathname, version);
       if (!route) {
         return respond(404, { errorMessage: "Endpoint not found" });
       }
@@ -212,19 +223,22 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
           state,
           method: method as "GET" | "POST",
           body: method === "POST" ? (body ?? {}) : {},
-          query: url.searchParams,
+          query,
           username: entry.username,
           version,
         });
         respond(200, out);
       } catch (e) {
-        if (e instanceof ServerError) {
-          respond(
-            500,
-            e.title ? { errorMessage: e.message, errorTitle: e.title } : { errorMessage: e.message },
-          );
+        // www/api.php: UserException → its message and title; DispatchException → 404; anything else → the
+        // generic message (the real one goes to the log only).
+        if (e instanceof ServerError && e.title) {
+          respond(500, { errorMessage: e.message, errorTitle: e.title });
+        } else if (e instanceof DispatchError) {
+          respond(404, { errorMessage: "Endpoint not found" }, e.message);
+        } else if (e instanceof NotEmulatedError) {
+          respond(500, { errorMessage: e.message }, e.message);
         } else {
-          respond(500, { errorMessage: "Unexpected error, check log for details" });
+          respond(500, { errorMessage: "Unexpected error, check log for details" }, (e as Error).message);
         }
       }
     });
@@ -265,7 +279,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     requests,
     failNext(path, kind, times = 1, options) {
       const o: FailOptions =
-        options && ("validations" in options || "message" in options || "delayMs" in options)
+        options &&
+        ("validations" in options || "message" in options || "delayMs" in options || "body" in options)
           ? (options as FailOptions)
           : { validations: options as Record<string, string> | undefined };
       failures.push({ path, kind, times, ...o });

@@ -37,7 +37,12 @@ export const emptyEnv = (modelKey: string): ModelEnv => ({
   dynamicInterfaces: {},
 });
 
-/** Thrown for what OPNsense answers with HTTP 500 (`{"errorMessage":...}`). */
+/**
+ * Thrown for what OPNsense answers with HTTP 500. With a `title` it is a UserException, answered
+ * `{"errorMessage": message, "errorTitle": title}`; without one it is any other exception, which www/api.php (not in
+ * development mode) answers with the generic `{"errorMessage":"Unexpected error, check log for details"}` and only
+ * logs the message (the emulator logs it in `requests[].error`).
+ */
 export class ServerError extends Error {
   constructor(
     message: string,
@@ -46,6 +51,12 @@ export class ServerError extends Error {
     super(message);
   }
 }
+
+/** A DispatchException (no such controller/action, too few parameters): www/api.php answers 404 "Endpoint not found". */
+export class DispatchError extends Error {}
+
+/** An endpoint the emulator does not implement: answered 500 with this message (not something OPNsense says). */
+export class NotEmulatedError extends Error {}
 
 export function pick(obj: any, dotted: string): unknown {
   return dotted
@@ -56,14 +67,47 @@ export function pick(obj: any, dotted: string): unknown {
     );
 }
 
-/** Defaults of a new record. AutoNumber fields are filled by the caller. */
-export function defaults(fields: Record<string, GtField>): Rec {
+/**
+ * A new record as ArrayField::add makes it: every field's default (applyDefault), AutoNumber fields numbered from
+ * their siblings (the collection's other records) by their field class:
+ * - FilterSequenceField (filter, outbound NAT, 1:1 NAT rules) and DNatSequenceField (port forwards): the highest
+ *   sequence + 100, the first one 100 (Firewall/FieldTypes/*SequenceField.php);
+ * - AutoNumberField (WireGuard `instance`, Kea `subnet_id`): the first unused number from the field's minimum.
+ * setNodes then overwrites any of them with what was posted: the automatic value survives only when the field is
+ * absent from the body, and a posted "" is "" (and fails Required).
+ */
+export function newRecord(fields: Record<string, GtField>, siblings: Rec[]): Rec {
   const rec: Rec = {};
-  for (const [k, f] of Object.entries(fields)) rec[k] = f.default ?? "";
+  for (const [k, f] of Object.entries(fields)) {
+    rec[k] = f.default ?? "";
+    if (baseType(f) !== "AutoNumberField") continue;
+    const used = siblings.map((r) => Number(r[k])).filter((n) => Number.isInteger(n));
+    if (f.type === ".\\FilterSequenceField" || f.type === ".\\DNatSequenceField") {
+      rec[k] = String(Math.max(0, ...used.filter((n) => n >= 0)) + 100);
+    } else {
+      let n = Number(f.min ?? 1);
+      while (used.includes(n)) n++;
+      rec[k] = String(n);
+    }
+  }
   return rec;
 }
 
-/** BaseField::setNodes: copies known leaf values; unknown keys are ignored; lists for scalars throw. */
+/** Dotted container paths of a model's fields (`destination` for `destination.network`). */
+function containersOf(keys: string[]): string[] {
+  const out = new Set<string>();
+  for (const k of keys) {
+    const parts = k.split(".");
+    for (let i = 1; i < parts.length; i++) out.add(parts.slice(0, i).join("."));
+  }
+  return [...out];
+}
+
+/**
+ * BaseField::setNodes: copies the posted value of every known leaf; unknown keys are ignored, and so is a key whose
+ * value is null (PHP `isset` is false for null: the field keeps its value). A list or object for a leaf, or a
+ * scalar for a container, is an exception (HTTP 500).
+ */
 export function setNodes(
   fields: Record<string, GtField>,
   rec: Rec,
@@ -71,13 +115,18 @@ export function setNodes(
   extra: string[] = [],
 ): Rec {
   const out = { ...rec };
+  for (const c of containersOf(Object.keys(fields))) {
+    const v = pick(posted, c);
+    if (v !== undefined && v !== null && typeof v !== "object")
+      throw new ServerError(`Invalid input type for ${c.split(".").pop()}: expected a list`);
+  }
   for (const k of [...Object.keys(fields), ...extra]) {
     const v = pick(posted, k);
-    if (v === undefined) continue;
-    if (Array.isArray(v) || (v !== null && typeof v === "object")) {
-      throw new ServerError(`Invalid input type for ${k} (expected a single value)`);
+    if (v === undefined || v === null) continue;
+    if (Array.isArray(v) || typeof v === "object") {
+      throw new ServerError(`Invalid input type for ${k.split(".").pop()}: expected a single value`);
     }
-    out[k] = v === null ? "" : String(v);
+    out[k] = String(v);
   }
   return out;
 }
@@ -119,23 +168,28 @@ function validNetwork(x: string, a: FieldAttrs): boolean {
 }
 
 /**
- * Generic validation of the changed record (messages keyed `<wrapper>.<field>`), from the ground truth's field
- * types, required flags, options and ranges plus the XML attributes in fieldAttrs.ts.
+ * Generic field validation (messages keyed `<wrapper>.<field>`), from the ground truth's field types, required
+ * flags, options and ranges plus the XML attributes in fieldAttrs.ts. Every field is checked, or only those in
+ * `only` (BaseModel::performValidation checks changed fields unless the whole model is validated).
+ * Required means required: an empty value fails it whatever the field type (BaseField::getValidators adds
+ * PresenceOf for every required field that is not set; AutoNumber and volatile fields are no exception).
  */
 export function validate(
   wrapper: string,
   fields: Record<string, GtField>,
   rec: Rec,
   env: ModelEnv,
+  only?: Set<string>,
 ): Record<string, string> {
   const errs: Record<string, string> = {};
   for (const [k, f] of Object.entries(fields)) {
+    if (only && !only.has(k)) continue;
     const v = rec[k] ?? "";
     const key = `${wrapper}.${k}`;
     const t = baseType(f);
     const a = attrsOf(env.modelKey, k);
     if (v === "") {
-      if (f.required && t !== "AutoNumberField" && !f.volatile) errs[key] = "A value is required.";
+      if (f.required) errs[key] = "A value is required.";
       continue;
     }
     const many = f.multiple || f.as_list ? v.split(",") : [v];
@@ -145,13 +199,18 @@ export function validate(
       (t === "IntegerField" || t === "NumericField" || t === "AutoNumberField") &&
       !/^-?[0-9]+$/.test(v)
     )
-      errs[key] = "Value should be an integer.";
+      errs[key] =
+        a.message ?? (t === "AutoNumberField" ? "Invalid integer value." : "Value should be an integer.");
     else if (
       (t === "IntegerField" || t === "AutoNumberField") &&
       ((f.min !== undefined && Number(v) < Number(f.min)) ||
         (f.max !== undefined && Number(v) > Number(f.max)))
     )
-      errs[key] = `Value should be between ${f.min ?? "-inf"} and ${f.max ?? "inf"}.`;
+      errs[key] =
+        a.message ??
+        (t === "AutoNumberField"
+          ? "Invalid integer value."
+          : `Value should be between ${f.min ?? "-inf"} and ${f.max ?? "inf"}.`);
     else if (opts && (many.some((x) => !(x in opts)) || (!f.multiple && many.length > 1)))
       errs[key] = t === "InterfaceField" ? "please specify a valid interface" : "option not in list";
     else if (t === "PortField" && !validPort(v, a, env))

@@ -30,14 +30,25 @@ function build(version: "26.7" | "26.1"): Map<string, { endpoint: string; def: G
   return t;
 }
 
-/** Resolves a request path (already split on "/", URI-decoded params) or returns undefined (→ 404). */
-export function resolve(pathname: string, version: "26.7" | "26.1" = "26.7"): Route | undefined {
+/**
+ * Resolves a request path or returns undefined (→ 404), as Mvc/Router.php routeRequest/parsePath do it: the path of
+ * the raw REQUEST_URI (leading slashes collapsed, query and fragment dropped by parse_url), split on "/", empty
+ * segments dropped; the segments after
+ * the action are the action's parameters exactly as they were sent: never URI-decoded (`%3D` stays three
+ * characters).
+ */
+export function resolve(rawPath: string, version: "26.7" | "26.1" = "26.7"): Route | undefined {
   let table = tables.get(version);
   if (!table) tables.set(version, (table = build(version)));
-  const segs = pathname.split("/");
-  if (segs[0] !== "" || segs[1] !== "api" || segs.length < 5) return undefined;
-  const [, , mod, ctrl, action, ...rest] = segs;
+  const path = "/" + rawPath.split(/[?#]/)[0].replace(/^\/+/, "");
+  if (!path.startsWith("/api/")) return undefined;
+  const segs = path
+    .slice("/api/".length)
+    .split("/")
+    .filter((p) => p !== "");
+  if (segs.length < 3) return undefined;
+  const [mod, ctrl, action, ...params] = segs;
   const hit = table.get(`${mod.toLowerCase()}|${controllerName(ctrl)}|${actionKey(action)}`);
   if (!hit) return undefined;
-  return { ...hit, params: rest.filter((p) => p !== "").map((p) => decodeURIComponent(p)) };
+  return { ...hit, params };
 }

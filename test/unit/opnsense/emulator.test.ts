@@ -112,8 +112,17 @@ describe("OPNsense emulator", () => {
       const list = await call(emu, "POST", `/api/firewall/filter/set_rule/${U}`, {
         rule: { interface: ["lan", "opt1"] },
       });
-      assert.equal(list.status, 500);
-      assert.match(list.json.errorMessage, /expected a single value/);
+      // An exception (not a UserException): the generic answer of www/api.php; the reason only in the log.
+      assert.deepEqual(list, {
+        status: 500,
+        json: { errorMessage: "Unexpected error, check log for details" },
+      });
+      assert.match(emu.requests.at(-1)!.error!, /Invalid input type for interface: expected a single value/);
+      const container = await call(emu, "POST", `/api/firewall/d_nat/set_rule/${U}`, {
+        rule: { destination: "wanip" },
+      });
+      assert.equal(container.status, 500);
+      assert.match(emu.requests.at(-1)!.error!, /Invalid input type for destination: expected a list/);
       assert.deepEqual(await call(emu, "POST", "/api/firewall/filter/apply", ""), {
         status: 400,
         json: { status: 400, message: "Invalid JSON syntax" },
@@ -143,10 +152,54 @@ describe("OPNsense emulator", () => {
       assert.deepEqual((await call(emu, "POST", "/api/auth/user/add_api_key/nobody", {})).json, {
         result: "failed",
       });
+      assert.match(mine.id, /^[A-Za-z0-9]+=$/, "a key id is base64 of base64 text: letters, digits, one =");
+      const asKey = async (key: string, secret: string) =>
+        (
+          await fetch(`${emu.url}/api/core/system/status`, {
+            headers: { authorization: `Basic ${Buffer.from(`${key}:${secret}`).toString("base64")}` },
+          })
+        ).status;
+      assert.equal(await asKey(k.key, k.secret), 200);
+      // OPNsense does not decode path segments: the encoded id base64-decodes to another string, no key matches.
+      assert.ok(encodeURIComponent(mine.id).endsWith("%3D"));
       assert.deepEqual(
         (await call(emu, "POST", `/api/auth/user/del_api_key/${encodeURIComponent(mine.id)}`, {})).json,
+        { result: "not found" },
+      );
+      assert.ok(emu.state.apiKeys.has(k.key), "an encoded id deletes nothing");
+      assert.equal(await asKey(k.key, k.secret), 200, "and the key keeps working");
+      assert.deepEqual(
+        (await call(emu, "POST", `/api/auth/user/del_api_key/${mine.id}`, {})).json,
         { result: "deleted" },
+        "the id as it is",
       );
       assert.equal(emu.state.apiKeys.has(k.key), false);
+      assert.equal(await asKey(k.key, k.secret), 401, "a deleted key no longer authenticates");
+      assert.deepEqual((await call(emu, "POST", `/api/auth/user/del_api_key/${mine.id}`, {})).json, {
+        result: "not found",
+      });
+    }));
+
+  it("takes path parameters raw, drops empty segments and the query; too few parameters is a 404", async () =>
+    withEmulator(async (emu) => {
+      const body = { vip: { interface: "wan", network: "203.0.113.10/32" } };
+      const encoded = U.replace(/-/g, "%2D");
+      assert.deepEqual(
+        (await call(emu, "POST", `/api/interfaces/vip_settings/set_item/${encoded}`, body)).json,
+        { result: "failed" },
+        "an encoded uuid is no uuid: no upsert",
+      );
+      assert.deepEqual(emu.state.collections.vip, {});
+      assert.deepEqual(
+        (await call(emu, "POST", `//api/interfaces//vip_settings/set_item//${U}?x=1`, body)).json,
+        { result: "saved" },
+      );
+      assert.deepEqual(Object.keys(emu.state.collections.vip), [U]);
+      assert.deepEqual((await call(emu, "GET", `/api/interfaces/vip_settings/get_item/${encoded}`)).json, []);
+      assert.deepEqual(await call(emu, "POST", "/api/auth/user/add_api_key", {}), {
+        status: 404,
+        json: { errorMessage: "Endpoint not found" },
+      });
+      assert.match(emu.requests.at(-1)!.error!, /parameter mismatch/);
     }));
 });
