@@ -44,6 +44,19 @@ export const MAX_FLOATING_IPS = 16;
 export const MAX_VMS = 40;
 /** Most WireGuard peers one tenant may have. */
 export const MAX_VPN_PEERS = 100;
+/** Most port rules one floating IP may open. */
+export const MAX_FLOATING_IP_PORTS = 32;
+/** Most SSH keys a tenant cluster's nodes may carry. */
+export const MAX_SSH_KEYS = 16;
+/** Longest SSH public key line (an RSA 8192 key with a comment fits). */
+export const SSH_KEY_MAX = 2048;
+/** Longest vSphere template name (vSphere inventory names have at most 80 characters). */
+export const TEMPLATE_NAME_MAX = 80;
+/** Longest DNS domain name. */
+export const DOMAIN_NAME_MAX = 253;
+/** Longest IPv4 address (`255.255.255.255`) and IPv4 CIDR (`255.255.255.255/32`). */
+export const IPV4_MAX = 15;
+export const IPV4_CIDR_MAX = 18;
 /** VLAN of the WAN (control) network; tenant LANs never use it. */
 export const WAN_VLAN_ID = 2000;
 /** Target keyword of the floating IP that carries a tenant cluster's API endpoint. */
@@ -68,9 +81,11 @@ const dnsLabel = (max: number) =>
       "must be a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit",
     );
 
-const ipv4 = z.string().refine(isIpv4, "must be an IPv4 address (a.b.c.d)");
-const ipv4Cidr = z.string().refine((s) => !!parseIpv4Cidr(s), "must be an IPv4 CIDR");
-const lanCidr = z.string().superRefine((s, ctx) => {
+/** A string of at most `max` characters (the limit is named in the message). */
+const bounded = (max: number) => z.string().max(max, `must be at most ${max} characters`);
+const ipv4 = bounded(IPV4_MAX).refine(isIpv4, "must be an IPv4 address (a.b.c.d)");
+const ipv4Cidr = bounded(IPV4_CIDR_MAX).refine((s) => !!parseIpv4Cidr(s), "must be an IPv4 CIDR");
+const lanCidr = bounded(IPV4_CIDR_MAX).superRefine((s, ctx) => {
   try {
     const lan = planLan(s);
     if (lan.network !== s.split("/")[0]) throw new Error(`must be a network address (e.g. ${lan.cidr})`);
@@ -84,15 +99,14 @@ export type LanName = z.infer<typeof lanName>;
 /** A port (`22`) or an inclusive range (`"30000-32767"`). */
 const portSpec = z.union([
   z.number().int().min(1).max(65535),
-  z
-    .string()
+  bounded(11)
     .regex(/^\d{1,5}(-\d{1,5})?$/, 'must be a port ("443") or a range ("30000-32767")')
     .refine((s) => {
       const [a, b] = s.split("-").map(Number);
       return a >= 1 && a <= 65535 && (b === undefined || (b > a && b <= 65535));
     }, "ports must be 1-65535 and a range must run upwards"),
 ]);
-const portRule = z.object({
+const portRule = z.strictObject({
   protocol: z.enum(["tcp", "udp", "tcp/udp"]).default("tcp"),
   port: portSpec,
 });
@@ -111,7 +125,7 @@ const machineSize = (
   replicas: z.ZodType<number>,
 ) =>
   z
-    .object({
+    .strictObject({
       replicas: replicas.default(d.replicas).describe("Number of machines"),
       /** vCPUs per machine; CAPV v1beta2 requires at least 2. */
       cpus: z
@@ -139,14 +153,13 @@ const machineSize = (
     .prefault({});
 
 /** A Cluster API (kubeadm on CAPV) cluster on one tenant LAN. */
-export const tenantClusterSpecSchema = z.object({
+export const tenantClusterSpecSchema = z.strictObject({
   /** Cluster name; default: the tenant name. */
   name: dnsLabel(40)
     .optional()
     .describe("Cluster name (DNS-1123 label, at most 40 characters); default: the tenant name"),
   /** Kubernetes version, default `v1.34.2`; its minor must have a pinned vSphere CPI release. */
-  kubernetesVersion: z
-    .string()
+  kubernetesVersion: bounded(20)
     .regex(/^v\d+\.\d+\.\d+$/, "must look like v1.34.2")
     .refine(
       (v) => cpiVersionFor(v) !== undefined,
@@ -155,8 +168,7 @@ export const tenantClusterSpecSchema = z.object({
     .default("v1.34.2")
     .describe("Kubernetes version, e.g. v1.34.2; its minor must have a pinned vSphere CPI release"),
   /** vSphere VM template (a CAPV kubeadm image) for all machines; default `ubuntu-2404-kube-v1.34.2`. */
-  template: z
-    .string()
+  template: bounded(TEMPLATE_NAME_MAX)
     .min(1)
     .default("ubuntu-2404-kube-v1.34.2")
     .describe("vSphere VM template (a CAPV kubeadm image) of all machines"),
@@ -195,14 +207,19 @@ export const tenantClusterSpecSchema = z.object({
     .describe("Service network IPv4 CIDR; same overlap rules as podCidr"),
   /** SSH keys for the `capv` user on every node. */
   sshAuthorizedKeys: z
-    .array(z.string().min(1))
+    .array(
+      bounded(SSH_KEY_MAX)
+        .min(1)
+        .regex(/^[^\r\n]+$/, "must be one line"),
+    )
+    .max(MAX_SSH_KEYS, `must have at most ${MAX_SSH_KEYS} keys`)
     .optional()
     .describe("OpenSSH public keys for the capv user on every node"),
 });
 export type TenantClusterSpec = z.infer<typeof tenantClusterSpecSchema>;
 
 /** A standalone VM on one tenant LAN. */
-export const tenantVmSpecSchema = z.object({
+export const tenantVmSpecSchema = z.strictObject({
   name: dnsLabel(40).describe("VM name (DNS-1123 label, at most 40 characters)"),
   /** LAN; default `lan1`. */
   network: lanName.default("lan1").describe("Tenant LAN the VM sits on"),
@@ -219,7 +236,10 @@ export const tenantVmSpecSchema = z.object({
     .default(20)
     .describe("System disk in GB (never smaller than the template's disk)"),
   /** vSphere template to clone; default `ubuntu-24.04-cloud`. */
-  template: z.string().min(1).default("ubuntu-24.04-cloud").describe("vSphere template to clone"),
+  template: bounded(TEMPLATE_NAME_MAX)
+    .min(1)
+    .default("ubuntu-24.04-cloud")
+    .describe("vSphere template to clone"),
   /** Static address in the LAN's static range (.20–.99); default: the next free one in spec order. */
   address: ipv4
     .optional()
@@ -230,11 +250,10 @@ export const tenantVmSpecSchema = z.object({
 export type TenantVmSpec = z.infer<typeof tenantVmSpecSchema>;
 
 /** A floating IP: a WAN address held by the router and mapped 1:1 to a tenant address. */
-export const floatingIpSpecSchema = z.object({
+export const floatingIpSpecSchema = z.strictObject({
   name: dnsLabel(24).describe("Floating IP name (DNS-1123 label, at most 24 characters)"),
   /** A VM name, `cluster` (the tenant cluster's API endpoint) or an IPv4 address on a tenant LAN. */
-  target: z
-    .string()
+  target: bounded(40)
     .min(1)
     .describe(
       "What it maps to: a VM name, cluster (the tenant cluster's API endpoint) or an IPv4 address on a tenant LAN",
@@ -243,6 +262,7 @@ export const floatingIpSpecSchema = z.object({
   ports: z
     .array(portRule)
     .min(1)
+    .max(MAX_FLOATING_IP_PORTS, `must have at most ${MAX_FLOATING_IP_PORTS} port rules`)
     .optional()
     .describe(
       "Ports opened from the WAN ({protocol, port}); default 22 and 30000-32767, or 6443 for cluster",
@@ -250,15 +270,13 @@ export const floatingIpSpecSchema = z.object({
 });
 export type FloatingIpSpec = z.infer<typeof floatingIpSpecSchema>;
 
-const wgKey = z
-  .string()
-  .regex(
-    /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/,
-    "must be a WireGuard key (44 characters of base64 encoding 32 bytes)",
-  );
+const wgKey = bounded(44).regex(
+  /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/,
+  "must be a WireGuard key (44 characters of base64 encoding 32 bytes)",
+);
 
 /** A WireGuard peer (a tenant user's device). */
-export const vpnPeerSpecSchema = z.object({
+export const vpnPeerSpecSchema = z.strictObject({
   name: dnsLabel(32).describe("Peer name (DNS-1123 label, at most 32 characters)"),
   /** The peer's public key; if omitted, a key pair is generated and the private key is returned as a secret. */
   publicKey: wgKey
@@ -272,7 +290,7 @@ export const vpnPeerSpecSchema = z.object({
 export type VpnPeerSpec = z.infer<typeof vpnPeerSpecSchema>;
 
 /** The tenant's WireGuard server on the router. */
-export const tenantVpnSpecSchema = z.object({
+export const tenantVpnSpecSchema = z.strictObject({
   /** UDP port on the router's WAN address; default 51820. */
   port: z
     .number()
@@ -282,8 +300,7 @@ export const tenantVpnSpecSchema = z.object({
     .default(51820)
     .describe("WireGuard UDP port on the router's WAN address"),
   /** Tunnel network; the router takes .1. Default 10.99.0.0/24. */
-  tunnelCidr: z
-    .string()
+  tunnelCidr: bounded(IPV4_CIDR_MAX)
     .superRefine((s, ctx) => {
       try {
         planTunnel(s);
@@ -296,8 +313,18 @@ export const tenantVpnSpecSchema = z.object({
   /** What the tunnel reaches (client AllowedIPs besides the tunnel): default floating IPs and both LANs. */
   reach: z
     .array(z.enum(["floatingIps", "lan1", "lan2"]))
+    .max(3, "must have at most 3 entries (floatingIps, lan1, lan2)")
+    .superRefine((reach, ctx) =>
+      duplicates(
+        reach,
+        (r) => r,
+        (i, v) => ctx.addIssue({ code: "custom", path: [i], message: `"${v}" is listed twice` }),
+      ),
+    )
     .default(["floatingIps", "lan1", "lan2"])
-    .describe("What clients reach through the tunnel (their AllowedIPs besides the tunnel)"),
+    .describe(
+      "What clients reach through the tunnel (their AllowedIPs besides the tunnel), each at most once",
+    ),
   /** Keepalive in seconds that client configurations carry; default 25. */
   keepalive: z
     .number()
@@ -314,14 +341,14 @@ export const tenantVpnSpecSchema = z.object({
 });
 export type TenantVpnSpec = z.infer<typeof tenantVpnSpecSchema>;
 
-const tenantObject = z.object({
+const tenantObject = z.strictObject({
   /** Tenant name: a DNS-1123 label of at most 20 characters. The stack is `tenant-<name>`. */
   name: dnsLabel(TENANT_NAME_MAX).describe(
     "Tenant name (DNS-1123 label, at most 20 characters); the stack is tenant-<name>",
   ),
   /** LAN subnets; they must match the golden router template (default 10.0.1.0/24 and 10.0.2.0/24). */
   network: z
-    .object({
+    .strictObject({
       lan1Cidr: lanCidr
         .default("10.0.1.0/24")
         .describe("IPv4 CIDR of LAN 1; must match the golden router template"),
@@ -335,8 +362,7 @@ const tenantObject = z.object({
        */
       mtu: z.literal(1450).default(1450).describe("MTU of the LANs in bytes; fixed at 1450"),
       /** DNS domain handed out by DHCP; default `<name>.internal`. */
-      domainName: z
-        .string()
+      domainName: bounded(DOMAIN_NAME_MAX)
         .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "must be a DNS domain")
         .optional()
         .describe("DNS domain handed out by DHCP; default <name>.internal"),
@@ -551,7 +577,7 @@ const vlanId = z
   .max(4094)
   .refine((v) => v !== WAN_VLAN_ID, `must not be the WAN VLAN ${WAN_VLAN_ID}`);
 
-const allocationsObject = z.object({
+const allocationsObject = z.strictObject({
   lan1VlanId: vlanId.describe("VLAN ID of LAN 1 (1-4094, not the WAN VLAN)"),
   lan2VlanId: vlanId.describe("VLAN ID of LAN 2 (1-4094, not the WAN VLAN)"),
   /** WAN address reserved for the router (DHCP reservation on the top router for its static MAC). */
@@ -560,7 +586,7 @@ const allocationsObject = z.object({
     .describe("WAN IPv4 address reserved for the router (DHCP reservation for its static MAC)"),
   /** Floating IP addresses: `{name, address}` bound by name, or bare addresses taken in spec order. */
   floatingIps: z
-    .array(z.union([ipv4, z.object({ name: z.string().min(1), address: ipv4 })]))
+    .array(z.union([ipv4, z.strictObject({ name: z.string().min(1), address: ipv4 })]))
     .default([])
     .describe(
       "Floating IP WAN addresses: {name, address} bound by name, or bare addresses taken in spec order",
@@ -677,6 +703,6 @@ export function checkTenantAllocations(
 
 /** The two keys the service writes, validated together; what the service uses before it enqueues an `up`. */
 export const tenantConfigSchema = z
-  .object(tenantConfigShape)
+  .strictObject(tenantConfigShape)
   .superRefine((c, ctx) => checkTenantAllocations(c, ctx as unknown as RefineCtx));
 export type TenantConfig = z.infer<typeof tenantConfigSchema>;
