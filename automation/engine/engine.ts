@@ -16,7 +16,7 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { ConfigMap, EngineEvent, LocalWorkspace, OutputMap, Stack } from "@pulumi/pulumi/automation";
+import { EngineEvent, LocalWorkspace, OutputMap, Stack } from "@pulumi/pulumi/automation";
 import * as YAML from "yaml";
 import { pulumiCommand } from "./command";
 import { EngineEnvironment, engineEnvironment, ensureEngineDirectories } from "./environment";
@@ -111,12 +111,51 @@ function serialized<T>(locks: Map<string, Promise<unknown>>, key: string, fn: ()
   return next;
 }
 
-/** Reads the project name from `<workDir>/Pulumi.yaml`. */
-function projectName(workDir: string): string {
+/** Reads the project name and its `stackConfigDir` (absolute; default the folder itself) from `<workDir>/Pulumi.yaml`. */
+function projectSettings(workDir: string): { name: string; stackConfigDir: string } {
   const file = path.join(workDir, "Pulumi.yaml");
   const doc = YAML.parse(fs.readFileSync(file, "utf8"));
   if (!doc || typeof doc.name !== "string" || doc.name === "") throw new Error(`${file}: "name" is missing`);
-  return doc.name;
+  const dir = typeof doc.stackConfigDir === "string" && doc.stackConfigDir !== "" ? doc.stackConfigDir : ".";
+  return { name: doc.name, stackConfigDir: path.resolve(workDir, dir) };
+}
+
+/** A config key as the CLI takes it: `<namespace>:<name>`. */
+const CONFIG_KEY = /^[A-Za-z0-9_][A-Za-z0-9_.-]*:[^\s]+$/;
+
+/**
+ * Sets plain config values in a stack settings file (`Pulumi.<stack>.yaml`) the way `pulumi config set-all
+ * --plaintext` does (each value a string under `config:`), keeping everything else in it — the secrets provider's
+ * salt, secure values, comments. The file is replaced atomically (a reader sees the old or the new file, never half
+ * of one). Nothing goes through a command line, so the size of a value never meets the kernel's argument limits.
+ */
+export function writeStackConfigFile(file: string, values: Record<string, string>): void {
+  let text = "";
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+  }
+  const parsed = YAML.parseDocument(text);
+  if (parsed.errors.length > 0) throw new Error(`${file}: ${parsed.errors[0].message}`);
+  if (parsed.contents !== null && !YAML.isMap(parsed.contents)) throw new Error(`${file}: not a YAML map`);
+  const doc: YAML.Document = parsed.contents === null ? new YAML.Document({}) : parsed;
+  const config = doc.get("config", true);
+  if (config === undefined || (YAML.isScalar(config) && config.value === null))
+    doc.set("config", doc.createNode({}));
+  else if (!YAML.isMap(config)) throw new Error(`${file}: "config" is not a map`);
+  for (const [key, value] of Object.entries(values)) {
+    if (!CONFIG_KEY.test(key)) throw new Error(`config key "${key}" must look like "<namespace>:<name>"`);
+    doc.setIn(["config", key], value);
+  }
+  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  try {
+    fs.writeFileSync(tmp, doc.toString({ lineWidth: 0 }), { mode: 0o600 });
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
 }
 
 /** Entry point: one per environment and program folder. */
@@ -124,12 +163,16 @@ export class Engine {
   readonly environment: EngineEnvironment;
   readonly workDir: string;
   readonly project: string;
+  /** Folder of the stacks' settings files (`Pulumi.<stack>.yaml`): the project's `stackConfigDir`, or workDir. */
+  readonly stackConfigDir: string;
   private readonly stacks = new Map<string, Promise<EngineStack>>();
 
   private constructor(environment: EngineEnvironment, workDir: string) {
     this.environment = environment;
     this.workDir = workDir;
-    this.project = projectName(workDir);
+    const settings = projectSettings(workDir);
+    this.project = settings.name;
+    this.stackConfigDir = settings.stackConfigDir;
   }
 
   /** Checks the engine binaries (throws EngineMissingError telling to run `npm run engine`) and prepares folders. */
@@ -190,6 +233,11 @@ export class Engine {
       );
     });
     this.stacks.delete(name);
+  }
+
+  /** The settings file of a stack (its config): `<stackConfigDir>/Pulumi.<stack>.yaml`. */
+  stackConfigFile(stack: string): string {
+    return path.join(this.stackConfigDir, `Pulumi.${stack.split("/").pop()}.yaml`);
   }
 
   /** Lock folder of a stack in the file backend. */
@@ -363,21 +411,22 @@ export class EngineStack {
   }
 
   /**
-   * Sets the given config values: the plain ones in one CLI call (`config set-all`), each secret with
+   * Sets the given config values. The plain ones are written into the stack's settings file
+   * ({@link writeStackConfigFile}; the engine reads it at the next operation) — not passed on a command line
+   * (`config set-all`), where a large value (a tenant spec) fails with E2BIG. Each secret goes through
    * `config set --secret` reading the value from stdin — never on a command line, where any local user could read it
    * (`ps`, /proc/<pid>/cmdline). Secrets are encrypted with the passphrase.
    */
   async setConfig(values: ConfigInput): Promise<void> {
-    const plain: ConfigMap = {};
+    const plain: Record<string, string> = {};
     const secrets: [string, string][] = [];
     for (const [key, v] of Object.entries(values)) {
-      if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*:[^\s]+$/.test(key))
-        throw new Error(`config key "${key}" must look like "<namespace>:<name>"`);
+      if (!CONFIG_KEY.test(key)) throw new Error(`config key "${key}" must look like "<namespace>:<name>"`);
       if (typeof v !== "string" && v.secret) secrets.push([key, v.value]);
-      else plain[key] = { value: typeof v === "string" ? v : v.value };
+      else plain[key] = typeof v === "string" ? v : v.value;
     }
     await this.exclusive(async () => {
-      if (Object.keys(plain).length > 0) await this.stack.setAllConfig(plain);
+      if (Object.keys(plain).length > 0) writeStackConfigFile(this.engine.stackConfigFile(this.name), plain);
       for (const [key, value] of secrets) await this.setSecretConfig(key, value);
     });
   }
