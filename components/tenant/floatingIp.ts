@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as opnsense from "../../providers/opnsense";
 import type { PortRule } from "../../stacks/tenantSpec";
+import { floatingIpRuleSequence } from "./ruleOrder";
 
 /** Ports a floating IP opens when none are given: SSH and the Kubernetes NodePort range (TCP). */
 const DEFAULT_PORTS: PortRule[] = [
@@ -83,7 +84,8 @@ export function floatingIpRules(ports: PortRule[]): FloatingIpPort[] {
 
 /**
  * A floating IP: a virtual IP (IP alias) on the router's WAN, a 1:1 NAT (BINAT) to the tenant address with NAT
- * reflection, one WAN pass rule per opened port (matching the translated address, as pf filters after 1:1 NAT),
+ * reflection, one WAN pass rule per opened port (matching the translated address, as pf filters after 1:1 NAT; its
+ * sequence a slot of its own, see ruleOrder.ts),
  * the reflection helper for the target's own LAN and, with a VPN, redirects from the WireGuard group. Every piece is
  * a child named after the floating IP and depends (directly or through the 1:1 NAT) on the virtual IP, so removing
  * the floating IP deletes rules, redirects and NAT before the virtual IP they reference.
@@ -139,25 +141,27 @@ export class FloatingIp extends pulumi.ComponentResource {
     );
     afterNat.dependsOn = [this.nat];
     const rendered = floatingIpRules(ports);
-    this.rules = rendered.map(
-      (r) =>
-        new opnsense.FirewallRule(
-          `${name}-in-${r.key}`,
-          {
-            connection,
-            action: "pass",
-            interface: "wan",
-            direction: "in",
-            ipProtocol: "inet",
-            protocol: r.protocol,
-            sourceNet: "any",
-            destinationNet: this.target,
-            destinationPort: r.destinationPort,
-            description: `${description} ${r.protocol} ${r.destinationPort}`,
-          },
-          afterNat,
-        ),
-    );
+    this.rules = rendered.map((r) => {
+      const ruleName = `${name}-in-${r.key}`;
+      return new opnsense.FirewallRule(
+        ruleName,
+        {
+          connection,
+          action: "pass",
+          interface: "wan",
+          direction: "in",
+          ipProtocol: "inet",
+          protocol: r.protocol,
+          sourceNet: "any",
+          destinationNet: this.target,
+          destinationPort: r.destinationPort,
+          description: `${description} ${r.protocol} ${r.destinationPort}`,
+          // A slot of its own from its name: it keeps it when other floating IPs or ports come and go.
+          sequence: floatingIpRuleSequence(ruleName),
+        },
+        afterNat,
+      );
+    });
     if (reflection && args.lan) {
       this.reflectionHelper = new opnsense.SourceNatRule(
         `${name}-reflect`,

@@ -3,6 +3,7 @@ import * as opnsense from "../../providers/opnsense";
 import * as vsphere from "../../providers/vsphere";
 import { formatRange, staticMacFor } from "./ipPlan";
 import { RouterApiReady } from "./routerApiReady";
+import { lanOutSequence } from "./ruleOrder";
 import { TenantLan } from "./tenantNetwork";
 
 /** Router VM size (fixed: every tenant router is the same). */
@@ -49,7 +50,7 @@ export interface TenantRouterArgs {
  * The tenant's OPNsense router: a clone of the golden template (2 vCPU, 4 GB, 100 GB; NICs WAN, LAN1, LAN2) that
  * is configured over its API once it answers: API key rotation, Kea DHCP on both LANs (pool .200-.250, leaving
  * .2-.199 for the router's virtual, static and IPAM addresses), outbound NAT of both LANs, and rules letting the
- * LANs out. Nothing comes in from the WAN unless a floating IP or the VPN opens it (OPNsense blocks WAN ingress by
+ * LANs out (the broadest rules: last, see ruleOrder.ts). Nothing comes in from the WAN unless a floating IP or the VPN opens it (OPNsense blocks WAN ingress by
  * default).
  */
 export class TenantRouter extends pulumi.ComponentResource {
@@ -171,6 +172,7 @@ export class TenantRouter extends pulumi.ComponentResource {
           sourceNet: lan.plan.cidr,
           destinationNet: "any",
           description: `tenant ${which} out`,
+          sequence: lanOutSequence(which),
         },
         child,
       );

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as opnsense from "../../providers/opnsense";
 import { TunnelPlan, assignAddresses, planTunnel } from "./ipPlan";
+import { RULE_SEQUENCE } from "./ruleOrder";
 import { renderWireguardClientConfig } from "./wireguardClientConfig";
 import { WireguardKeyPair } from "./wireguardKeyPair";
 
@@ -45,7 +46,8 @@ export interface TenantVpnArgs {
 
 /**
  * The tenant's WireGuard VPN on its router: an instance listening on the WAN port, a WAN rule opening only that
- * port, a rule on the `wireguard` interface group letting tunnel clients reach the configured networks (floating
+ * port (first on WAN, see ruleOrder.ts), a rule on the `wireguard` interface group letting tunnel clients reach the
+ * configured networks (floating
  * IPs themselves are redirected to their targets by {@link FloatingIp}), and one peer per spec entry. Outputs one
  * wg-quick configuration per peer (secret: generated private keys are inside).
  */
@@ -103,6 +105,7 @@ export class TenantVpn extends pulumi.ComponentResource {
         destinationNet: "wanip",
         destinationPort: String(port),
         description: `tenant ${args.tenantName} WireGuard in`,
+        sequence: RULE_SEQUENCE.vpnWanIn,
       },
       base,
     );
@@ -131,6 +134,7 @@ export class TenantVpn extends pulumi.ComponentResource {
           sourceNet: this.tunnel.cidr,
           destinationNet: "tenant_vpn_reach",
           description: `tenant ${args.tenantName} VPN clients`,
+          sequence: RULE_SEQUENCE.vpnClients,
         },
         // The `wireguard` interface group exists only once the instance is enabled and applied.
         { parent: this, dependsOn: [alias, this.server, ...(args.dependsOn ?? [])] },

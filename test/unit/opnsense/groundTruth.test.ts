@@ -7,7 +7,7 @@
  */
 import * as assert from "node:assert/strict";
 import { EXTRA_CALLS, SPECS, encodeFlat } from "../../../providers/opnsense/fields";
-import { GtEndpoint, GtVersion, groundTruth } from "../../../providers/opnsense/groundTruth";
+import { GtEndpoint, GtVersion, baseType, groundTruth } from "../../../providers/opnsense/groundTruth";
 import { SCHEMAS } from "../../../providers/opnsense/schemas";
 import { resolve } from "../../../providers/opnsense/emulator/routes";
 import { CASES, inputsOf } from "./cases";
@@ -30,7 +30,17 @@ function leaves(obj: Record<string, unknown>, prefix = ""): [string, unknown][] 
   );
 }
 
-function checkBody(v: GtVersion, path: string, e: GtEndpoint, body: Record<string, unknown>): void {
+/**
+ * Checks a request body against the endpoint's wrapper and model. `sent`: a body the client really sent (not a
+ * synthetic one with arguments missing), so a required field must not be empty in it either.
+ */
+function checkBody(
+  v: GtVersion,
+  path: string,
+  e: GtEndpoint,
+  body: Record<string, unknown>,
+  sent = true,
+): void {
   const allowedTop = new Set([
     ...(e.wrapper ? [e.wrapper] : []),
     ...(e.post_keys ?? []),
@@ -53,6 +63,11 @@ function checkBody(v: GtVersion, path: string, e: GtEndpoint, body: Record<strin
         [...reads].some((r) => k === r || k.startsWith(`${r}.`)),
         `${path}: ${k} is volatile and not read by the controller: it would be dropped`,
       );
+    // A required field sent empty is refused by the model (BaseField: PresenceOf), automatic values included.
+    assert.ok(
+      !(sent && f?.required && val === ""),
+      `${path}: ${e.wrapper}.${k} is required and must not be sent empty`,
+    );
     if (f?.options && val !== "") {
       for (const x of (val as string).split(","))
         assert.ok(f.options.includes(x), `${path}: ${k}="${x}" is not one of ${f.options.join("|")}`);
@@ -82,7 +97,7 @@ describe("OPNsense ground truth (26.7.2): every path and field the client sends 
         for (const p of parts.slice(0, -1)) cur = (cur[p] ??= {}) as Record<string, unknown>;
         cur[parts[parts.length - 1]] = val;
       }
-      checkBody(gt, set.method, set, { [spec.wrapper]: nested });
+      checkBody(gt, set.method, set, { [spec.wrapper]: nested }, false);
       const shape = (SCHEMAS as Record<string, { shape?: Record<string, any> }>)[spec.kind].shape ?? {};
       for (const f of spec.fields) {
         const enumValues: string[] | undefined = shape[f.arg]?.unwrap?.()?.options ?? shape[f.arg]?.options;
@@ -101,6 +116,50 @@ describe("OPNsense ground truth (26.7.2): every path and field the client sends 
     });
   }
 
+  it("a field left out when unset is one the model requires and numbers itself; every other unset required field has a default", () => {
+    let omitted = 0;
+    for (const spec of Object.values(SPECS)) {
+      const model = gt.models[spec.modelKey];
+      const body = encodeFlat(spec, {});
+      for (const f of spec.fields) {
+        const m = model[f.api];
+        if (f.omitWhenUnset) {
+          omitted++;
+          assert.ok(
+            m?.required,
+            `${spec.kind}.${f.arg}: ${f.api} is not required; send "" to clear it instead`,
+          );
+          assert.equal(
+            baseType(m),
+            "AutoNumberField",
+            `${spec.kind}.${f.arg}: only automatic values are omitted`,
+          );
+          assert.equal(f.default, undefined, `${spec.kind}.${f.arg}: a default would always be sent`);
+          assert.ok(!(f.api in body), `${spec.kind}.${f.arg} is left out of an empty body`);
+          assert.equal(encodeFlat(spec, { [f.arg]: 300 })[f.api], "300", "and sent when given");
+        }
+      }
+    }
+    assert.equal(omitted, 1, "FirewallRule.sequence");
+    // Arguments the schema may leave out must not reach a required field as "" (computed ones come from hooks).
+    const computed: Record<string, string[]> = {
+      WireguardServer: ["privateKey"], // HOOKS.prepare generates a key pair
+      DhcpSubnet: ["autocollect"], // HOOKS.prepare
+    };
+    for (const spec of Object.values(SPECS)) {
+      const shape = (SCHEMAS as Record<string, { shape?: Record<string, any> }>)[spec.kind].shape ?? {};
+      for (const f of spec.fields) {
+        const m = gt.models[spec.modelKey][f.api];
+        if (!m?.required || f.default !== undefined || f.omitWhenUnset) continue;
+        if (computed[spec.kind]?.includes(f.arg)) continue;
+        assert.ok(
+          shape[f.arg] && !shape[f.arg].isOptional(),
+          `${spec.kind}.${f.arg}: ${f.api} is required but the argument is optional and has no default`,
+        );
+      }
+    }
+  });
+
   it("the checker itself rejects a misspelt field, a wrong wrapper, a JSON list and an invalid option", () => {
     const set = endpoint(gt, "/api/interfaces/vip_settings/set_item");
     assert.throws(
@@ -113,6 +172,13 @@ describe("OPNsense ground truth (26.7.2): every path and field the client sends 
       /must be sent as a string/,
     );
     assert.throws(() => checkBody(gt, "x", set, { vip: { mode: "vrrp" } }), /"vrrp" is not one of/);
+    assert.throws(
+      () =>
+        checkBody(gt, "x", endpoint(gt, "/api/firewall/filter/set_rule"), {
+          rule: { action: "pass", sequence: "" },
+        }),
+      /rule\.sequence is required and must not be sent empty/,
+    );
   });
 
   it("the extra calls (WireGuard switch, Kea settings, outbound NAT mode, API keys, health) exist with their wrappers and fields", () => {
@@ -153,6 +219,10 @@ describe("OPNsense ground truth (26.7.2): every path and field the client sends 
         if (e.http === "POST") assert.equal(req.method, "POST", `${req.path} needs POST`);
         if (e.http === "GET") assert.equal(req.method, "GET", `${req.path} needs GET`);
         assert.equal(req.path.split("/").length - 5, route.params.length);
+        assert.ok(
+          !req.path.includes("%"),
+          `${req.path}: path parameters are sent raw (OPNsense never decodes them)`,
+        );
         assert.ok(
           route.params.length >= e.params_detail.filter((x) => x.required).length,
           `${req.path}: missing parameters`,
