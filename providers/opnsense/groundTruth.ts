@@ -16,6 +16,8 @@ export interface GtField {
   min?: string;
   max?: string;
   volatile?: boolean;
+  /** ModelRelationField: the related model and items (`OPNsense.Wireguard.Server`, `servers.server`). */
+  relation?: { source: string; items: string; display?: string }[];
 }
 
 export interface GtEndpoint {

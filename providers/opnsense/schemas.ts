@@ -20,17 +20,25 @@ const cidrAny = z.string().refine((s) => ipaddr.isValidCIDR(s), "must be a CIDR 
 const ifname = z
   .string()
   .regex(/^[a-z][a-z0-9_]*$/, "must be an interface identifier such as wan, lan or opt1");
+/** A port number as PortField lists its options: 1-65535, written without leading zeros. */
+const portNumber = (s: string) => /^[1-9][0-9]{0,4}$/.test(s) && Number(s) <= 65535;
+/** PortField with ranges (filter, DNat destination): a port, a range low-high (low < high), or a name/alias. */
 const port = z
   .string()
   .regex(
     /^([0-9]{1,5}(-[0-9]{1,5})?|[A-Za-z_][A-Za-z0-9_]*)$/,
     "must be a port, a range a-b, or a port alias",
-  );
-/** DNat `local-port`: PortField with <EnableAlias>Y only — one port number or a port alias, no range. */
+  )
+  .refine((s) => {
+    if (!/^[0-9]/.test(s)) return true;
+    const [lo, hi] = s.split("-");
+    return portNumber(lo) && (hi === undefined || (portNumber(hi) && Number(lo) < Number(hi)));
+  }, "ports are 1-65535 without leading zeros, and a range a-b needs a < b");
+/** DNat `local-port`: PortField without ranges — one port number, a service name or a port alias. */
 const singlePort = z
   .string()
   .regex(/^([0-9]{1,5}|[A-Za-z_][A-Za-z0-9_]*)$/, "must be one port number or a port alias (no range)")
-  .refine((s) => !/^[0-9]+$/.test(s) || (Number(s) >= 1 && Number(s) <= 65535), "must be 1-65535");
+  .refine((s) => !/^[0-9]+$/.test(s) || portNumber(s), "must be 1-65535 (without leading zeros)");
 const wgKey = z
   .string()
   .refine(

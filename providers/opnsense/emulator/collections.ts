@@ -345,15 +345,8 @@ export const COLLECTIONS: CollectionDef[] = [
     wrapper: "server",
     modelKey: "OPNsense\\Wireguard\\Server:servers.server",
     subsystem: "wireguard",
-    check(rec) {
-      const errs: Record<string, string> = {};
-      if (rec.name && !/^[0-9a-zA-Z._-]{1,64}$/.test(rec.name))
-        errs["server.name"] =
-          "Should be a string between 1 and 64 characters. Allowed characters are letters and numbers as well as underscore, minus and the dot.";
-      if ((rec.tunneladdress ?? "").split(",").some((x) => x !== "" && !x.includes("/")))
-        errs["server.tunneladdress"] = "A netmask is required.";
-      return errs;
-    },
+    // Server.xml only (the model class adds nothing): name Mask, tunneladdress as a list (a mask is optional here,
+    // required on peers) — all in fieldAttrs.ts.
     renderExtra: (rec) => ({ interface: `wg${rec.instance}` }),
     relations: (state) => ({
       peers: Object.fromEntries(Object.entries(state.collections.wgClient).map(([u, r]) => [u, r.name])),

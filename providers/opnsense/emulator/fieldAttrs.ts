@@ -23,10 +23,29 @@ export interface FieldAttrs {
   family?: "ipv4" | "ipv6";
   /** `<ValidationMessage>`: what the field's own validators answer (e.g. an out-of-range sequence). */
   message?: string;
+  /** TextField `<Mask>` (a value must match it). */
+  mask?: RegExp;
 }
 
 const FILTER = "OPNsense\\Firewall\\Filter";
-const FW_PORT: FieldAttrs = { ranges: true, wellKnown: true, alias: true };
+const FW_PORT: FieldAttrs = {
+  ranges: true,
+  wellKnown: true,
+  alias: true,
+  message: "Please specify a valid portnumber, name, alias or range.",
+};
+const DNAT_PORT: FieldAttrs = {
+  ranges: true,
+  wellKnown: true,
+  alias: true,
+  message: "Please specify a valid port number, well-known name, alias or range.",
+};
+/** Server.xml / Client.xml `name`. */
+const WG_NAME: FieldAttrs = {
+  mask: /^([0-9a-zA-Z._-]){1,64}$/u,
+  message:
+    "Should be a string between 1 and 64 characters. Allowed characters are alphanumeric characters, dash and underscores.",
+};
 /** Filter.xml and DNat.xml: every `sequence` (FilterSequenceField / DNatSequenceField), 1-999999. */
 const SEQUENCE: FieldAttrs = { message: "Sequence shall be between 1 and 999999." };
 
@@ -46,12 +65,20 @@ export const FIELD_ATTRS: Record<string, FieldAttrs> = {
   [`${FILTER}:snatrules.rule|source_port`]: FW_PORT,
   [`${FILTER}:snatrules.rule|destination_port`]: FW_PORT,
   [`${FILTER}:snatrules.rule|target_port`]: { ranges: true, wellKnown: true },
+  // Wireguard Server.xml / Client.xml: names by Mask; a peer's tunneladdress needs a mask, an instance's does not.
+  ["OPNsense\\Wireguard\\Server:servers.server|name"]: WG_NAME,
+  ["OPNsense\\Wireguard\\Client:clients.client|name"]: WG_NAME,
+  ["OPNsense\\Wireguard\\Client:clients.client|tunneladdress"]: { netmaskRequired: true },
   // DNat.xml: interface <Multiple>Y <AllowDynamic>Y; source/destination port ranges+well-known+alias;
-  // local-port <EnableAlias>Y only (a single port or a port alias).
+  // local-port <EnableWellKnown>Y <EnableAlias>Y, no ranges (a single port, a service name or a port alias).
   ["OPNsense\\Firewall\\DNat:rule|interface"]: { allowDynamic: true },
-  ["OPNsense\\Firewall\\DNat:rule|source.port"]: FW_PORT,
-  ["OPNsense\\Firewall\\DNat:rule|destination.port"]: FW_PORT,
-  ["OPNsense\\Firewall\\DNat:rule|local-port"]: { alias: true },
+  ["OPNsense\\Firewall\\DNat:rule|source.port"]: DNAT_PORT,
+  ["OPNsense\\Firewall\\DNat:rule|destination.port"]: DNAT_PORT,
+  ["OPNsense\\Firewall\\DNat:rule|local-port"]: {
+    alias: true,
+    wellKnown: true,
+    message: "Please specify a valid port number or alias.",
+  },
   // KeaDhcpv4.xml: general.interfaces has no AllowDynamic (only assigned interfaces); subnet needs a mask;
   // router/DNS options are IPv4 addresses without a mask.
   ["OPNsense\\Kea\\KeaDhcpv4:subnets.subnet4|subnet"]: { netmaskRequired: true, family: "ipv4" },

@@ -40,11 +40,22 @@ function fieldsOf(ctx: HandlerContext, modelKey: string, prefix = ""): Record<st
   return out;
 }
 
+/** Collections behind the ModelRelationFields of the emulated models (`<source>|<items>` → collection). */
+const RELATED: Record<string, string> = {
+  "OPNsense.Wireguard.Server|servers.server": "wgServer",
+  "OPNsense.Wireguard.Client|clients.client": "wgClient",
+  "OPNsense.Kea.KeaDhcpv4|subnets.subnet4": "keaSubnet",
+};
+
 function envOf(state: EmulatorState, modelKey: string): ModelEnv {
   return {
     modelKey,
     aliases: new Map(Object.values(state.collections.alias).map((r) => [r.name, r.type])),
     dynamicInterfaces: state.dynamicInterfaces,
+    relatedItems(source, items) {
+      const coll = RELATED[`${source}|${items}`];
+      return coll ? Object.keys(state.collections[coll]) : undefined;
+    },
   };
 }
 
@@ -155,15 +166,52 @@ function settingsSet(
   return { result: "saved" };
 }
 
-const APPLY: Record<string, { subsystems: string[]; answer: Record<string, string> }> = {
-  "/api/interfaces/vip_settings/reconfigure": { subsystems: ["vip"], answer: { status: "ok" } },
-  "/api/firewall/filter/apply": { subsystems: ["firewall"], answer: { status: "OK\n\n" } },
-  "/api/firewall/one_to_one/apply": { subsystems: ["firewall"], answer: { status: "OK\n\n" } },
-  "/api/firewall/d_nat/apply": { subsystems: ["firewall"], answer: { status: "OK\n\n" } },
-  "/api/firewall/source_nat/apply": { subsystems: ["firewall"], answer: { status: "OK\n\n" } },
-  "/api/firewall/alias/reconfigure": { subsystems: ["alias"], answer: { status: "ok" } },
-  "/api/wireguard/service/reconfigure": { subsystems: ["wireguard"], answer: { result: "ok" } },
-  "/api/kea/service/reconfigure": { subsystems: ["kea"], answer: { status: "ok" } },
+/** Apply/reconfigure endpoints: the subsystems they apply, their answer, and their answer to a GET. */
+const APPLY: Record<
+  string,
+  { subsystems: string[]; answer: Record<string, string>; onGet: Record<string, string> }
+> = {
+  "/api/interfaces/vip_settings/reconfigure": {
+    subsystems: ["vip"],
+    answer: { status: "ok" },
+    onGet: { status: "failed" },
+  },
+  // FilterBaseController::applyAction: configd's output as the status; "error" for a GET.
+  "/api/firewall/filter/apply": {
+    subsystems: ["firewall"],
+    answer: { status: "OK\n\n" },
+    onGet: { status: "error" },
+  },
+  "/api/firewall/one_to_one/apply": {
+    subsystems: ["firewall"],
+    answer: { status: "OK\n\n" },
+    onGet: { status: "error" },
+  },
+  "/api/firewall/d_nat/apply": {
+    subsystems: ["firewall"],
+    answer: { status: "OK\n\n" },
+    onGet: { status: "error" },
+  },
+  "/api/firewall/source_nat/apply": {
+    subsystems: ["firewall"],
+    answer: { status: "OK\n\n" },
+    onGet: { status: "error" },
+  },
+  "/api/firewall/alias/reconfigure": {
+    subsystems: ["alias"],
+    answer: { status: "ok" },
+    onGet: { status: "failed" },
+  },
+  "/api/wireguard/service/reconfigure": {
+    subsystems: ["wireguard"],
+    answer: { result: "ok" },
+    onGet: { result: "failed" },
+  },
+  "/api/kea/service/reconfigure": {
+    subsystems: ["kea"],
+    answer: { status: "ok" },
+    onGet: { status: "failed" },
+  },
 };
 
 export function handle(route: Route, ctx: HandlerContext): unknown {
@@ -175,7 +223,7 @@ export function handle(route: Route, ctx: HandlerContext): unknown {
   const action = endpoint.split("/")[4];
 
   if (APPLY[endpoint]) {
-    if (ctx.method !== "POST") return { status: "failed" };
+    if (ctx.method !== "POST") return APPLY[endpoint].onGet;
     for (const s of APPLY[endpoint].subsystems) ctx.state.pending.delete(s);
     ctx.state.applied.push(endpoint);
     if (endpoint === "/api/wireguard/service/reconfigure") {

@@ -29,6 +29,8 @@ export interface ModelEnv {
   modelKey: string;
   aliases: Map<string, string>;
   dynamicInterfaces: Record<string, string>;
+  /** ModelRelationField options: the uuids of the related model's items (undefined: not emulated, unchecked). */
+  relatedItems?(source: string, items: string): string[] | undefined;
 }
 
 export const emptyEnv = (modelKey: string): ModelEnv => ({
@@ -147,12 +149,33 @@ function optionsOf(f: GtField, key: string, env: ModelEnv): Record<string, strin
   return undefined;
 }
 
+/**
+ * PortField's well-known service names (Base/FieldTypes/PortField.php, the same in 26.1.11 and 26.7.2). The field
+ * builds its list as `['any'] + array_keys($wellknownservices)`, a PHP array union by key, so the first name
+ * (afs3-fileserver) is replaced by `any` and is not accepted.
+ */
+const WELL_KNOWN_PORTS = new Set(
+  (
+    "any aol auth avt-profile-1 cvsup domain ftp hbci http https igmpv3lite imap imaps ipsec-msft ipsec-nat-t isakmp " +
+    "l2f ldap microsoft-ds ms-streaming ms-wbt-server msnp nat-stun-port netbios-dgm netbios-ns netbios-ssn nntp " +
+    "ntp openvpn pop3 pop3s pptp radius radius-acct rfb sip smtp snmp snmptrap ssh submission telnet teredo tftp " +
+    "urd wins"
+  ).split(" "),
+);
+
+/**
+ * PortField: the option list is the numbers "1".."65535" as written (no leading zeros), plus the well-known names
+ * and port aliases when enabled; with ranges also `a-b` (a dash, no spaces, 1 <= a < b <= 65535).
+ */
 function validPort(v: string, a: FieldAttrs, env: ModelEnv): boolean {
-  const num = (p: string) => /^[0-9]{1,5}$/.test(p) && Number(p) >= 1 && Number(p) <= 65535;
+  const num = (p: string) => /^[1-9][0-9]{0,4}$/.test(p) && Number(p) <= 65535;
   if (num(v)) return true;
-  if (a.ranges && /^[0-9]+[-:][0-9]+$/.test(v) && v.split(/[-:]/).every(num)) return true;
+  if (a.ranges && /^[0-9]+-[0-9]+$/.test(v)) {
+    const [lo, hi] = v.split("-");
+    if (num(lo) && num(hi) && Number(lo) < Number(hi)) return true;
+  }
   if (a.alias && env.aliases.get(v) === "port") return true;
-  if (a.wellKnown && /^[a-z][a-z0-9-]*$/.test(v) && !env.aliases.has(v)) return true;
+  if (a.wellKnown && WELL_KNOWN_PORTS.has(v)) return true;
   return false;
 }
 
@@ -211,10 +234,19 @@ export function validate(
         (t === "AutoNumberField"
           ? "Invalid integer value."
           : `Value should be between ${f.min ?? "-inf"} and ${f.max ?? "inf"}.`);
-    else if (opts && (many.some((x) => !(x in opts)) || (!f.multiple && many.length > 1)))
-      errs[key] = t === "InterfaceField" ? "please specify a valid interface" : "option not in list";
-    else if (t === "PortField" && !validPort(v, a, env))
-      errs[key] = "Please specify a valid port number or alias.";
+    else if (opts && (many.some((x) => !(x in opts)) || (!f.multiple && many.length > 1))) {
+      // BaseListField: "Option [%s] not in list." per bad item of a multi-select; a single select formats it
+      // without the value (getValidationMessage() without content).
+      const bad = f.multiple ? many.find((x) => !(x in opts)) : "";
+      errs[key] = (a.message ?? "Option [%s] not in list.").replace("%s", bad ?? "");
+    } else if (t === "ModelRelationField" && f.relation?.[0] && env.relatedItems) {
+      // ModelRelationField → BaseListField: every selected uuid must be an item of the related model.
+      const items = env.relatedItems(f.relation[0].source, f.relation[0].items);
+      const bad = items && many.find((x) => !items.includes(x));
+      if (bad !== undefined) errs[key] = (a.message ?? "Option [%s] not in list.").replace("%s", bad);
+    } else if (t === "PortField" && !validPort(v, a, env))
+      errs[key] = a.message ?? "Please specify a valid port number or alias.";
+    else if (a.mask && !a.mask.test(v)) errs[key] = a.message ?? "Invalid value.";
     else if (t === "NetworkField" && many.some((x) => !validNetwork(x, a)))
       errs[key] = "Please specify a valid network segment or IP address.";
     else if (t === "Base64Field" && !/^[A-Za-z0-9+/]+={0,2}$/.test(v)) errs[key] = "Invalid base64 content.";

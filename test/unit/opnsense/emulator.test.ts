@@ -106,7 +106,7 @@ describe("OPNsense emulator", () => {
       const missing = await call(emu, "POST", `/api/firewall/alias/set_item/${U}`, { alias: { name: "a" } });
       assert.match(
         missing.json.validations["alias.type"],
-        /option not in list/,
+        /^Option \[\] not in list\.$/,
         "alias type has no usable default",
       );
       const list = await call(emu, "POST", `/api/firewall/filter/set_rule/${U}`, {

@@ -116,7 +116,7 @@ describe("emulator validations follow the 26.7 models", () => {
       const dnat = withField(VALID.PortForward, "rule", "interface", "wireguard");
       const filter = withField(VALID.FirewallRule, "rule", "interface", "wireguard");
       const before = await call(emu, "POST", `/api/firewall/d_nat/set_rule/${U}`, dnat);
-      assert.deepEqual(before.validations, { "rule.interface": "please specify a valid interface" });
+      assert.deepEqual(before.validations, { "rule.interface": "Option [wireguard] not in list." });
       assert.equal((await call(emu, "POST", `/api/firewall/filter/set_rule/${U}`, filter)).result, "failed");
 
       await call(emu, "POST", "/api/wireguard/general/set", { general: { enabled: "1" } });
@@ -139,7 +139,7 @@ describe("emulator validations follow the 26.7 models", () => {
       const vip = await call(emu, "POST", `/api/interfaces/vip_settings/set_item/${U}`, {
         vip: { interface: "wireguard", network: "192.168.200.60/32" },
       });
-      assert.equal(vip.validations?.["vip.interface"], "option not in list");
+      assert.equal(vip.validations?.["vip.interface"], "Option [] not in list.");
       const kea = await call(emu, "POST", "/api/kea/dhcpv4/set", {
         dhcpv4: { general: { interfaces: "lan,wireguard" } },
       });
@@ -225,9 +225,25 @@ describe("emulator validations follow the 26.7 models", () => {
           ...extra,
         },
       });
-      assert.ok((await set(dnat, fwd({ "local-port": "8000-8010" }))).validations["rule.local-port"]);
-      assert.ok((await set(dnat, fwd({ "local-port": "https" }))).validations["rule.local-port"]);
+      assert.deepEqual((await set(dnat, fwd({ "local-port": "8000-8010" }))).validations, {
+        "rule.local-port": "Please specify a valid port number or alias.",
+      });
+      // DNat.xml local-port: <EnableWellKnown>Y (a service name), <EnableAlias>Y, no ranges.
+      assert.equal((await set(dnat, fwd({ "local-port": "https" }))).result, "saved");
       assert.equal((await set(dnat, fwd({ "local-port": "webports" }))).result, "saved");
+      // PortField options: the numbers as written, the listed service names only, ranges low-high with a dash.
+      for (const bad of ["080", "0", "65536", "nosuchservice", "afs3-fileserver", "8080:8090", "9000-8000"])
+        assert.deepEqual(
+          (await set(fw, { rule: { protocol: "tcp", destination_port: bad } })).validations,
+          { "rule.destination_port": "Please specify a valid portnumber, name, alias or range." },
+          bad,
+        );
+      for (const good of ["8080", "https", "any", "8080-8090", "webports"])
+        assert.equal(
+          (await set(fw, { rule: { protocol: "tcp", destination_port: good } })).result,
+          "saved",
+          good,
+        );
       assert.deepEqual((await set(dnat, fwd({ protocol: "icmp", "local-port": "80" }))).validations, {
         "rule.destination.port": "Ports are only valid for TCP or UDP type rules.",
         "rule.local-port": "Ports are only valid for TCP or UDP type rules.",
@@ -266,7 +282,7 @@ describe("what the tenant stack sends is accepted as OPNsense 26.7 accepts it", 
       const early = await rejection(provider("PortForward").create(fwd));
       assert.match(
         early.message,
-        /PortForward\.interface \(rule\.interface\): please specify a valid interface/,
+        /PortForward\.interface \(rule\.interface\): Option \[wireguard\] not in list\./,
       );
       assert.deepEqual(emu.state.collections.dnat, {}, "nothing saved");
       await provider("WireguardServer").create({
@@ -344,6 +360,45 @@ describe("what the tenant stack sends is accepted as OPNsense 26.7 accepts it", 
         ["interface"],
       );
     }));
+
+  it("ports the router would refuse are refused before any request, naming the argument", async () => {
+    const conn = { url: "https://10.0.0.1", apiKey: "k", apiSecret: "s" };
+    for (const bad of ["080", "0", "65536", "9000-8000", "22-22"]) {
+      const chk = await provider("FirewallRule").check(
+        {},
+        {
+          connection: conn,
+          resourceKey: "k",
+          action: "pass",
+          interface: "wan",
+          protocol: "TCP",
+          destinationPort: bad,
+          description: "x",
+        },
+      );
+      assert.deepEqual(
+        chk.failures?.map((f) => [
+          f.property,
+          /FirewallRule\.destinationPort: ports are 1-65535/.test(f.reason),
+        ]),
+        [["destinationPort", true]],
+        bad,
+      );
+    }
+    const ok = await provider("FirewallRule").check(
+      {},
+      {
+        connection: conn,
+        resourceKey: "k",
+        action: "pass",
+        interface: "wan",
+        protocol: "TCP",
+        destinationPort: "30000-32767",
+        description: "x",
+      },
+    );
+    assert.equal(ok.failures, undefined);
+  });
 
   it("PortForward.targetPort is one port or a port alias (DNat local-port has no ranges)", async () => {
     const chk = await provider("PortForward").check(

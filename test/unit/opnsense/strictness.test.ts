@@ -235,7 +235,7 @@ describe("emulator strictness: required, automatic values, null, settings, contr
       assert.equal(emu.state.collections.filter[uuid(2)].destination_net, "lan,web2");
     }));
 
-  it("a WireGuard peer saved without `servers` is unlinked from every instance (ClientController)", async () =>
+  it("a WireGuard peer saved without `servers` is unlinked from every instance; an unknown instance is refused", async () =>
     withEmulator(async (emu) => {
       await call(emu, "POST", `/api/wireguard/server/set_server/${uuid(1)}`, {
         server: { name: "wg", privkey: WG_KEY, tunneladdress: "10.99.0.1/24", port: "51820" },
@@ -248,5 +248,10 @@ describe("emulator strictness: required, automatic values, null, settings, contr
       assert.equal(emu.state.collections.wgServer[uuid(1)].peers, uuid(2));
       await peer({});
       assert.equal(emu.state.collections.wgServer[uuid(1)].peers, "");
+      // `servers` is a ModelRelationField: a uuid that is no instance is refused, not silently dropped.
+      assert.deepEqual((await peer({ servers: uuid(7) })).json, {
+        result: "failed",
+        validations: { "client.servers": `Option [${uuid(7)}] not in list.` },
+      });
     }));
 });
