@@ -4,6 +4,7 @@
  */
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
+import type { Socket } from "node:net";
 import Fastify, { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type pino from "pino";
 import {
@@ -17,13 +18,22 @@ import { Store } from "../store/types";
 import { OperationBus } from "../worker/bus";
 import { EngineDriver } from "../worker/engineDriver";
 import { Worker } from "../worker/worker";
-import { Principal, authenticate, bearer } from "./auth";
+import { Principal, authenticate } from "./auth";
 import { ApiError, Issue, fieldPath, toApiError } from "./errors";
+import {
+  clientErrorHandler,
+  credentials,
+  frameworkErrors,
+  jsonBodyParser,
+  readQuery,
+  refuseUnexpectedBody,
+  safeUrl,
+} from "./guards";
 import { Metrics } from "./metrics";
 import { registerOperationRoutes } from "./routes/operations";
 import { registerSystemRoutes } from "./routes/system";
 import { registerTenantRoutes } from "./routes/tenants";
-import { errorSchema, eventSchema, operationSchema, tenantSchema } from "./schemas";
+import { errorSchema, eventSchema, noQuery, operationSchema, specSchema, tenantSchema } from "./schemas";
 
 /** Result of validating a tenant spec: the parsed spec, or issues with paths inside the spec. */
 export type SpecValidation =
@@ -126,38 +136,44 @@ export function principalOf(req: FastifyRequest): Principal {
   return req.principal;
 }
 
-/** Query parameter names that carry credentials by convention. */
-const TOKEN_PARAM = /^(access[_-]?token|token|api[_-]?key|auth|authorization|bearer|key|secret)$/i;
-
 /**
- * The first query parameter of `url` that carries a token (by its name, or a value that looks like a basphere
- * token), or undefined. Names are truncated for the error body.
+ * A route schema for the OpenAPI document: the opaque `spec` object of a body (validated by the tenant spec schema
+ * in the handler) replaced with a reference to components.schemas.TenantSpec.
  */
-export function tokenInQuery(url: string): string | undefined {
-  const q = url.indexOf("?");
-  if (q < 0) return undefined;
-  let params: URLSearchParams;
-  try {
-    params = new URLSearchParams(url.slice(q + 1));
-  } catch {
-    return undefined;
-  }
-  for (const [k, v] of params) {
-    if (/bsp[at]\./.test(k)) return "[a parameter named like a token]"; // never echo the token back
-    if (TOKEN_PARAM.test(k) || /bsp[at]\./.test(v)) return k.slice(0, 40);
-  }
-  return undefined;
+function documentSpec<T>(schema: T): T {
+  const body = (schema as { body?: { properties?: Record<string, unknown> } } | undefined)?.body;
+  if (!body?.properties || body.properties.spec !== specSchema) return schema;
+  return {
+    ...schema,
+    body: { ...body, properties: { ...body.properties, spec: { $ref: "#/components/schemas/TenantSpec" } } },
+  };
 }
+
+/** For callers that imported it from here. */
+export { tokenInQuery } from "./guards";
 
 export async function buildApp(deps: ServiceDeps): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger as unknown as FastifyBaseLogger } : { logger: false }),
     bodyLimit: deps.bodyLimit ?? 256 * 1024,
     routerOptions: { maxParamLength: 200, ignoreTrailingSlash: true },
+    // No coercion: `{"name": true}` is not the name "true". Query parameters are read from their text by
+    // readQuery (guards.ts) before validation. `verbose` gives the schema of an unknown field's object (did you mean).
     ajv: {
-      customOptions: { removeAdditional: false, allErrors: true, coerceTypes: "array", useDefaults: true },
+      customOptions: {
+        removeAdditional: false,
+        allErrors: true,
+        coerceTypes: false,
+        useDefaults: true,
+        verbose: true,
+      },
     },
     forceCloseConnections: true,
+    frameworkErrors,
+    // What Node's HTTP parser refuses (431, malformed requests) gets the API's error body too.
+    clientErrorHandler(this: FastifyInstance, err: Error & { code?: string }, socket: Socket) {
+      clientErrorHandler(this.log)(err, socket);
+    },
   });
   const metrics = deps.metrics ?? new Metrics();
   const ctx: Context = {
@@ -172,7 +188,13 @@ export async function buildApp(deps: ServiceDeps): Promise<FastifyInstance> {
     metrics,
   };
 
-  app.removeContentTypeParser("text/plain"); // JSON only: anything else is 415
+  // JSON in UTF-8 only: anything else is 415.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(
+    "application/json",
+    { parseAs: "buffer" },
+    jsonBodyParser(app.getDefaultJsonParser("error", "error")),
+  );
   for (const s of [errorSchema, operationSchema, tenantSchema, eventSchema]) app.addSchema(s);
 
   await app.register(swagger, {
@@ -183,8 +205,13 @@ export async function buildApp(deps: ServiceDeps): Promise<FastifyInstance> {
         version: deps.version ?? "0.1.0",
         description:
           "One Pulumi stack per tenant. Admin token: everything except tenant secrets. Tenant token: its own tenant only; " +
-          "secret outputs with ?showSecrets=true.",
+          "secret outputs with ?showSecrets=true. Every error, whatever its status, has the body `Error`: " +
+          "`{statusCode, code, message, field?, issues?}`, `field` naming the input (body.spec.vms[0].name, " +
+          "params.name, querystring.limit, headers.authorization, path, pool.vlan). Inputs are strict: unknown " +
+          "fields are refused, nothing is coerced, every list and string has a documented limit (maxItems, maxLength).",
+        license: { name: "Proprietary", identifier: "LicenseRef-Proprietary" },
       },
+      servers: [{ url: "/", description: "This service (the API's paths start with /v1)" }],
       components: {
         securitySchemes: {
           bearer: {
@@ -202,6 +229,8 @@ export async function buildApp(deps: ServiceDeps): Promise<FastifyInstance> {
         { name: "system", description: "Health, readiness, metrics" },
       ],
     },
+    // The spec is validated by the tenant spec schema (zod) in the handler; the document shows that schema.
+    transform: ({ schema, url }) => ({ schema: deps.specJsonSchema ? documentSpec(schema) : schema, url }),
     refResolver: {
       buildLocalReference: (json: any, _base: unknown, _frag: unknown, i: number) =>
         (json.$id as string) || `def-${i}`,
@@ -211,41 +240,48 @@ export async function buildApp(deps: ServiceDeps): Promise<FastifyInstance> {
 
   // Authentication runs before the body is read or validated: no token, no parsing.
   app.addHook("onRequest", async (req) => {
-    // Tokens travel in the Authorization header only: URLs end up in logs, proxies and browser histories.
-    const inQuery = tokenInQuery(req.url);
-    if (inQuery) {
-      metrics.authFailures.inc({ reason: "token_in_url" });
-      throw new ApiError(400, "token_in_url", "tokens are accepted only in the Authorization header", [
-        { field: `querystring.${inQuery}`, message: "must not carry a token (use Authorization: Bearer)" },
-      ]);
-    }
     const access = req.routeOptions.config?.access ?? "public";
-    const token = bearer(req.headers.authorization);
+    // Tokens travel in the Authorization header only (URLs end up in logs, proxies and browser histories), once.
+    let token: string | undefined;
+    try {
+      token = credentials(req, access !== "public");
+    } catch (e) {
+      const code = (e as ApiError).code;
+      metrics.authFailures.inc({ reason: code === "unauthorized" ? "unauthenticated" : code });
+      throw e;
+    }
     if (access === "public") return;
     const p = await authenticate(token, deps.adminTokenHash, (t) => deps.store.tenantCredential(t));
     if (!p) {
       metrics.authFailures.inc({ reason: "unauthenticated" });
-      throw new ApiError(
-        401,
-        "unauthorized",
-        token
-          ? "the bearer token is not valid"
-          : "a bearer token is required (Authorization: Bearer <token>)",
-      );
+      const message = token
+        ? "the bearer token is not valid"
+        : "a bearer token is required (Authorization: Bearer <token>)";
+      throw new ApiError(401, "unauthorized", message, [{ field: "headers.authorization", message }]);
     }
     req.principal = p;
     if (access === "admin" && p.kind !== "admin") {
       metrics.authFailures.inc({ reason: "forbidden" });
-      throw new ApiError(403, "forbidden", "this route needs the admin token");
+      throw new ApiError(403, "forbidden", "this route needs the admin token", [
+        { field: "headers.authorization", message: "is a tenant token; this route needs the admin token" },
+      ]);
     }
     if (access === "tenant" && p.kind === "tenant") {
       // Routes with a tenant in the path are checked here; operation routes check the operation's tenant.
       const params = (req.params ?? {}) as Record<string, unknown>;
       if ("name" in params && params.name !== p.tenant) {
         metrics.authFailures.inc({ reason: "forbidden" });
-        throw new ApiError(403, "forbidden", "this token grants access to its own tenant only");
+        throw new ApiError(403, "forbidden", "this token grants access to its own tenant only", [
+          { field: "params.name", message: "names another tenant than the token's" },
+        ]);
       }
     }
+  });
+
+  // Query parameters from their text (decimal integers within bounds, true/false, once); no body where none is taken.
+  app.addHook("preValidation", async (req) => {
+    readQuery(req);
+    refuseUnexpectedBody(req);
   });
 
   app.addHook("onResponse", async (req, reply) => {
@@ -255,21 +291,28 @@ export async function buildApp(deps: ServiceDeps): Promise<FastifyInstance> {
   });
 
   app.setErrorHandler(async (err, req, reply: FastifyReply) => {
-    const api = toApiError(err);
+    const api = toApiError(err, req.params);
     if (api.statusCode >= 500 && api.code === "internal_error") req.log.error({ err }, "request failed");
     if (api.statusCode === 401) reply.header("www-authenticate", 'Bearer realm="basphere"');
-    return reply.code(api.statusCode).type("application/json").send(api.body());
+    return reply.code(api.statusCode).type("application/json; charset=utf-8").send(api.body());
   });
   app.setNotFoundHandler(async (req, reply) => {
-    const e = new ApiError(404, "not_found", `no route ${req.method} ${req.url.split("?")[0].slice(0, 200)}`);
-    return reply.code(404).send(e.body());
+    const e = new ApiError(
+      404,
+      "not_found",
+      `no route ${req.method.slice(0, 20)} ${safeUrl(req.url).slice(0, 200)}`,
+      [{ field: "path", message: "matches no route" }],
+    );
+    return reply.code(404).type("application/json; charset=utf-8").send(e.body());
   });
 
   registerSystemRoutes(app, ctx);
   registerTenantRoutes(app, ctx);
   registerOperationRoutes(app, ctx);
-  app.get("/v1/openapi.json", { schema: { hide: true }, config: { access: "public" } }, async () =>
-    app.swagger(),
+  app.get(
+    "/v1/openapi.json",
+    { schema: { hide: true, querystring: noQuery }, config: { access: "public" } },
+    async () => app.swagger(),
   );
   return app;
 }

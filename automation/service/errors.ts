@@ -2,7 +2,8 @@
  * The API's error body, the same for every route and status:
  * `{ "statusCode": 400, "code": "invalid_request", "message": "body.name: must match ...", "field": "body.name",
  *    "issues": [{ "field": "body.name", "message": "..." }] }`.
- * `field` names the first offending input (`body.*`, `params.*`, `querystring.*`, `headers.*`) when there is one.
+ * `field` names the first offending input (`body.*`, `params.*`, `querystring.*`, `headers.*`, `path`, `pool.*`)
+ * when there is one. Token-shaped strings an input brought in are redacted from every body.
  */
 import { PoolExhaustedError } from "../allocator/pools";
 import { ConflictError, NotFoundError } from "../store/types";
@@ -20,6 +21,9 @@ export interface ErrorBody {
   issues?: Issue[];
 }
 
+/** Most issues one error body lists (a list of 10,000 bad entries is not echoed back entry by entry). */
+export const MAX_ISSUES = 20;
+
 export class ApiError extends Error {
   constructor(
     readonly statusCode: number,
@@ -30,19 +34,31 @@ export class ApiError extends Error {
     super(message);
     this.name = "ApiError";
   }
+  /** A 400 naming each offending field (at most {@link MAX_ISSUES}; the message says how many more there were). */
   static invalid(issues: Issue[]): ApiError {
+    const shown = issues.slice(0, MAX_ISSUES);
+    const more = issues.length - shown.length;
     return new ApiError(
       400,
       "invalid_request",
-      issues.map((i) => `${i.field}: ${i.message}`).join("; "),
-      issues,
+      shown.map((i) => `${i.field}: ${i.message}`).join("; ") + (more > 0 ? `; and ${more} more` : ""),
+      shown,
     );
   }
+  /** The error body; token-shaped strings in it (an input echoed back) are redacted. */
   body(): ErrorBody {
-    const b: ErrorBody = { statusCode: this.statusCode, code: this.code, message: this.message };
+    const b: ErrorBody = {
+      statusCode: this.statusCode,
+      code: this.code,
+      message: redactTokens(this.message),
+    };
     if (this.issues.length) {
-      b.field = this.issues[0].field;
-      b.issues = this.issues;
+      const issues = this.issues.map((i) => ({
+        field: redactTokens(i.field),
+        message: redactTokens(i.message),
+      }));
+      b.field = issues[0].field;
+      b.issues = issues;
     }
     return b;
   }
@@ -56,11 +72,67 @@ export function fieldPath(prefix: string, path: readonly PropertyKey[]): string 
   return out;
 }
 
+/** Token-shaped strings (`bspa.…`, `bspt.<tenant>.…`), also percent-encoded (`bspa%2E…`). */
+const TOKEN_SHAPE = /bsp([at])(?:\.|%2[eE])[^\s"'<>\\/?#&;,]*/g;
+
+/** `text` with every token-shaped string replaced by `bspa.[redacted]` / `bspt.[redacted]`. */
+export function redactTokens(text: string): string {
+  return text.replace(TOKEN_SHAPE, (_m, kind: string) => `bsp${kind}.[redacted]`);
+}
+
+/** True when `text` holds a token-shaped string. */
+export function hasToken(text: string): boolean {
+  TOKEN_SHAPE.lastIndex = 0;
+  const found = TOKEN_SHAPE.test(text);
+  TOKEN_SHAPE.lastIndex = 0;
+  return found;
+}
+
+/** Levenshtein distance (small strings: field names). */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return row[b.length];
+}
+
+/** The known name closest to `name` (same letters in another case, or a few edits away), if one is close. */
+export function closestName(name: string, known: readonly string[]): string | undefined {
+  if (name.length > 64) return undefined;
+  const lower = name.toLowerCase();
+  const sameCase = known.find((k) => k.toLowerCase() === lower);
+  if (sameCase) return sameCase;
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const k of known) {
+    const d = distance(lower, k.toLowerCase());
+    if (d < bestDistance) [best, bestDistance] = [k, d];
+  }
+  return best !== undefined && bestDistance <= Math.max(1, Math.floor(name.length / 3)) ? best : undefined;
+}
+
+/** The message of an unknown field: says what is allowed, and which one was probably meant. */
+export function unknownFieldMessage(name: string, known: readonly string[]): string {
+  const close = closestName(name, known);
+  if (close) return `is not a known field (did you mean "${close}"?)`;
+  return known.length
+    ? `is not a known field (known: ${known.map((k) => `"${k}"`).join(", ")})`
+    : "is not a known field (none are accepted here)";
+}
+
 interface AjvError {
   instancePath?: string;
   keyword?: string;
   params?: Record<string, unknown>;
   message?: string;
+  parentSchema?: { properties?: Record<string, unknown> };
 }
 
 /** Fastify's validation errors (Ajv) as issues naming the field. */
@@ -73,17 +145,43 @@ export function validationIssues(errors: AjvError[], context: string | undefined
     if (e.keyword === "required" && typeof e.params?.missingProperty === "string")
       segs.push(e.params.missingProperty);
     if (e.keyword === "additionalProperties" && typeof e.params?.additionalProperty === "string") {
+      const name = e.params.additionalProperty;
       return {
-        field: fieldPath(context ?? "request", [...segs, e.params.additionalProperty as string]),
-        message: "is not an allowed property",
+        field: fieldPath(context ?? "request", [...segs, name]),
+        message: unknownFieldMessage(name, Object.keys(e.parentSchema?.properties ?? {})),
       };
     }
     return { field: fieldPath(context ?? "request", segs), message: e.message ?? "is invalid" };
   });
 }
 
-/** Maps any error thrown in a handler to a status and body. Unknown errors become a 500 without detail. */
-export function toApiError(err: unknown): ApiError {
+/** Where a state conflict's field lives in the request (`params.name` for a path parameter, else `body.name`). */
+function conflictField(field: string, params: unknown): string {
+  return params && typeof params === "object" && field in params ? `params.${field}` : `body.${field}`;
+}
+
+/** Fastify's own errors (content type, body, URL) by code: status, our code, and the input they are about. */
+const FRAMEWORK_ERRORS: Record<string, { status?: number; code: string; field: string; message?: string }> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: "body_too_large", field: "body" },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    status: 415,
+    code: "unsupported_media_type",
+    field: "headers.content-type",
+    message: "the body must be JSON: Content-Type application/json (UTF-8)",
+  },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: "bad_request", field: "headers.content-length" },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { code: "invalid_json", field: "body" },
+  FST_ERR_CTP_INVALID_JSON_BODY: { code: "invalid_json", field: "body" },
+  FST_ERR_CTP_INSTANCE_ALREADY_STARTED: { code: "bad_request", field: "body" },
+  FST_ERR_BAD_URL: { status: 400, code: "bad_url", field: "path" },
+  FST_ERR_MAX_PARAM_LENGTH: { status: 414, code: "uri_too_long", field: "path" },
+};
+
+/**
+ * Maps any error thrown in a handler to a status and body. Unknown errors become a 500 without detail. `params`
+ * (the route's path parameters) tells where a conflict's field is.
+ */
+export function toApiError(err: unknown, params?: unknown): ApiError {
   if (err instanceof ApiError) return err;
   if (err instanceof NotFoundError) return new ApiError(404, "not_found", err.message);
   if (err instanceof ConflictError)
@@ -91,7 +189,7 @@ export function toApiError(err: unknown): ApiError {
       409,
       "conflict",
       err.message,
-      err.field ? [{ field: `body.${err.field}`, message: err.message }] : [],
+      err.field ? [{ field: conflictField(err.field, params), message: err.message }] : [],
     );
   if (err instanceof PoolExhaustedError) {
     return new ApiError(409, "pool_exhausted", err.message, [
@@ -106,17 +204,17 @@ export function toApiError(err: unknown): ApiError {
     validationContext?: string;
   };
   if (e?.validation) return ApiError.invalid(validationIssues(e.validation, e.validationContext));
-  if (typeof e?.statusCode === "number" && e.statusCode >= 400 && e.statusCode < 500) {
-    const code =
-      e.code === "FST_ERR_CTP_BODY_TOO_LARGE"
-        ? "body_too_large"
-        : e.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE"
-          ? "unsupported_media_type"
-          : "bad_request";
-    const field = e.code?.startsWith("FST_ERR_CTP") ? "body" : "request";
-    return new ApiError(e.statusCode, code, e.message ?? "bad request", [
-      { field, message: e.message ?? "bad request" },
-    ]);
+  const known = e?.code ? FRAMEWORK_ERRORS[e.code] : undefined;
+  const status = known?.status ?? e?.statusCode;
+  if (typeof status === "number" && status >= 400 && status < 500) {
+    // A JSON syntax error (secure-json-parse) carries status 400 and no code.
+    const { code, field } =
+      known ??
+      (err instanceof SyntaxError
+        ? { code: "invalid_json", field: "body" }
+        : { code: "bad_request", field: e.code?.startsWith("FST_ERR_CTP") ? "body" : "request" });
+    const message = redactTokens(known?.message ?? e.message ?? "bad request");
+    return new ApiError(status, code, message, [{ field, message }]);
   }
   return new ApiError(500, "internal_error", "internal error (see the service log)");
 }

@@ -3,6 +3,8 @@
  * wherever they appear in a logged object.
  */
 import pino from "pino";
+import { redactTokens } from "./errors";
+import { safeUrl } from "./guards";
 
 /** Paths pino replaces with `[redacted]`. */
 export const REDACT_PATHS = [
@@ -32,7 +34,8 @@ export const REDACT_PATHS = [
 
 /**
  * How a request is logged: method, path without the query string (a client may put anything there, a token
- * included — the API refuses tokens in URLs, but the request is logged before it is refused), host and peer.
+ * included — the API refuses tokens in URLs, but the request is logged before it is refused) and with token-shaped
+ * segments redacted, host and peer.
  */
 export function requestSerializer(req: {
   method?: string;
@@ -42,22 +45,26 @@ export function requestSerializer(req: {
   ip?: string;
   socket?: { remotePort?: number };
 }): Record<string, unknown> {
-  const url = typeof req.url === "string" ? req.url : "";
-  const q = url.indexOf("?");
   return {
     method: req.method,
-    url: q < 0 ? url : url.slice(0, q) + "?[query omitted]",
+    url: safeUrl(typeof req.url === "string" ? req.url : ""),
     host: req.host ?? req.hostname,
     remoteAddress: req.ip,
     remotePort: req.socket?.remotePort,
   };
 }
 
+/**
+ * Logger options: the request serializer, redaction of the secret-bearing paths, and a last pass over every line
+ * written that redacts token-shaped strings (`bspa.…`, `bspt.…`) wherever they ended up — a message, an error, a
+ * field nobody thought of.
+ */
 export function loggerOptions(level = process.env.BASPHERE_LOG_LEVEL ?? "info"): pino.LoggerOptions {
   return {
     level,
     serializers: { req: requestSerializer },
     redact: { paths: REDACT_PATHS, censor: "[redacted]" },
+    hooks: { streamWrite: (line: string) => redactTokens(line) },
     base: { service: "basphere" },
   };
 }

@@ -1,6 +1,7 @@
 /**
- * JSON schemas of the API (request validation by Fastify/Ajv and the OpenAPI 3.1 document). Every object is
- * closed (`additionalProperties: false`) except the tenant spec, which the spec validator checks in the handler.
+ * JSON schemas of the API (request validation by Fastify/Ajv and the OpenAPI 3.1 document). Every request object
+ * is closed (`additionalProperties: false`), every route has a query schema (none: {@link noQuery}); the tenant spec
+ * is checked by the spec validator (zod, strict) in the handler and documented as components.schemas.TenantSpec.
  */
 
 /** Tenant names: DNS labels of 1-20 chars starting with a letter (the spec's TENANT_NAME_MAX), so `tenant-<name>` is a valid stack name. */
@@ -32,37 +33,68 @@ export const operationIdParam = {
   properties: { id: { ...uuid, description: "Operation id (UUID)" } },
 } as const;
 
+/** Every `code` an error body may carry. */
+export const ERROR_CODES = [
+  "invalid_request",
+  "invalid_json",
+  "token_in_url",
+  "ambiguous_credentials",
+  "bad_url",
+  "bad_request",
+  "malformed_request",
+  "unauthorized",
+  "forbidden",
+  "not_found",
+  "request_timeout",
+  "conflict",
+  "pool_exhausted",
+  "body_too_large",
+  "uri_too_long",
+  "unsupported_media_type",
+  "headers_too_large",
+  "internal_error",
+  "engine_unavailable",
+] as const;
+
 export const errorSchema = {
   $id: "Error",
   type: "object",
+  description: "The body of every error the service answers, whatever its status",
   required: ["statusCode", "code", "message"],
+  additionalProperties: false,
   properties: {
-    statusCode: { type: "integer" },
-    code: {
-      type: "string",
-      description:
-        "Machine-readable error code (invalid_request, unauthorized, forbidden, not_found, conflict, pool_exhausted, engine_unavailable, ...)",
-    },
-    message: { type: "string" },
+    statusCode: { type: "integer", minimum: 400, maximum: 599, description: "The HTTP status" },
+    code: { type: "string", enum: [...ERROR_CODES], description: "Machine-readable error code" },
+    message: { type: "string", description: "What is wrong, naming the fields" },
     field: {
       type: "string",
-      description: "The first offending input, e.g. body.spec.clusters[0].name or pool.vlan",
+      description:
+        "The first offending input: body.spec.vms[0].name, params.name, querystring.limit, headers.authorization, path, pool.vlan",
     },
     issues: {
       type: "array",
+      maxItems: 20,
+      description: "Each offending input (at most 20; the message counts the rest)",
       items: {
         type: "object",
         required: ["field", "message"],
+        additionalProperties: false,
         properties: { field: { type: "string" }, message: { type: "string" } },
       },
     },
   },
 } as const;
 
+/** The query schema of a route that takes no query parameters: any parameter is refused (400 naming it). */
+export const noQuery = { type: "object", additionalProperties: false, properties: {} } as const;
+
+/**
+ * The tenant spec in a request body, as Ajv sees it: an object, checked in the handler by the spec validator
+ * (strict, with limits and cross-field rules). The OpenAPI document shows components.schemas.TenantSpec instead.
+ */
 export const specSchema = {
   type: "object",
-  description:
-    "The tenant spec (see components.schemas.TenantSpec when the spec schema is installed); validated by the tenant spec schema.",
+  description: "The tenant spec (components.schemas.TenantSpec); validated by the tenant spec schema.",
   additionalProperties: true,
 } as const;
 
@@ -146,20 +178,51 @@ export const eventSchema = {
   },
 } as const;
 
+/** Largest `after` of an event page (sequence numbers are SQLite integers; JSON numbers are exact up to this). */
+export const MAX_SEQ = Number.MAX_SAFE_INTEGER;
+
 export const pageQuery = {
   type: "object",
   additionalProperties: false,
   properties: {
-    limit: { type: "integer", minimum: 1, maximum: 500, default: 50 },
+    limit: {
+      type: "integer",
+      minimum: 1,
+      maximum: 500,
+      default: 50,
+      description: "Page size: decimal digits, 1-500",
+    },
     before: { ...uuid, description: "Return operations older than this operation id" },
   },
 } as const;
 
-export const errorResponses = {
-  400: { $ref: "Error#" },
-  401: { $ref: "Error#" },
-  403: { $ref: "Error#" },
-  404: { $ref: "Error#" },
-  409: { $ref: "Error#" },
-  503: { $ref: "Error#" },
+/** What each error status means, as the OpenAPI document describes it. */
+const ERROR_STATUS = {
+  400: "Invalid request: a field, query parameter, header, the URL or the body (`field` names it)",
+  401: "No valid bearer token",
+  403: "The token may not do this",
+  404: "No such tenant, operation or route",
+  409: "Conflicts with the current state, or an allocation pool is exhausted",
+  413: "Body larger than the limit (256 KiB)",
+  414: "A path segment longer than 200 characters",
+  415: "Body not JSON in UTF-8",
+  431: "Request headers too large",
+  503: "The engine is not available",
 } as const;
+export type ErrorStatus = keyof typeof ERROR_STATUS;
+
+/**
+ * The error responses of a route: 400 and 431 on every route, plus `statuses`. Each is the Error body (it is also
+ * what Fastify serializes an error with).
+ */
+export function errorResponses(...statuses: ErrorStatus[]): Record<number, unknown> {
+  const out: Record<number, unknown> = {};
+  for (const s of [...new Set<ErrorStatus>([400, ...statuses, 431])].sort((a, b) => a - b))
+    out[s] = { description: ERROR_STATUS[s], $ref: "Error#" };
+  return out;
+}
+
+/** The errors of a route that needs a token: 400, 401, 403, 431 and `more`. */
+export const authErrors = (...more: ErrorStatus[]) => errorResponses(401, 403, ...more);
+/** The errors of a route with a JSON body (413, 415) and a token. */
+export const bodyErrors = (...more: ErrorStatus[]) => authErrors(413, 415, ...more);

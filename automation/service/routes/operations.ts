@@ -13,18 +13,31 @@ import {
 import { mayAccess } from "../auth";
 import { Context, principalOf } from "../app";
 import { ApiError } from "../errors";
-import { TENANT_NAME_PATTERN, errorResponses, operationIdParam, pageQuery } from "../schemas";
+import {
+  MAX_SEQ,
+  TENANT_NAME_PATTERN,
+  authErrors,
+  bodyErrors,
+  noQuery,
+  operationIdParam,
+  pageQuery,
+} from "../schemas";
 
 async function visibleOperation(
   ctx: Context,
   req: FastifyRequest<{ Params: { id: string } }>,
 ): Promise<Operation> {
   const op = await ctx.store.getOperation(req.params.id);
-  if (!op) throw new ApiError(404, "not_found", `operation ${req.params.id} not found`);
+  if (!op)
+    throw new ApiError(404, "not_found", `operation ${req.params.id} not found`, [
+      { field: "params.id", message: "names no operation" },
+    ]);
   // By incarnation: a tenant created again under a deleted tenant's name does not see the old operations.
   if (!mayAccess(principalOf(req), { name: op.tenant, id: op.tenantId })) {
     ctx.metrics.authFailures.inc({ reason: "forbidden" });
-    throw new ApiError(403, "forbidden", "this token grants access to its own tenant's operations only");
+    throw new ApiError(403, "forbidden", "this token grants access to its own tenant's operations only", [
+      { field: "params.id", message: "is an operation of another tenant" },
+    ]);
   }
   return op;
 }
@@ -36,10 +49,17 @@ const eventsQuery = {
     after: {
       type: "integer",
       minimum: 0,
+      maximum: MAX_SEQ,
       default: 0,
-      description: "Return events with seq greater than this",
+      description: `Return events with seq greater than this: decimal digits, 0-${MAX_SEQ}`,
     },
-    limit: { type: "integer", minimum: 1, maximum: 1000, default: 100 },
+    limit: {
+      type: "integer",
+      minimum: 1,
+      maximum: 1000,
+      default: 100,
+      description: "Page size: decimal digits, 1-1000",
+    },
   },
 } as const;
 
@@ -55,18 +75,28 @@ export function registerOperationRoutes(app: FastifyInstance, ctx: Context): voi
       config: { access: "admin" },
       schema: {
         tags: ["operations"],
+        operationId: "listOperations",
         summary: "All operations, newest first",
         querystring: {
           ...pageQuery,
           properties: {
             ...pageQuery.properties,
-            status: { type: "string", enum: [...OPERATION_STATUSES] },
-            tenant: { type: "string", pattern: TENANT_NAME_PATTERN },
+            status: {
+              type: "string",
+              enum: [...OPERATION_STATUSES],
+              description: "Only operations in this status",
+            },
+            tenant: {
+              type: "string",
+              pattern: TENANT_NAME_PATTERN,
+              maxLength: 20,
+              description: "Only operations of tenants of this name (every incarnation)",
+            },
           },
         },
         response: {
           200: { type: "object", properties: { items: { type: "array", items: { $ref: "Operation#" } } } },
-          ...errorResponses,
+          ...authErrors(),
         },
       },
     },
@@ -79,9 +109,11 @@ export function registerOperationRoutes(app: FastifyInstance, ctx: Context): voi
       config: { access: "tenant" },
       schema: {
         tags: ["operations"],
+        operationId: "getOperation",
         summary: "One operation",
         params: operationIdParam,
-        response: { 200: { $ref: "Operation#" }, ...errorResponses },
+        querystring: noQuery,
+        response: { 200: { $ref: "Operation#" }, ...authErrors(404) },
       },
     },
     async (req) => visibleOperation(ctx, req),
@@ -93,10 +125,12 @@ export function registerOperationRoutes(app: FastifyInstance, ctx: Context): voi
       config: { access: "tenant" },
       schema: {
         tags: ["operations"],
+        operationId: "cancelOperation",
         summary:
           "Cancel: a queued operation at once, a running one by cancelling the engine (202); 409 when already finished",
         params: operationIdParam,
-        response: { 202: { $ref: "Operation#" }, ...errorResponses },
+        querystring: noQuery,
+        response: { 202: { $ref: "Operation#" }, ...bodyErrors(404, 409) },
       },
     },
     async (req, reply) => {
@@ -113,6 +147,7 @@ export function registerOperationRoutes(app: FastifyInstance, ctx: Context): voi
       config: { access: "tenant" },
       schema: {
         tags: ["operations"],
+        operationId: "listOperationEvents",
         summary:
           "The operation's events as JSON pages (`next` is the `after` of the next page, null at the end of a finished operation)",
         params: operationIdParam,
@@ -126,7 +161,7 @@ export function registerOperationRoutes(app: FastifyInstance, ctx: Context): voi
               status: { type: "string" },
             },
           },
-          ...errorResponses,
+          ...authErrors(404),
         },
       },
     },
@@ -145,16 +180,17 @@ export function registerOperationRoutes(app: FastifyInstance, ctx: Context): voi
       config: { access: "tenant" },
       schema: {
         tags: ["operations"],
+        operationId: "streamOperationEvents",
         summary:
           "Server-Sent Events: every stored event (id = seq; resumes after Last-Event-ID), then `end` with the final operation",
         params: operationIdParam,
         querystring: {
           type: "object",
           additionalProperties: false,
-          properties: { after: { type: "integer", minimum: 0, default: 0 } },
+          properties: { after: eventsQuery.properties.after },
         },
         produces: ["text/event-stream"],
-        response: { 200: { description: "text/event-stream", type: "string" }, ...errorResponses },
+        response: { 200: { description: "text/event-stream", type: "string" }, ...authErrors(404) },
       },
     },
     async (req, reply) => {

@@ -3,7 +3,7 @@
  */
 import { FastifyInstance } from "fastify";
 import { Context } from "../app";
-import { errorResponses } from "../schemas";
+import { authErrors, errorResponses, noQuery } from "../schemas";
 
 export function registerSystemRoutes(app: FastifyInstance, ctx: Context): void {
   app.get(
@@ -12,9 +12,14 @@ export function registerSystemRoutes(app: FastifyInstance, ctx: Context): void {
       config: { access: "public" },
       schema: {
         tags: ["system"],
+        operationId: "getHealth",
         summary: "Liveness",
         security: [],
-        response: { 200: { type: "object", properties: { status: { type: "string" } } } },
+        querystring: noQuery,
+        response: {
+          200: { type: "object", properties: { status: { type: "string" } } },
+          ...errorResponses(),
+        },
       },
     },
     async () => ({ status: "ok" }),
@@ -26,10 +31,13 @@ export function registerSystemRoutes(app: FastifyInstance, ctx: Context): void {
       config: { access: "public" },
       schema: {
         tags: ["system"],
+        operationId: "getReadiness",
         summary:
           "Readiness: 200 when the store answers, the worker runs and the engine is installed; 503 with the reasons otherwise",
         security: [],
+        querystring: noQuery,
         response: {
+          ...errorResponses(),
           200: {
             type: "object",
             properties: {
@@ -69,11 +77,13 @@ export function registerSystemRoutes(app: FastifyInstance, ctx: Context): void {
       config: { access: "admin" },
       schema: {
         tags: ["system"],
+        operationId: "getMetrics",
         summary: "Prometheus metrics (text format 0.0.4)",
         produces: ["text/plain"],
+        querystring: noQuery,
         response: {
           200: { description: "Prometheus text exposition format 0.0.4", type: "string" },
-          ...errorResponses,
+          ...authErrors(),
         },
       },
     },

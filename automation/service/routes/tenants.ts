@@ -9,7 +9,15 @@ import { stackName } from "../../worker/engineDriver";
 import { principalId, hashToken, mayAccess, newTenantToken } from "../auth";
 import { Context, checkConfig, checkSpec, principalOf, requireEngine } from "../app";
 import { ApiError } from "../errors";
-import { TENANT_NAME_PATTERN, errorResponses, pageQuery, specSchema, tenantNameParam } from "../schemas";
+import {
+  TENANT_NAME_PATTERN,
+  authErrors,
+  bodyErrors,
+  noQuery,
+  pageQuery,
+  specSchema,
+  tenantNameParam,
+} from "../schemas";
 
 const SECRET_PLACEHOLDER = "[secret]";
 
@@ -57,10 +65,15 @@ function withName(spec: Record<string, unknown>, name: string): Record<string, u
  */
 async function mustTenant(ctx: Context, req: FastifyRequest, name: string): Promise<Tenant> {
   const t = await ctx.store.getTenant(name);
-  if (!t) throw new ApiError(404, "not_found", `tenant ${JSON.stringify(name)} not found`);
+  if (!t)
+    throw new ApiError(404, "not_found", `tenant ${JSON.stringify(name)} not found`, [
+      { field: "params.name", message: "names no tenant" },
+    ]);
   if (!mayAccess(principalOf(req), t)) {
     ctx.metrics.authFailures.inc({ reason: "forbidden" });
-    throw new ApiError(403, "forbidden", "this token grants access to its own tenant only");
+    throw new ApiError(403, "forbidden", "this token grants access to its own tenant only", [
+      { field: "headers.authorization", message: "is the token of an earlier tenant of this name" },
+    ]);
   }
   return t;
 }
@@ -72,7 +85,9 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: Context): void {
       config: { access: "admin" },
       schema: {
         tags: ["tenants"],
+        operationId: "createTenant",
         summary: "Create a tenant: validate the spec, allocate VLANs and addresses, queue `up`",
+        querystring: noQuery,
         body: {
           type: "object",
           required: ["name", "spec"],
@@ -91,7 +106,7 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: Context): void {
               token: { type: "string", description: "The tenant's token, shown once (stored hashed)" },
             },
           },
-          ...errorResponses,
+          ...bodyErrors(409, 503),
         },
       },
     },
@@ -119,7 +134,9 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: Context): void {
       config: { access: "admin" },
       schema: {
         tags: ["tenants"],
+        operationId: "listTenants",
         summary: "List tenants",
+        querystring: noQuery,
         response: {
           200: {
             type: "object",
@@ -142,7 +159,7 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: Context): void {
               },
             },
           },
-          ...errorResponses,
+          ...authErrors(),
         },
       },
     },
@@ -155,15 +172,22 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: Context): void {
       config: { access: "tenant" },
       schema: {
         tags: ["tenants"],
+        operationId: "getTenant",
         summary:
           "Show a tenant: status, spec, allocations, outputs (secret outputs only to its own token with ?showSecrets=true)",
         params: tenantNameParam,
         querystring: {
           type: "object",
           additionalProperties: false,
-          properties: { showSecrets: { type: "boolean", default: false } },
+          properties: {
+            showSecrets: {
+              type: "boolean",
+              default: false,
+              description: "true: the secret outputs' values (the tenant's own token only); true or false",
+            },
+          },
         },
-        response: { 200: { $ref: "Tenant#" }, ...errorResponses },
+        response: { 200: { $ref: "Tenant#" }, ...authErrors(404, 503) },
       },
     },
     async (req) => {
@@ -199,15 +223,17 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: Context): void {
       config: { access: "tenant" },
       schema: {
         tags: ["tenants"],
+        operationId: "replaceTenantSpec",
         summary: "Replace the spec: stores a new spec version, tops up allocations, queues `up`",
         params: tenantNameParam,
+        querystring: noQuery,
         body: {
           type: "object",
           required: ["spec"],
           additionalProperties: false,
           properties: { spec: specSchema },
         },
-        response: { 202: accepted, ...errorResponses },
+        response: { 202: accepted, ...bodyErrors(404, 409, 503) },
       },
     },
     async (req, reply) => {
@@ -233,10 +259,12 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: Context): void {
       config: { access: "tenant" },
       schema: {
         tags: ["tenants"],
+        operationId: "deleteTenant",
         summary:
           "Delete a tenant: queued operations are cancelled, then destroy, remove the stack, release allocations",
         params: tenantNameParam,
-        response: { 202: accepted, ...errorResponses },
+        querystring: noQuery,
+        response: { 202: accepted, ...bodyErrors(404, 409, 503) },
       },
     },
     async (req, reply) => {
@@ -258,10 +286,12 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: Context): void {
       config: { access: "tenant" },
       schema: {
         tags: ["tenants"],
+        operationId: "previewTenant",
         summary: "Preview a spec change without applying it (no spec: preview the current spec, i.e. drift)",
         params: tenantNameParam,
+        querystring: noQuery,
         body: { type: ["object", "null"], additionalProperties: false, properties: { spec: specSchema } },
-        response: { 202: accepted, ...errorResponses },
+        response: { 202: accepted, ...bodyErrors(404, 409, 503) },
       },
     },
     async (req, reply) => {
@@ -294,9 +324,11 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: Context): void {
       config: { access: "tenant" },
       schema: {
         tags: ["tenants"],
+        operationId: "refreshTenant",
         summary: "Refresh the stack's state from the real infrastructure",
         params: tenantNameParam,
-        response: { 202: accepted, ...errorResponses },
+        querystring: noQuery,
+        response: { 202: accepted, ...bodyErrors(404, 409, 503) },
       },
     },
     async (req, reply) => {
@@ -318,9 +350,14 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: Context): void {
       config: { access: "tenant" },
       schema: {
         tags: ["tenants"],
+        operationId: "rotateTenantToken",
         summary: "Issue a new tenant token (the old one stops working at once)",
         params: tenantNameParam,
-        response: { 200: { type: "object", properties: { token: { type: "string" } } }, ...errorResponses },
+        querystring: noQuery,
+        response: {
+          200: { type: "object", properties: { token: { type: "string" } } },
+          ...bodyErrors(404),
+        },
       },
     },
     async (req) => {
@@ -337,12 +374,13 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: Context): void {
       config: { access: "tenant" },
       schema: {
         tags: ["operations"],
+        operationId: "listTenantOperations",
         summary: "The tenant's operations, newest first",
         params: tenantNameParam,
         querystring: pageQuery,
         response: {
           200: { type: "object", properties: { items: { type: "array", items: { $ref: "Operation#" } } } },
-          ...errorResponses,
+          ...authErrors(404),
         },
       },
     },

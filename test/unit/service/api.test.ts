@@ -101,7 +101,7 @@ describe("service API contract", function () {
       assertError(
         await t.req("POST", "/v1/tenants", { body: "name=x", headers: { "content-type": "text/plain" } }),
         415,
-        "body",
+        "headers.content-type",
       );
       assertError(
         await t.req("POST", "/v1/tenants", {
