@@ -80,6 +80,16 @@ function allocationOf(r: Row): Allocation {
   return { pool: r.pool, value: r.value, tenant: r.tenant, key: r.key, createdAt: r.created_at };
 }
 
+/**
+ * A page bound must be a safe integer of at least `min`: SQLite would refuse Infinity ("datatype mismatch") and
+ * read a fraction or NaN as something else. The API checks its query parameters before; this is the store's own
+ * guard, with a clear error.
+ */
+function pageBound(name: string, value: number, min: number): void {
+  if (!Number.isSafeInteger(value) || value < min)
+    throw new RangeError(`${name} must be an integer of at least ${min} (got ${String(value)})`);
+}
+
 export class SqliteStore implements Store {
   readonly db: DatabaseSync;
   readonly schemaVersion: number;
@@ -486,6 +496,7 @@ export class SqliteStore implements Store {
       where.push("seq < COALESCE((SELECT seq FROM operations WHERE id = ?), -1)");
       args.push(filter.before);
     }
+    pageBound("limit", filter.limit, 1);
     const sql = `SELECT * FROM operations ${where.length ? "WHERE " + where.join(" AND ") : ""} ORDER BY seq DESC LIMIT ?`;
     return this.all(sql, ...args, filter.limit).map(operationOf);
   }
@@ -603,6 +614,8 @@ export class SqliteStore implements Store {
   }
 
   async listEvents(opId: string, after: number, limit: number): Promise<OperationEvent[]> {
+    pageBound("after", after, 0);
+    pageBound("limit", limit, 1);
     return this.all(
       "SELECT * FROM events WHERE op_id = ? AND seq > ? ORDER BY seq LIMIT ?",
       opId,

@@ -171,4 +171,14 @@ describe("SqliteStore", () => {
       ],
     );
   });
+
+  it("refuses page bounds that are not safe integers (not SQLite's datatype mismatch)", async () => {
+    const { operation } = await createTenant("a");
+    for (const bad of [Infinity, -Infinity, NaN, 1.5, 0, -1, 2 ** 53])
+      await assert.rejects(() => store.listOperations({ limit: bad }), RangeError, String(bad));
+    for (const bad of [Infinity, NaN, -1, 0.5])
+      await assert.rejects(() => store.listEvents(operation.id, bad, 10), RangeError, String(bad));
+    await assert.rejects(() => store.listEvents(operation.id, 0, Infinity), /limit must be an integer/);
+    assert.equal((await store.listOperations({ limit: 1 })).length, 1);
+  });
 });
