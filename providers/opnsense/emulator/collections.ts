@@ -317,7 +317,14 @@ export const COLLECTIONS: CollectionDef[] = [
         return true;
       };
       const bad = items.filter((x) => !ok(x));
-      if (bad.length) errs["alias.content"] = `Entry "${bad[0]}" is not a valid ${rec.type} value.`;
+      // AliasContentField validatePort / validateHost / validateNetwork (ranges, "!" exclusions and wildcards,
+      // which the real field also accepts, are not emulated).
+      const what: Record<string, string> = {
+        port: "is not a valid port number.",
+        host: "is not a valid hostname, IP address or range.",
+        network: "is not a network.",
+      };
+      if (bad.length) errs["alias.content"] = `Entry "${bad[0]}" ${what[rec.type] ?? "is not valid."}`;
       return errs;
     },
     // AliasController::setItemAction: a rename rewrites every reference (Alias::refactor), saved with the alias.
