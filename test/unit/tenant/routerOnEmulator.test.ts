@@ -1,7 +1,8 @@
 /**
  * The tenant's whole router configuration (the full example: rules, NAT, VIPs, aliases, DHCP, WireGuard) driven
  * through the real OPNsense providers against the strict emulator, as `pulumi up` would: the key rotation first,
- * then every record in dependency order; then a changed spec (a floating IP gone, a port added) applied as
+ * then every record in dependency order; then a changed spec (a floating IP gone, a port added, the VPN on another
+ * port) applied as
  * diff → update/create/delete; then everything deleted. Every filter rule carries the sequence the tenant gave it
  * (ruleOrder.ts), an existing rule keeps it across the change, and the router's first-match order on each
  * interface is the intended one.
@@ -159,8 +160,9 @@ describe("the tenant router on the strict OPNsense emulator (full example)", fun
       const again = await up(emu, live, first, await program(exampleValues("full")));
       assert.deepEqual(again, { created: [], updated: [], deleted: [] });
 
-      // web-2 goes, web-1 opens 8080 too.
+      // web-2 goes, web-1 opens 8080 too, WireGuard moves to port 51821.
       const v = exampleValues("full");
+      v.tenant.vpn.port = 51821;
       v.tenant.floatingIps = v.tenant.floatingIps.filter((f: { name: string }) => f.name !== "web-2");
       v.allocations.floatingIps = v.allocations.floatingIps.filter(
         (f: { name: string }) => f.name !== "web-2",
@@ -173,7 +175,22 @@ describe("the tenant router on the strict OPNsense emulator (full example)", fun
         "tenant-full-fip-web-1-in-tcp-8080",
         "tenant-full-fip-web-1-vpn-tcp-8080",
       ]);
-      assert.deepEqual(changed.updated, ["tenant-full-vpn-reach"], "only the VPN's reach alias changes");
+      assert.deepEqual(
+        changed.updated.sort(),
+        ["tenant-full-vpn-reach", "tenant-full-vpn-server", "tenant-full-vpn-wan-in"],
+        "the VPN's instance, its WAN rule and its reach alias; nothing else",
+      );
+      const wanIn = c.filter[live.get("tenant-full-vpn-wan-in")!.id];
+      assert.equal(wanIn.destination_port, "51821", "the rule was updated in place");
+      assert.equal(wanIn.sequence, String(RULE_SEQUENCE.vpnWanIn));
+      const lastSet = emu.requests
+        .filter((q) => q.path === `/api/firewall/filter/set_rule/${live.get("tenant-full-vpn-wan-in")!.id}`)
+        .at(-1)!;
+      assert.equal(
+        (lastSet.body as any).rule.sequence,
+        String(RULE_SEQUENCE.vpnWanIn),
+        "the update sends it again",
+      );
       assert.deepEqual(changed.deleted.sort(), [
         "tenant-full-fip-web-2-binat",
         "tenant-full-fip-web-2-in-tcp-443",
