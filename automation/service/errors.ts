@@ -88,19 +88,20 @@ export function hasToken(text: string): boolean {
   return found;
 }
 
-/** Levenshtein distance (small strings: field names). */
+/** Edit distance with transpositions (optimal string alignment; small strings: field names). */
 function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  const d = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
   for (let i = 1; i <= a.length; i++) {
-    let prev = row[0];
-    row[0] = i;
     for (let j = 1; j <= b.length; j++) {
-      const cur = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = cur;
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
     }
   }
-  return row[b.length];
+  return d[a.length][b.length];
 }
 
 /** The known name closest to `name` (same letters in another case, or a few edits away), if one is close. */
@@ -109,6 +110,9 @@ export function closestName(name: string, known: readonly string[]): string | un
   const lower = name.toLowerCase();
   const sameCase = known.find((k) => k.toLowerCase() === lower);
   if (sameCase) return sameCase;
+  // A shortened name (`proto` for `protocol`).
+  const longer = lower.length >= 3 ? known.filter((k) => k.toLowerCase().startsWith(lower)) : [];
+  if (longer.length === 1) return longer[0];
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const k of known) {
