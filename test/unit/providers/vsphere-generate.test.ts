@@ -17,7 +17,11 @@ import {
   repoRoot,
   typeName,
 } from "../../../providers/vsphere/generate";
-import { checkInvokeResult, checkResourceInputs } from "../../../providers/vsphere/schemaCheck";
+import {
+  checkInvokeArgs,
+  checkInvokeResult,
+  checkResourceInputs,
+} from "../../../providers/vsphere/schemaCheck";
 import { secretFields, PROVIDER_VERSION, resourceOptsDefaults } from "../../../providers/vsphere/utilities";
 import { resolve } from "../../harness";
 
@@ -157,6 +161,44 @@ describe("providers/vsphere schemaCheck", () => {
       "memory",
       "networkInterfaces[1].network",
     ]);
+  });
+
+  it("reports missing required properties only when asked, at every level", () => {
+    const inputs = {
+      numCpus: 2,
+      networkInterfaces: [{ networkId: "n" }, { adapterType: "vmxnet3" }],
+      clone: { customize: { linuxOptions: { hostName: "x" } } },
+    };
+    assert.deepEqual(checkResourceInputs(schema, VM, inputs), [], "names and types alone are fine");
+    const problems = checkResourceInputs(schema, VM, inputs, { required: true });
+    assert.deepEqual(problems.map((p) => p.path).sort(), [
+      "clone.customize.linuxOptions.domain",
+      "clone.templateUuid",
+      "networkInterfaces[1].networkId",
+      "resourcePoolId",
+    ]);
+    assert.ok(problems.every((p) => p.message === "is required but missing"));
+    assert.deepEqual(
+      checkInvokeArgs(schema, "vsphere:index/getHost:getHost", { name: "esx01" }, { required: true }).map(
+        (p) => p.path,
+      ),
+      ["datacenterId"],
+    );
+  });
+
+  it("takes values the caller calls unknown as present and unchecked", () => {
+    const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+    const isUnknown = (v: unknown) => v === UNKNOWN;
+    const problems = checkResourceInputs(
+      schema,
+      VM,
+      { resourcePoolId: UNKNOWN, numCpus: UNKNOWN, clone: UNKNOWN, memory: "1024" },
+      { required: true, isUnknown },
+    );
+    assert.deepEqual(
+      problems.map((p) => p.path),
+      ["memory"],
+    );
   });
 
   it("reports missing required fields of an invoke result", () => {
