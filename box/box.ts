@@ -24,6 +24,7 @@ import { startControlPlane, probe } from "./controlPlane";
 import { installCrds } from "./crds";
 import { DaemonRecord, freePort, isListening, startDaemon, stopDaemon, waitReady } from "./daemons";
 import type { SimulatorsConfig } from "./simulators/main";
+import { installVsphereSimulator } from "./vsphere/install";
 
 /** The box's allocation pools: the embedded defaults' shape, with the WAN in 127.0.200.0/24 (loopback). */
 export const BOX_POOLS: PoolsConfig = {
@@ -109,7 +110,9 @@ export interface BoxUpOptions {
  * Starts the box, or returns the running one (`reused: true`). A box left half-started (some processes gone) is
  * stopped first and started again; its data (etcd, vSphere simulator state, router states) is kept.
  */
-export async function boxUp(opts: BoxUpOptions): Promise<{ state: BoxState; reused: boolean; seconds: number }> {
+export async function boxUp(
+  opts: BoxUpOptions,
+): Promise<{ state: BoxState; reused: boolean; seconds: number }> {
   const t0 = Date.now();
   const log = opts.log ?? (() => undefined);
   const existing = readBoxState(opts.dataDir);
@@ -186,13 +189,11 @@ export async function boxUp(opts: BoxUpOptions): Promise<{ state: BoxState; reus
     const thumbprint = await serverThumbprint(vcPort);
     log(`box: vcsim on https://127.0.0.1:${vcPort}/sdk`);
 
-    // The vSphere provider: the simulator (the real plugin cannot be built here; box/vsphereSimulator/README.md).
+    // The vSphere provider: the simulator (the real plugin cannot be built here; box/vsphere/README.md).
     const pluginDir = path.join(dir, "plugins");
     fs.mkdirSync(pluginDir, { recursive: true });
     const statePath = path.join(dir, "vsphere-simulator.sqlite");
-    // TEMP until box/vsphereSimulator lands
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    if (fs.existsSync(path.join(__dirname, "vsphereSimulator", "install.js"))) require("./vsphereSimulator/install").installVsphereSimulator(pluginDir, statePath);
+    installVsphereSimulator(pluginDir, statePath);
 
     // Tenant routers and the Cluster API kubeconfig simulator.
     const templateFile = path.join(dir, "router-template.json");
@@ -300,14 +301,22 @@ export function boxStatus(opts: { dataDir: string }): BoxStatus {
   const state = readBoxState(opts.dataDir);
   const processes = (state?.processes ?? []).map((p) => {
     const alive = isSameProcess(p);
-    return { name: p.name, pid: p.pid, alive, rssMiB: alive ? Math.round(rssKiB(p.pid) / 1024) : 0, log: p.log };
+    return {
+      name: p.name,
+      pid: p.pid,
+      alive,
+      rssMiB: alive ? Math.round(rssKiB(p.pid) / 1024) : 0,
+      log: p.log,
+    };
   });
   return {
     running: boxRunning(state),
     processes,
     kubernetes: state?.kubernetes,
     vcenter: state?.vcenter?.url,
-    routers: state?.routers ? `https://${state.routers.first}..${state.routers.last}:${state.routers.port}` : undefined,
+    routers: state?.routers
+      ? `https://${state.routers.first}..${state.routers.last}:${state.routers.port}`
+      : undefined,
     totalRssMiB: processes.reduce((a, p) => a + p.rssMiB, 0),
   };
 }

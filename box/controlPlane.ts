@@ -59,7 +59,9 @@ export function probe(url: string, pki?: BoxPki): Promise<boolean> {
 function binary(binDir: string, name: string): string {
   const file = path.join(binDir, name);
   if (!fs.existsSync(file))
-    throw new Error(`${file} is missing: build the box's tools first (npm run box:tools, scripts/box-tools.sh)`);
+    throw new Error(
+      `${file} is missing: build the box's tools first (npm run box:tools, scripts/box-tools.sh)`,
+    );
   return file;
 }
 
@@ -160,7 +162,11 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     ],
     log: path.join(logs, "kube-controller-manager.log"),
   });
-  await waitReady(controllerManager, () => probe(`https://127.0.0.1:${ports.controllerManager}/healthz`), timeoutMs);
+  await waitReady(
+    controllerManager,
+    () => probe(`https://127.0.0.1:${ports.controllerManager}/healthz`),
+    timeoutMs,
+  );
 
   return { etcd, apiserver, controllerManager, server, kubeconfig, pki, ports };
 }

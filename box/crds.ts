@@ -30,13 +30,19 @@ export function crdFiles(projectRoot: string): string[] {
 }
 
 /** Installs every CRD (server-side apply) and waits until each is Established. Returns the CRD names. */
-export async function installCrds(kubeconfig: string, projectRoot: string, timeoutMs = 60_000): Promise<string[]> {
+export async function installCrds(
+  kubeconfig: string,
+  projectRoot: string,
+  timeoutMs = 60_000,
+): Promise<string[]> {
   const api = KubeClient.fromKubeconfig(fs.readFileSync(kubeconfig, "utf8"));
   const names: string[] = [];
-  const pathOf = (name: string) => resourcePath("apiextensions.k8s.io/v1", "customresourcedefinitions", undefined, name);
+  const pathOf = (name: string) =>
+    resourcePath("apiextensions.k8s.io/v1", "customresourcedefinitions", undefined, name);
   for (const file of crdFiles(projectRoot)) {
     const crd = YAML.parse(fs.readFileSync(file, "utf8"));
-    if (crd?.kind !== "CustomResourceDefinition") throw new Error(`${file} is not a CustomResourceDefinition`);
+    if (crd?.kind !== "CustomResourceDefinition")
+      throw new Error(`${file} is not a CustomResourceDefinition`);
     const name = crd.metadata.name as string;
     names.push(name);
     try {

@@ -66,7 +66,8 @@ export async function waitReady(
 ): Promise<void> {
   const end = Date.now() + timeoutMs;
   for (;;) {
-    if (!isSameProcess(d)) throw new Error(`${d.name} exited while starting; its log (${d.log}):\n${tail(d.log)}`);
+    if (!isSameProcess(d))
+      throw new Error(`${d.name} exited while starting; its log (${d.log}):\n${tail(d.log)}`);
     if (await ready().catch(() => false)) return;
     if (Date.now() > end)
       throw new Error(`${d.name} was not ready after ${timeoutMs} ms; its log (${d.log}):\n${tail(d.log)}`);

@@ -83,7 +83,19 @@ export function ensurePki(dir: string): BoxPki {
 
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   openssl(
-    ["req", "-x509", ...EC, "-keyout", "ca.key", "-out", "ca.crt", "-days", "3650", "-subj", "/CN=basphere-box-ca"],
+    [
+      "req",
+      "-x509",
+      ...EC,
+      "-keyout",
+      "ca.key",
+      "-out",
+      "ca.crt",
+      "-days",
+      "3650",
+      "-subj",
+      "/CN=basphere-box-ca",
+    ],
     dir,
   );
   fs.chmodSync(pki.caKey, 0o600);
@@ -102,7 +114,13 @@ export function ensurePki(dir: string): BoxPki {
 }
 
 /** A kubeconfig for `server` with a client certificate (all data inlined, so the file stands alone). */
-export function kubeconfigFor(server: string, caCert: string, cert: string, key: string, user: string): string {
+export function kubeconfigFor(
+  server: string,
+  caCert: string,
+  cert: string,
+  key: string,
+  user: string,
+): string {
   const b64 = (f: string) => fs.readFileSync(f).toString("base64");
   return [
     "apiVersion: v1",

@@ -26,13 +26,19 @@ export const configSchema = z.strictObject({
   computeCluster: name.describe("Compute cluster of the box inventory"),
   datastore: name.describe("Datastore tenant VMs go to"),
   distributedSwitch: name.describe("Distributed switch of the tenant port groups"),
-  wan: z.strictObject({ portGroup: name, vlanId: z.number().int().min(0).max(4094) }).describe("WAN port group"),
+  wan: z
+    .strictObject({ portGroup: name, vlanId: z.number().int().min(0).max(4094) })
+    .describe("WAN port group"),
   folder: name.describe("Root VM folder the tenants' folders go under (created by this stack)"),
   omniEndpoint: z.string().url().describe("Omni endpoint the box reports (nothing of the box calls it)"),
-  managementKubeconfig: name.describe("secret: admin kubeconfig of the box's API server (the management cluster)"),
+  managementKubeconfig: name.describe(
+    "secret: admin kubeconfig of the box's API server (the management cluster)",
+  ),
   routerTemplate: z
     .strictObject({ name, apiKey: name, apiSecret: name, fingerprint: z.string() })
-    .describe("secret: the golden router template (the box's OPNsense emulators): name, API key/secret, fingerprint"),
+    .describe(
+      "secret: the golden router template (the box's OPNsense emulators): name, API key/secret, fingerprint",
+    ),
   tenantClusters: z
     .strictObject({ identity: z.string(), cpiUsername: name, cpiPassword: name })
     .describe("secret: VSphereClusterIdentity name and the CPI account of tenant clusters"),
@@ -53,7 +59,11 @@ export async function run(
     datacenterId: dc.id,
     distributedVirtualSwitchUuid: dvs.id,
   });
-  const rootFolder = new vsphere.Folder("basphere-folder", { path: c.folder, type: "vm", datacenterId: dc.id });
+  const rootFolder = new vsphere.Folder("basphere-folder", {
+    path: c.folder,
+    type: "vm",
+    datacenterId: dc.id,
+  });
 
   return {
     vcenterServer: c.vcenter.server,

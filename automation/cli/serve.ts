@@ -100,7 +100,9 @@ async function startBox(dataDir: string) {
     log: (l) => process.stderr.write(l + "\n"),
   });
   process.stderr.write(
-    reused ? "box: using the running box\n" : `box: started in ${seconds.toFixed(1)} s (basphere box status)\n`,
+    reused
+      ? "box: using the running box\n"
+      : `box: started in ${seconds.toFixed(1)} s (basphere box status)\n`,
   );
   try {
     const engine = await openBoxEngine(dir, projectRoot, state);

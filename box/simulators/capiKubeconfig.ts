@@ -140,7 +140,9 @@ export async function runCapiKubeconfigSimulator(opts: CapiSimulatorOptions): Pr
   let lastError = "";
   while (!opts.signal.aborted) {
     try {
-      const list = await api.get<{ items: ClusterObject[] }>(resourcePath("cluster.x-k8s.io/v1beta2", "clusters"));
+      const list = await api.get<{ items: ClusterObject[] }>(
+        resourcePath("cluster.x-k8s.io/v1beta2", "clusters"),
+      );
       for (const c of list.items) {
         if (await reconcileCluster(api, c))
           opts.log(

@@ -50,7 +50,8 @@ async function main(): Promise<void> {
       res.end(JSON.stringify(body));
     };
     if (req.url === "/health") return send(200, { ok: true });
-    if (req.headers.authorization !== `Bearer ${config.inspect.token}`) return send(401, { error: "unauthorized" });
+    if (req.headers.authorization !== `Bearer ${config.inspect.token}`)
+      return send(401, { error: "unauthorized" });
     const m = /^\/routers(?:\/([0-9.]+))?$/.exec(req.url ?? "");
     if (!m) return send(404, { error: "not found" });
     const summary = (address: string) => {
@@ -60,7 +61,9 @@ async function main(): Promise<void> {
         records: Object.fromEntries(
           Object.entries(s.collections).map(([c, recs]) => [
             c,
-            Object.fromEntries(Object.entries(recs).map(([uuid, r]) => [uuid, redact(r as Record<string, unknown>)])),
+            Object.fromEntries(
+              Object.entries(recs).map(([uuid, r]) => [uuid, redact(r as Record<string, unknown>)]),
+            ),
           ]),
         ),
         settings: s.settings,

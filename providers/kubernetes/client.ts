@@ -37,7 +37,8 @@ export interface KubeTarget {
 export function parseKubeconfig(text: string): KubeTarget {
   const doc = YAML.parse(text) as any;
   const ctxName = doc?.["current-context"];
-  const ctx = (doc?.contexts ?? []).find((c: any) => c.name === ctxName)?.context ?? doc?.contexts?.[0]?.context;
+  const ctx =
+    (doc?.contexts ?? []).find((c: any) => c.name === ctxName)?.context ?? doc?.contexts?.[0]?.context;
   if (!ctx) throw new Error("kubeconfig has no context");
   const cluster = (doc.clusters ?? []).find((c: any) => c.name === ctx.cluster)?.cluster;
   const user = (doc.users ?? []).find((u: any) => u.name === ctx.user)?.user ?? {};
@@ -54,12 +55,7 @@ export function parseKubeconfig(text: string): KubeTarget {
 }
 
 /** Plural resource path of an object: `/api/v1/namespaces/<ns>/secrets/<name>`, `/apis/<g>/<v>/...`. */
-export function resourcePath(
-  apiVersion: string,
-  plural: string,
-  namespace?: string,
-  name?: string,
-): string {
+export function resourcePath(apiVersion: string, plural: string, namespace?: string, name?: string): string {
   const base = apiVersion.includes("/") ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
   const ns = namespace ? `/namespaces/${encodeURIComponent(namespace)}` : "";
   return `${base}${ns}/${plural}${name ? `/${encodeURIComponent(name)}` : ""}`;

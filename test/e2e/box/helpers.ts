@@ -99,7 +99,8 @@ export async function startBoxServe(sandbox: BoxSandbox, opts: { trace?: boolean
   const url = await waitFor(
     "basphere serve --box to listen",
     () => {
-      if (child.exitCode !== null) throw new Error(`basphere serve exited with ${child.exitCode}:\n${stderr}`);
+      if (child.exitCode !== null)
+        throw new Error(`basphere serve exited with ${child.exitCode}:\n${stderr}`);
       return /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr)?.[1];
     },
     120_000,

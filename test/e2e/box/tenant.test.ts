@@ -22,14 +22,16 @@ import {
   startBoxServe,
 } from "./helpers";
 
-const example = YAML.parse(fs.readFileSync(path.join(PROJECT_ROOT, "stacks", "Pulumi.tenant-full.yaml"), "utf8"))
-  .config["basphere:tenant"];
+const example = YAML.parse(
+  fs.readFileSync(path.join(PROJECT_ROOT, "stacks", "Pulumi.tenant-full.yaml"), "utf8"),
+).config["basphere:tenant"];
 const TENANT = "full";
 const NS = `tenant-${TENANT}`;
 
 /** Paths (a.b[0].c) of every leaf of `want` that `got` lacks or holds with another value. */
 function missingLeaves(want: unknown, got: unknown, at = ""): string[] {
-  if (want === null || typeof want !== "object") return JSON.stringify(want) === JSON.stringify(got) ? [] : [at];
+  if (want === null || typeof want !== "object")
+    return JSON.stringify(want) === JSON.stringify(got) ? [] : [at];
   if (got === null || typeof got !== "object") return [at];
   return Object.entries(want as Record<string, unknown>).flatMap(([k, v]) =>
     missingLeaves(v, (got as Record<string, unknown>)[k], Array.isArray(want) ? `${at}[${k}]` : `${at}.${k}`),
@@ -84,7 +86,13 @@ describe("datacenter in a box: the full example tenant through the service", fun
     const resources = await stackResources(sandbox);
     const custom = resources.filter((r) => r.type === "kubernetes:apiextensions.k8s.io:CustomResource");
     const kinds = custom.map((r) => r.inputs.kind).sort();
-    for (const k of ["Cluster", "KubeadmControlPlane", "MachineDeployment", "VSphereCluster", "ClusterResourceSet"])
+    for (const k of [
+      "Cluster",
+      "KubeadmControlPlane",
+      "MachineDeployment",
+      "VSphereCluster",
+      "ClusterResourceSet",
+    ])
       assert.ok(kinds.includes(k), `the stack has a ${k} (has ${kinds.join(", ")})`);
     for (const r of custom) {
       const [group, version] = String(r.inputs.apiVersion).split("/");
@@ -93,7 +101,11 @@ describe("datacenter in a box: the full example tenant through the service", fun
         resourcePath(`${group}/${version}`, plural, r.inputs.metadata.namespace, r.inputs.metadata.name),
       );
       const missing = missingLeaves(r.inputs.spec, live.spec, "spec");
-      assert.deepEqual(missing, [], `${r.inputs.kind} ${r.inputs.metadata.name}: the API server lacks ${missing}`);
+      assert.deepEqual(
+        missing,
+        [],
+        `${r.inputs.kind} ${r.inputs.metadata.name}: the API server lacks ${missing}`,
+      );
     }
     const secret = await sandbox.kube.get(resourcePath("v1", "secrets", NS, `${TENANT}-kubeconfig`));
     assert.equal(secret.type, "cluster.x-k8s.io/secret");
@@ -167,13 +179,15 @@ describe("datacenter in a box: the full example tenant through the service", fun
 
 /** Status code of a GET with basic auth to a router (its self-signed certificate is not checked here). */
 function fetchInsecure(url: string, basic: string): Promise<number> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const https = require("node:https") as typeof import("node:https");
   return new Promise((resolve, reject) => {
     https
       .get(
         url,
-        { rejectUnauthorized: false, headers: { authorization: `Basic ${Buffer.from(basic).toString("base64")}` } },
+        {
+          rejectUnauthorized: false,
+          headers: { authorization: `Basic ${Buffer.from(basic).toString("base64")}` },
+        },
         (res) => {
           res.resume();
           resolve(res.statusCode ?? 0);
