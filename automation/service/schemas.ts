@@ -10,6 +10,8 @@ export const TENANT_NAME_RE = new RegExp(TENANT_NAME_PATTERN);
 
 const uuid = {
   type: "string",
+  minLength: 36,
+  maxLength: 36,
   pattern: "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
 } as const;
 
@@ -20,6 +22,8 @@ export const tenantNameParam = {
   properties: {
     name: {
       type: "string",
+      minLength: 1,
+      maxLength: 20,
       pattern: TENANT_NAME_PATTERN,
       description: "Tenant name (lowercase letters, digits, '-'; 1-20 chars)",
     },
@@ -218,7 +222,10 @@ export type ErrorStatus = keyof typeof ERROR_STATUS;
 export function errorResponses(...statuses: ErrorStatus[]): Record<number, unknown> {
   const out: Record<number, unknown> = {};
   for (const s of [...new Set<ErrorStatus>([400, ...statuses, 431])].sort((a, b) => a - b))
-    out[s] = { description: ERROR_STATUS[s], $ref: "Error#" };
+    out[s] = {
+      description: ERROR_STATUS[s],
+      content: { "application/json": { schema: { $ref: "Error#" } } },
+    };
   return out;
 }
 

@@ -1,9 +1,50 @@
 /**
- * The OpenAPI 3.1 document, structurally: every route of the API is there (and nothing else), with its success and
- * error responses, and the security each one really enforces (public routes say `security: []`).
+ * The OpenAPI 3.1 document as a contract clients are generated from: every route of the API is there (and nothing
+ * else) with an operationId, its success and error responses (the Error body), the security each one really
+ * enforces (public routes say `security: []`), `servers`, a limit on every list and string of the inputs, and it
+ * passes Redocly's `recommended` lint with no error or warning.
  */
 import assert from "node:assert/strict";
+import { createConfig, lintFromString } from "@redocly/openapi-core";
 import { TestService, startService } from "./helpers";
+
+/** Redocly's `recommended` ruleset on a document: `severity ruleId message (pointer)` for each problem. */
+async function lint(doc: unknown): Promise<string[]> {
+  const config = await createConfig({ extends: ["recommended"] });
+  const problems = await lintFromString({
+    source: JSON.stringify(doc),
+    absoluteRef: "/openapi.json",
+    config,
+  });
+  return problems.map((p) => `${p.severity} ${p.ruleId} ${p.message} (${p.location?.[0]?.pointer ?? ""})`);
+}
+
+/** Every JSON pointer under `schema` (resolving local `#/components/schemas/*` refs once) to a string or array without a bound. */
+function unbounded(doc: any, schema: any, at: string, seen = new Set<string>()): string[] {
+  if (!schema || typeof schema !== "object") return [];
+  if (typeof schema.$ref === "string") {
+    if (seen.has(schema.$ref)) return [];
+    seen.add(schema.$ref);
+    const target = schema.$ref.replace("#/components/schemas/", "");
+    return unbounded(doc, doc.components.schemas[target], `${at}→${target}`, seen);
+  }
+  const out: string[] = [];
+  const types = ([] as string[]).concat(schema.type ?? []);
+  if (
+    types.includes("string") &&
+    schema.maxLength === undefined &&
+    schema.enum === undefined &&
+    schema.const === undefined
+  )
+    out.push(`${at}: string without maxLength`);
+  if (types.includes("array") && schema.maxItems === undefined) out.push(`${at}: array without maxItems`);
+  for (const [k, v] of Object.entries(schema.properties ?? {}))
+    out.push(...unbounded(doc, v, `${at}.${k}`, seen));
+  if (schema.items) out.push(...unbounded(doc, schema.items, `${at}[]`, seen));
+  for (const k of ["anyOf", "oneOf", "allOf"])
+    for (const [i, v] of (schema[k] ?? []).entries()) out.push(...unbounded(doc, v, `${at}/${k}${i}`, seen));
+  return out;
+}
 
 /** method path → success status, public? */
 const ROUTES: [string, string, number, boolean][] = [
@@ -46,10 +87,29 @@ describe("service OpenAPI document", function () {
           .map((m) => `${m} ${p}`),
     );
     assert.deepEqual(documented.sort(), ROUTES.map(([m, p]) => `${m} ${p}`).sort());
+    assert.ok(doc.servers?.length > 0, "servers");
+    const ids = ROUTES.map(([m, p]) => doc.paths[p][m].operationId);
+    assert.ok(
+      ids.every((id) => typeof id === "string" && /^[a-z][A-Za-z]+$/.test(id)),
+      JSON.stringify(ids),
+    );
+    assert.equal(new Set(ids).size, ids.length, "operationIds are unique");
     for (const [m, p, ok, pub] of ROUTES) {
       const op = doc.paths[p][m];
       const where = `${m} ${p}`;
       assert.ok(op.summary && op.tags?.length, `${where}: summary and tag`);
+      for (const [status, res] of Object.entries(op.responses as Record<string, any>)) {
+        if (Number(status) < 400 || (p === "/v1/ready" && status === "503")) continue;
+        assert.equal(
+          res.content?.["application/json"]?.schema?.$ref,
+          "#/components/schemas/Error",
+          `${where} ${status}: the Error body`,
+        );
+        assert.ok(res.description && res.description !== "Default Response", `${where} ${status}: described`);
+      }
+      for (const code of ["400", "431"]) assert.ok(op.responses[code], `${where}: ${code} documented`);
+      if (op.requestBody)
+        for (const code of ["413", "415"]) assert.ok(op.responses[code], `${where}: ${code}`);
       assert.ok(op.responses[String(ok)], `${where}: ${ok} documented`);
       if (pub) assert.deepEqual(op.security, [], `${where}: public`);
       else {
@@ -64,8 +124,50 @@ describe("service OpenAPI document", function () {
         );
       // Every route the document lists answers (no 404 from the router): authenticated calls with dummy params.
       const url = p.replace("{name}", "nosuch").replace("{id}", "00000000-0000-4000-8000-000000000000");
-      const r = await t.req(m.toUpperCase(), url, m === "get" || m === "delete" ? {} : { body: {} });
+      const r = await t.req(m.toUpperCase(), url, op.requestBody ? { body: {} } : {});
       assert.ok(!(r.status === 404 && /no route/.test(r.text)), `${where} is routed`);
     }
+  });
+
+  it("bounds every list and string a client sends (maxItems, maxLength), the tenant spec included", async () => {
+    const doc = (await t.req("GET", "/v1/openapi.json", { token: null })).body;
+    const spec = doc.components.schemas.TenantSpec;
+    assert.equal(spec.properties.vms.maxItems, 40);
+    assert.equal(spec.properties.floatingIps.items.properties.ports.maxItems, 32);
+    assert.equal(spec.properties.cluster.properties.sshAuthorizedKeys.maxItems, 16);
+    assert.equal(spec.properties.vpn.properties.reach.maxItems, 3);
+    assert.equal(spec.additionalProperties, false, "unknown fields are refused");
+    const problems: string[] = [];
+    for (const [p, ops] of Object.entries(doc.paths as Record<string, Record<string, any>>)) {
+      for (const [m, op] of Object.entries(ops)) {
+        for (const param of op.parameters ?? []) {
+          const s = param.schema;
+          if (s.type === "integer" && (s.minimum === undefined || s.maximum === undefined))
+            problems.push(`${m} ${p} ${param.name}: integer without bounds`);
+          problems.push(...unbounded(doc, s, `${m} ${p} ${param.in}.${param.name}`));
+        }
+        const body = op.requestBody?.content?.["application/json"]?.schema;
+        if (body) problems.push(...unbounded(doc, body, `${m} ${p} body`));
+      }
+    }
+    assert.deepEqual(problems, []);
+  });
+
+  it("passes Redocly's recommended lint with no error or warning", async function () {
+    this.timeout(20000);
+    const doc = (await t.req("GET", "/v1/openapi.json", { token: null })).body;
+    assert.deepEqual(await lint(doc), []);
+    // The linter does look: the same document without an operationId, servers and a 4xx response is refused.
+    const broken = structuredClone(doc);
+    delete broken.servers;
+    delete broken.paths["/v1/health"].get.operationId;
+    for (const code of ["400", "431"]) delete broken.paths["/v1/health"].get.responses[code];
+    const found = (await lint(broken)).map((l) => l.split(" ").slice(0, 2).join(" "));
+    for (const rule of [
+      "error no-empty-servers",
+      "warn operation-operationId",
+      "warn operation-4xx-response",
+    ])
+      assert.ok(found.includes(rule), `${rule} in ${JSON.stringify(found)}`);
   });
 });
