@@ -195,8 +195,13 @@ export function registerOperationRoutes(app: FastifyInstance, ctx: Context): voi
     },
     async (req, reply) => {
       const op = await visibleOperation(ctx, req);
-      const lastHeader = Number(req.headers["last-event-id"]);
-      let last = Number.isInteger(lastHeader) && lastHeader > 0 ? lastHeader : req.query.after;
+      // Last-Event-ID (sent by a reconnecting EventSource): a seq this stream gave, decimal digits like `after`.
+      const lastHeader = req.headers["last-event-id"] as string | undefined;
+      if (lastHeader !== undefined && (!/^[0-9]{1,16}$/.test(lastHeader) || Number(lastHeader) > MAX_SEQ))
+        throw ApiError.invalid([
+          { field: "headers.last-event-id", message: `must be a decimal integer from 0 to ${MAX_SEQ}` },
+        ]);
+      let last = lastHeader !== undefined && Number(lastHeader) > 0 ? Number(lastHeader) : req.query.after;
       reply.hijack();
       const raw = reply.raw;
       raw.writeHead(200, {

@@ -459,6 +459,15 @@ describe("service refuses what it cannot do (issue 22)", function () {
       assert.ok(!log.includes(acme.token.slice(10)), "the tenant token is not in the log");
     });
 
+    it("Last-Event-ID is decimal digits too", async () => {
+      for (const v of ["0x10", "1e400", "-1", "abc", "9999999999999999999"])
+        assertError(
+          await t.req("GET", `/v1/operations/${acme.op}/events/stream`, { headers: { "last-event-id": v } }),
+          400,
+          "headers.last-event-id",
+        );
+    });
+
     it("token-shaped input echoed in an error message is redacted", async () => {
       const r = await t.req("POST", "/v1/tenants", {
         body: {
@@ -471,6 +480,23 @@ describe("service refuses what it cannot do (issue 22)", function () {
       const u = await t.req("POST", "/v1/tenants", { body: { name: "newone", spec: { [ADMIN]: 1 } } });
       assertError(u, 400, "body.spec.bspa.[redacted]");
       assert.ok(!u.text.includes(ADMIN.slice(5)), u.text);
+    });
+  });
+
+  // Last: mocha runs a suite's own tests before its nested suites.
+  describe("the log", () => {
+    it("after all of it, the log holds no token, no secret and no internal error", () => {
+      const log = lines.join("");
+      assert.ok(lines.length > 50, `the requests were logged (${lines.length} lines)`);
+      for (const secret of [ADMIN, ADMIN.slice(5), acme.token, acme.token.split(".")[2]])
+        assert.ok(!log.includes(secret), "a token is in the log");
+      assert.deepEqual(log.match(/bsp[at]\.(?!\[redacted\])[^"\s]{8,}/g) ?? [], []);
+      assert.deepEqual(
+        lines.filter((l) => JSON.parse(l).level >= 50),
+        [],
+        "no request failed inside the service (malformed requests included)",
+      );
+      assert.ok(log.includes("refused a malformed request"), "the HTTP parser's refusals are logged");
     });
   });
 });
