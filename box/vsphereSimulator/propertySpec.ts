@@ -6,7 +6,7 @@
  * From that, {@link planProps} computes what a resource's state becomes for given inputs (the provider's plan), and
  * {@link changedProps} which input properties differ from the current state (the provider's diff), the way the
  * Terraform SDK does: an unset property with a default is compared with its default, an unset computed property is
- * no change, sets compare as sets.
+ * no change, an unset optional one equals its zero value, sets compare as sets.
  */
 import { Props, containsUnknown, deepEqual, isObject, isSecret, unwrap } from "./values";
 
@@ -65,8 +65,26 @@ export function planProps(spec: ObjectSpec, inputs: Props, current: Props = {}):
   return planObject(spec, inputs, current);
 }
 
+/**
+ * Zero values dropped, as the Terraform SDK compares: an unset optional field equals `false`, `0`, `""`, `[]` or
+ * `{}` in the state (vSphere reports those for what was never set).
+ */
+function withoutZeros(v: unknown): unknown {
+  if (v === false || v === 0 || v === "" || v === null) return undefined;
+  if (Array.isArray(v)) return v.length === 0 ? undefined : v.map((x) => withoutZeros(x) ?? null);
+  if (isObject(v)) {
+    const out: Props = {};
+    for (const [k, x] of Object.entries(v)) {
+      const y = withoutZeros(x);
+      if (y !== undefined) out[k] = y;
+    }
+    return Object.keys(out).length === 0 ? undefined : out;
+  }
+  return v;
+}
+
 function comparable(spec: PropSpec | undefined, v: unknown): unknown {
-  const plain = unwrap(v);
+  const plain = withoutZeros(unwrap(v));
   if (spec?.set && Array.isArray(plain)) {
     return [...plain].map((x) => JSON.stringify(x)).sort();
   }

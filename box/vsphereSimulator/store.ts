@@ -210,6 +210,14 @@ export class SimulatorStore {
     if (Number(r.changes) !== 1) throw new SimulatorError(`object ${id} does not exist`);
   }
 
+  /**
+   * Drops the tombstone of a deleted object whose id is about to be given again. Only for ids vCenter derives from
+   * a name (a DRS group's `<cluster>:<name>`), never for ids it hands out.
+   */
+  forgetDeleted(id: string): void {
+    this.db.prepare("DELETE FROM objects WHERE id = ? AND deleted = 1").run(id);
+  }
+
   /** Registers an identifier (id, moid, UUID, rule key) as taken; false when it already was. */
   claim(value: string): boolean {
     const r = this.db.prepare("INSERT OR IGNORE INTO identifiers (value) VALUES (?)").run(value);

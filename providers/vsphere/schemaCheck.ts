@@ -120,6 +120,27 @@ export function checkResourceInputs(
   return out;
 }
 
+/**
+ * Problems in the outputs (state) of a resource of type `token`: unknown or mistyped properties, and missing
+ * required output properties (the schema's `required`).
+ */
+export function checkResourceOutputs(
+  schema: Schema,
+  token: string,
+  outputs: Record<string, unknown>,
+  opts: CheckOptions = {},
+): SchemaProblem[] {
+  const r = schema.resources[token];
+  if (!r) return [{ path: "", message: `${token} is not a resource of the provider schema` }];
+  const out: SchemaProblem[] = [];
+  checkObject(schema, r.properties, outputs, "", out, opts);
+  for (const req of r.required ?? []) {
+    if (outputs[req] === undefined)
+      out.push({ path: req, message: "is required in the outputs but missing" });
+  }
+  return out;
+}
+
 /** Problems in the arguments of an invoke of `token`. */
 export function checkInvokeArgs(
   schema: Schema,
