@@ -171,18 +171,19 @@ export class VsphereSimulator implements provider.Provider {
   /** Value rules a vCenter enforces on the inputs alone. */
   private ruleChecks(type: string, inputs: any): { property: string; reason: string }[] {
     const out: { property: string; reason: string }[] = [];
-    if (type === T.pg && inputs.vlanId !== undefined && !(inputs.vlanId >= 0 && inputs.vlanId <= 4094))
+    const num = (v: unknown) => typeof v === "number";
+    if (type === T.pg && num(inputs.vlanId) && !(inputs.vlanId >= 0 && inputs.vlanId <= 4094))
       out.push({ property: "vlanId", reason: `VLAN ${inputs.vlanId} is outside 0-4094` });
     if (type === T.vm) {
-      if (inputs.memory !== undefined && (inputs.memory < 4 || inputs.memory % 4 !== 0))
+      if (num(inputs.memory) && (inputs.memory < 4 || inputs.memory % 4 !== 0))
         out.push({
           property: "memory",
           reason: `memory ${inputs.memory} MiB must be a positive multiple of 4`,
         });
-      if (inputs.numCpus !== undefined && !(inputs.numCpus >= 1 && inputs.numCpus <= 768))
+      if (num(inputs.numCpus) && !(inputs.numCpus >= 1 && inputs.numCpus <= 768))
         out.push({ property: "numCpus", reason: `numCpus ${inputs.numCpus} must be 1-768` });
       for (const [i, d] of (inputs.disks ?? []).entries())
-        if (d.size !== undefined && !(d.size >= 1))
+        if (num(d.size) && !(d.size >= 1))
           out.push({ property: `disks[${i}].size`, reason: "must be >= 1 GB" });
     }
     return out;

@@ -113,7 +113,16 @@ export async function startBoxServe(sandbox: BoxSandbox, opts: { trace?: boolean
     async stop() {
       if (child.exitCode !== null) return;
       const exited = new Promise((r) => child.once("exit", r));
-      child.kill("SIGTERM");
+      // Under strace the service is strace's child: signal it (strace ends when it does).
+      let target = child.pid!;
+      if (traceFile) {
+        const kids = fs
+          .readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, "utf8")
+          .trim()
+          .split(/\s+/);
+        if (kids[0]) target = Number(kids[0]);
+      }
+      process.kill(target, "SIGTERM");
       await exited;
     },
   };
