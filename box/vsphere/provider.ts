@@ -189,8 +189,11 @@ export class VsphereSimulator implements provider.Provider {
     return out;
   }
 
-  async diff(_id: string, urn: string, olds: any, news: any): Promise<provider.DiffResult> {
+  async diff(id: string, urn: string, olds: any, news: any): Promise<provider.DiffResult> {
     const type = this.typeOf(urn);
+    // The engine sends the old *outputs* (with what vCenter computed: MACs, keys, defaults); compare the inputs the
+    // object was last written with, as the real provider's optional+computed properties do.
+    olds = this.store.get(id)?.inputs ?? olds;
     const inputsOf = (o: any) => {
       const props = this.providerSchema.resources[type]?.inputProperties ?? {};
       return Object.fromEntries(Object.entries(o ?? {}).filter(([k]) => k in props));
