@@ -89,7 +89,7 @@ export function checkProviderConfig(
       failures.push({
         property: k,
         reason: reason(
-          `could not validate provider configuration: vsphere:${k} must be a ${decl.type}, got ${typeof v}`,
+          `could not validate provider configuration: vsphere:${k} must be ${decl.type === "integer" ? "an" : "a"} ${decl.type}, got ${typeof v}`,
         ),
       });
     }
