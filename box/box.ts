@@ -26,12 +26,25 @@ import { DaemonRecord, freePort, isListening, startDaemon, stopDaemon, waitReady
 import type { SimulatorsConfig } from "./simulators/main";
 import { installVsphereSimulator } from "./vsphere/install";
 
-/** The box's allocation pools: the embedded defaults' shape, with the WAN in 127.0.200.0/24 (loopback). */
-export const BOX_POOLS: PoolsConfig = {
-  vlan: DEFAULT_POOLS.vlan,
-  routerWan: { first: "127.0.200.20", last: "127.0.200.99" },
-  floatingIp: { first: "127.0.200.100", last: "127.0.200.239" },
-};
+/**
+ * The box's allocation pools: the embedded defaults' shape (router WAN .20–.99, floating IPs .100–.239), with the
+ * WAN in a loopback /24, `127.0.200.0/24` by default. Another `wanNet` lets a second box (a test run beside a
+ * developer's box) run at the same time: the routers listen on port 443 of each WAN address.
+ */
+export function boxPools(wanNet = "127.0.200"): PoolsConfig {
+  if (!/^127\.\d{1,3}\.\d{1,3}$/.test(wanNet) || wanNet.split(".").some((o) => Number(o) > 255))
+    throw new Error(
+      `box WAN network ${JSON.stringify(wanNet)} must be the first three octets of a 127.x.y.0/24`,
+    );
+  return {
+    vlan: DEFAULT_POOLS.vlan,
+    routerWan: { first: `${wanNet}.20`, last: `${wanNet}.99` },
+    floatingIp: { first: `${wanNet}.100`, last: `${wanNet}.239` },
+  };
+}
+
+/** The pools of the default box (WAN 127.0.200.0/24). */
+export const BOX_POOLS: PoolsConfig = boxPools();
 
 /** What `boxUp` started and where, as written to `<data>/box/box.json`. */
 export interface BoxState {
@@ -43,6 +56,8 @@ export interface BoxState {
   vcenter: { server: string; port: number; url: string; thumbprint: string; credentialsFile: string };
   vsphere: { mode: "simulator"; pluginDir: string; statePath: string };
   routers: { first: string; last: string; port: number; fingerprint: string; templateFile: string };
+  /** The allocation pools a service on this box uses (router WAN and floating IPs on the box's loopback WAN). */
+  pools: PoolsConfig;
   inspect: { port: number; tokenFile: string };
 }
 
@@ -104,6 +119,8 @@ export interface BoxUpOptions {
   projectRoot: string;
   /** Progress lines. */
   log?: (line: string) => void;
+  /** First three octets of the box's WAN /24 (loopback). Default `127.0.200`; kept from the last start. */
+  wanNet?: string;
 }
 
 /**
@@ -121,6 +138,17 @@ export async function boxUp(
 
   const dir = boxDir(opts.dataDir);
   fs.mkdirSync(path.join(dir, "logs"), { recursive: true, mode: 0o700 });
+  // The WAN network is chosen once per box: its routers' state and the tenants' allocations live on it.
+  const wanFile = path.join(dir, "wan-net");
+  const wanNet = fs.existsSync(wanFile)
+    ? fs.readFileSync(wanFile, "utf8").trim()
+    : (opts.wanNet ?? "127.0.200");
+  if (opts.wanNet && opts.wanNet !== wanNet)
+    throw new Error(
+      `this box's WAN network is ${wanNet}.0/24 (${wanFile}); it cannot move to ${opts.wanNet}.0/24`,
+    );
+  const pools = boxPools(wanNet);
+  fs.writeFileSync(wanFile, wanNet + "\n");
   const binDir = path.join(opts.projectRoot, ".box", "bin");
   const processes: DaemonRecord[] = [];
   const record = () => {
@@ -212,8 +240,8 @@ export async function boxUp(
     const simConfig: SimulatorsConfig = {
       kubeconfig: cp.kubeconfig,
       routers: {
-        first: BOX_POOLS.routerWan.first,
-        last: BOX_POOLS.routerWan.last,
+        first: pools.routerWan.first,
+        last: pools.routerWan.last,
         port: 443,
         certificate: { certPem: template.certPem, keyPem: template.keyPem },
         apiKey: { key: template.apiKey, secret: template.apiSecret },
@@ -232,7 +260,7 @@ export async function boxUp(
     processes.push(sims);
     record();
     await waitReady(sims, () => probe(`http://127.0.0.1:${inspectPort}/health`));
-    log(`box: ${BOX_POOLS.routerWan.first}..${BOX_POOLS.routerWan.last}: OPNsense API emulators`);
+    log(`box: ${pools.routerWan.first}..${pools.routerWan.last}: OPNsense API emulators`);
 
     const state: BoxState = {
       version: 1,
@@ -249,12 +277,13 @@ export async function boxUp(
       },
       vsphere: { mode: "simulator", pluginDir, statePath },
       routers: {
-        first: BOX_POOLS.routerWan.first,
-        last: BOX_POOLS.routerWan.last,
+        first: pools.routerWan.first,
+        last: pools.routerWan.last,
         port: 443,
         fingerprint: fingerprintOfPem(template.certPem),
         templateFile,
       },
+      pools,
       inspect: { port: inspectPort, tokenFile },
     };
     fs.writeFileSync(stateFile(opts.dataDir), JSON.stringify(state, null, 2), { mode: 0o600 });

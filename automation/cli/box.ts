@@ -9,6 +9,7 @@ import * as path from "node:path";
 interface BoxCliOptions {
   dataDir: string;
   json?: boolean;
+  wanNet?: string;
 }
 
 export function registerBoxCommand(program: Command): void {

@@ -89,7 +89,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
  * returns the box's pools and plugin folder, and `stop` (which stops the box only if this call started it).
  */
 async function startBox(dataDir: string) {
-  const { boxUp, boxDown, BOX_POOLS } = await import("../../box/box");
+  const { boxUp, boxDown } = await import("../../box/box");
   const { openBoxEngine, upBoxOnpremStack } = await import("../../box/onpremStack");
   const { findProjectRoot } = await import("../engine/environment");
   const projectRoot = findProjectRoot(__dirname);
@@ -113,7 +113,7 @@ async function startBox(dataDir: string) {
     throw e;
   }
   return {
-    pools: BOX_POOLS,
+    pools: state.pools,
     pluginPath: [state.vsphere.pluginDir],
     stop: async () => {
       if (reused) return;

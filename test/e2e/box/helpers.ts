@@ -26,7 +26,9 @@ export class BoxSandbox {
 
   async up(): Promise<void> {
     fs.mkdirSync(this.dataDir, { recursive: true });
-    const r = await boxUp({ dataDir: this.dataDir, projectRoot: PROJECT_ROOT });
+    // A WAN network of its own, so the test runs beside a developer's box (127.0.200.0/24).
+    const wanNet = `127.0.${201 + Math.floor(Math.random() * 50)}`;
+    const r = await boxUp({ dataDir: this.dataDir, projectRoot: PROJECT_ROOT, wanNet });
     this.state = r.state;
     this.startSeconds = r.seconds;
     this.kube = KubeClient.fromKubeconfig(fs.readFileSync(r.state.kubernetes.kubeconfig, "utf8"));
