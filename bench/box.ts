@@ -46,8 +46,19 @@ async function main(): Promise<void> {
     const req = client(serve.url, ADMIN_TOKEN);
     let peakOp = 0;
     let peakBox = 0;
+    /** Peak summed RSS by kind of process (binary, or the script a node process runs). */
+    let byKind: Record<string, number> = {};
+    const kindOf = (argv: string[]) => {
+      const bin = path.basename(argv[0] ?? "?");
+      if (bin !== "node") return bin;
+      const script = argv.find((a, i) => i > 0 && !a.startsWith("-")) ?? "";
+      return `node ${path.relative(PROJECT_ROOT, script)}`;
+    };
     const sampler = setInterval(() => {
       const tree = processTree(pid).filter((p) => p.pid !== pid);
+      const now: Record<string, number> = {};
+      for (const p of tree) now[kindOf(p.argv)] = (now[kindOf(p.argv)] ?? 0) + rssKiB(p.pid);
+      for (const [k, v] of Object.entries(now)) byKind[k] = Math.max(byKind[k] ?? 0, v);
       peakOp = Math.max(
         peakOp,
         tree.reduce((a, p) => a + rssKiB(p.pid), 0),
