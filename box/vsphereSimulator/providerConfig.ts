@@ -105,7 +105,7 @@ export function checkProviderConfig(
       failures.push({
         property: k,
         reason: reason(
-          `Missing required configuration variable 'vsphere:${k}'\n\tplease set a value using the command \`pulumi config set vsphere:${k} <value>\`${k === "password" ? " --secret" : ""} (or the environment variable ${ENV_DEFAULTS[k][0]})`,
+          `Missing required configuration variable 'vsphere:${k}'\n\tplease set a value using the command \`pulumi config set ${k === "password" ? "--secret " : ""}vsphere:${k} <value>\` (or the environment variable ${ENV_DEFAULTS[k][0]})`,
         ),
       });
   }

@@ -3,7 +3,8 @@
  * provider simulator installed as `pulumi-resource-vsphere` on the engine's PATH: preview changes nothing, up
  * creates the folder, port group and cloned VM in the simulated vCenter, a memory change updates the VM in place,
  * refresh finds nothing changed, a VM deleted behind the engine's back is found gone by refresh and recreated by
- * up, and destroy leaves the vCenter as it was seeded.
+ * up, and destroy leaves the vCenter as it was seeded. Bad provider config and bad inputs fail the preview with
+ * the simulator's message naming the key or property.
  */
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -41,6 +42,7 @@ describe("engine e2e: the vSphere provider simulator as pulumi-resource-vsphere"
   this.timeout(300000);
   let dir: string;
   let statePath: string;
+  let engine: Engine;
   let stack: EngineStack;
   let seeded: unknown;
 
@@ -53,7 +55,9 @@ describe("engine e2e: the vSphere provider simulator as pulumi-resource-vsphere"
     const pluginDir = path.join(dir, "plugins");
     installVsphereSimulator(pluginDir, statePath);
     const program = path.join(dir, "program");
-    fs.cpSync(path.join(PROJECT_ROOT, "test", "e2e", "box", "vsphereSimulatorProgram"), program, { recursive: true });
+    fs.cpSync(path.join(PROJECT_ROOT, "test", "e2e", "box", "vsphereSimulatorProgram"), program, {
+      recursive: true,
+    });
     fs.symlinkSync(path.join(PROJECT_ROOT, "node_modules"), path.join(program, "node_modules"), "dir");
     const environment = engineEnvironment({
       projectRoot: PROJECT_ROOT,
@@ -61,7 +65,7 @@ describe("engine e2e: the vSphere provider simulator as pulumi-resource-vsphere"
       passphrase: PASSPHRASE,
       pluginPath: [pluginDir],
     });
-    const engine = await Engine.open({ environment, workDir: program });
+    engine = await Engine.open({ environment, workDir: program });
     stack = await engine.stack("e2e");
     await stack.setConfig({
       [`${PROJECT}:providers`]: path.join(PROJECT_ROOT, "dist", "providers", "vsphere"),
@@ -145,6 +149,46 @@ describe("engine e2e: the vSphere provider simulator as pulumi-resource-vsphere"
     assert.deepEqual(up.resourceChanges, { same: 3, create: 1 });
     const again = String((await stack.outputs()).vmId.value);
     assert.notEqual(again, id, "a new VM gets a new UUID");
+  });
+
+  /** The error of a preview of a fresh stack with `config` (which must fail). */
+  async function failedPreview(name: string, config: Record<string, string>): Promise<string> {
+    const bad = await engine.stack(name);
+    await bad.setConfig({
+      [`${PROJECT}:providers`]: path.join(PROJECT_ROOT, "dist", "providers", "vsphere"),
+      ...config,
+    });
+    const err = await bad.preview().then(
+      () => assert.fail("the preview should fail"),
+      (e: Error) => e,
+    );
+    return err.message;
+  }
+
+  it("fails a preview on an unknown provider config key or a missing password, naming them", async () => {
+    const message = await failedPreview("e2e-badconfig", {
+      [`${PROJECT}:memory`]: "2048",
+      "vsphere:vsphereServr": "vcsim.box.invalid",
+      "vsphere:user": "e2e@vsphere.local",
+    });
+    assert.match(
+      message,
+      /vsphere-simulator: could not validate provider configuration: Invalid or unknown key\. Examine values at 'vsphere:vsphereServr'/,
+    );
+    assert.match(message, /vsphere-simulator: Missing required configuration variable 'vsphere:password'/);
+  });
+
+  it("fails a preview on an input vCenter refuses, naming the property", async () => {
+    const message = await failedPreview("e2e-badinput", {
+      [`${PROJECT}:memory`]: "2050",
+      "vsphere:vsphereServer": "vcsim.box.invalid",
+      "vsphere:user": "e2e@vsphere.local",
+      "vsphere:password": "x",
+    });
+    assert.match(
+      message,
+      /e2e-vm.*vsphere-simulator: memory must be a multiple of 4 MB and at least 4 MB, got 2050/s,
+    );
   });
 
   it("destroy leaves the vCenter as it was seeded", async () => {
