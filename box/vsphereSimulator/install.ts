@@ -74,3 +74,6 @@ export function installVsphereSimulator(
   fs.renameSync(tmp, target);
   return target;
 }
+
+/** The simulator's state (VMs, port groups, folders, groups, rules…), for tests and `basphere box status`. */
+export { readSimulatorState, type SimulatorState } from "./status";
