@@ -11,6 +11,7 @@ import * as path from "node:path";
 import * as YAML from "yaml";
 import { resourcePath } from "../../../providers/kubernetes/client";
 import { openBoxEngine } from "../../../box/onpremStack";
+import { readVsphereSimulator } from "../../../box/vsphere/install";
 import { client, waitOperation } from "../service/helpers";
 import {
   ADMIN_TOKEN,
@@ -158,6 +159,26 @@ describe("datacenter in a box: the full example tenant through the service", fun
     );
   });
 
+  it("the vSphere simulator holds the tenant's VMs (router included) and its two port groups", async () => {
+    const v = readVsphereSimulator(sandbox.state.vsphere.statePath);
+    const vms = v.virtualMachines.map((o) => o.inputs.name).sort();
+    assert.deepEqual(vms, [
+      "tenant-full-bastion",
+      "tenant-full-ci",
+      "tenant-full-db",
+      "tenant-full-router",
+      "tenant-full-web-1",
+      "tenant-full-web-2",
+    ]);
+    const pgs = v.portGroups.map((o) => `${o.inputs.name}:${o.inputs.vlanId}`).sort();
+    const t = await req("GET", `/v1/tenants/${TENANT}`);
+    const a = t.body.allocations;
+    assert.deepEqual(pgs, [`tenant-full-lan1:${a.lan1VlanId}`, `tenant-full-lan2:${a.lan2VlanId}`]);
+    const router = v.virtualMachines.find((o) => o.inputs.name === "tenant-full-router")!;
+    assert.equal(router.inputs.networkInterfaces.length, 3, "WAN, LAN1, LAN2");
+    assert.deepEqual(v.folders.map((f) => f.outputs.path).sort(), ["basphere", "basphere/tenant-full"]);
+  });
+
   it("a spec change updates in place only what it changes", async () => {
     const { name: _name, ...spec } = example;
     const changed = structuredClone(spec);
@@ -175,7 +196,7 @@ describe("datacenter in a box: the full example tenant through the service", fun
     );
   });
 
-  it("delete leaves the API server and the router as they started", async () => {
+  it("delete leaves the API server, the router and the vSphere simulator as they started", async () => {
     const r = await req("DELETE", `/v1/tenants/${TENANT}`);
     assert.equal(r.status, 202, JSON.stringify(r.body));
     const op = await waitOperation(req, r.body.operation.id, 15 * 60_000);
@@ -187,6 +208,17 @@ describe("datacenter in a box: the full example tenant through the service", fun
     const router = await sandbox.inspect(`/routers/${routerAddress}`);
     for (const [c, recs] of Object.entries(router.records as Record<string, object>))
       assert.deepEqual(Object.keys(recs), [], `router collection ${c} is empty again`);
+    const v = readVsphereSimulator(sandbox.state.vsphere.statePath);
+    assert.deepEqual(
+      [v.virtualMachines, v.portGroups, v.other].map((l) => l.length),
+      [0, 0, 0],
+      "no VM, port group or other object left in the vSphere simulator",
+    );
+    assert.deepEqual(
+      v.folders.map((f) => f.outputs.path),
+      ["basphere"],
+      "only the onprem stack's folder",
+    );
   });
 
   it("nothing connected outside 127.0.0.0/8", async () => {
