@@ -24,7 +24,7 @@ import { startControlPlane, probe } from "./controlPlane";
 import { installCrds } from "./crds";
 import { DaemonRecord, freePort, isListening, startDaemon, stopDaemon, waitReady } from "./daemons";
 import type { SimulatorsConfig } from "./simulators/main";
-import { installVsphereSimulator } from "./vsphere/install";
+import { installVsphereSimulator } from "./vsphereSimulator/install";
 
 /**
  * The box's allocation pools: the embedded defaults' shape (router WAN .20–.99, floating IPs .100–.239), with the
@@ -217,11 +217,12 @@ export async function boxUp(
     const thumbprint = await serverThumbprint(vcPort);
     log(`box: vcsim on https://127.0.0.1:${vcPort}/sdk`);
 
-    // The vSphere provider: the simulator (the real plugin cannot be built here; box/vsphere/README.md).
+    // The vSphere provider: the simulator (the real plugin cannot be built here; box/vsphereSimulator/README.md).
     const pluginDir = path.join(dir, "plugins");
     fs.mkdirSync(pluginDir, { recursive: true });
     const statePath = path.join(dir, "vsphere-simulator.sqlite");
-    installVsphereSimulator(pluginDir, statePath);
+    // The simulator asks for a vCenter login as the real provider does: vcsim's address and its one account.
+    installVsphereSimulator(pluginDir, statePath, { server: `127.0.0.1:${vcPort}`, credentialsFile });
 
     // Tenant routers and the Cluster API kubeconfig simulator.
     const templateFile = path.join(dir, "router-template.json");

@@ -11,7 +11,7 @@ import * as path from "node:path";
 import * as YAML from "yaml";
 import { resourcePath } from "../../../providers/kubernetes/client";
 import { openBoxEngine } from "../../../box/onpremStack";
-import { readVsphereSimulator } from "../../../box/vsphere/install";
+import { readSimulatorState } from "../../../box/vsphereSimulator/status";
 import { client, waitOperation } from "../service/helpers";
 import {
   ADMIN_TOKEN,
@@ -160,8 +160,11 @@ describe("datacenter in a box: the full example tenant through the service", fun
   });
 
   it("the vSphere simulator holds the tenant's VMs (router included) and its two port groups", async () => {
-    const v = readVsphereSimulator(sandbox.state.vsphere.statePath);
-    const vms = v.virtualMachines.map((o) => o.inputs.name).sort();
+    const v = readSimulatorState(sandbox.state.vsphere.statePath)!;
+    const vms = v.vms
+      .filter((m) => m.urn)
+      .map((m) => m.name)
+      .sort();
     assert.deepEqual(vms, [
       "tenant-full-bastion",
       "tenant-full-ci",
@@ -170,13 +173,23 @@ describe("datacenter in a box: the full example tenant through the service", fun
       "tenant-full-web-1",
       "tenant-full-web-2",
     ]);
-    const pgs = v.portGroups.map((o) => `${o.inputs.name}:${o.inputs.vlanId}`).sort();
     const t = await req("GET", `/v1/tenants/${TENANT}`);
     const a = t.body.allocations;
+    const pgs = v.portGroups
+      .filter((p) => !p.inventory)
+      .map((p) => `${p.name}:${p.vlanId}`)
+      .sort();
     assert.deepEqual(pgs, [`tenant-full-lan1:${a.lan1VlanId}`, `tenant-full-lan2:${a.lan2VlanId}`]);
-    const router = v.virtualMachines.find((o) => o.inputs.name === "tenant-full-router")!;
-    assert.equal(router.inputs.networkInterfaces.length, 3, "WAN, LAN1, LAN2");
-    assert.deepEqual(v.folders.map((f) => f.outputs.path).sort(), ["basphere", "basphere/tenant-full"]);
+    const router = v.vms.find((m) => m.name === "tenant-full-router")!;
+    assert.equal(router.networkIds.length, 3, "WAN, LAN1, LAN2");
+    assert.equal(v.vms.find((m) => m.name === "tenant-full-web-1")!.memory, 8192);
+    assert.deepEqual(
+      v.folders
+        .filter((f) => f.urn)
+        .map((f) => f.path)
+        .sort(),
+      ["basphere", "basphere/tenant-full"],
+    );
   });
 
   it("a spec change updates in place only what it changes", async () => {
@@ -208,14 +221,14 @@ describe("datacenter in a box: the full example tenant through the service", fun
     const router = await sandbox.inspect(`/routers/${routerAddress}`);
     for (const [c, recs] of Object.entries(router.records as Record<string, object>))
       assert.deepEqual(Object.keys(recs), [], `router collection ${c} is empty again`);
-    const v = readVsphereSimulator(sandbox.state.vsphere.statePath);
+    const v = readSimulatorState(sandbox.state.vsphere.statePath)!;
     assert.deepEqual(
-      [v.virtualMachines, v.portGroups, v.other].map((l) => l.length),
-      [0, 0, 0],
-      "no VM, port group or other object left in the vSphere simulator",
+      [v.vms, v.portGroups, v.groups, v.rules, v.resourcePools].map((l) => l.filter((o) => o.urn).length),
+      [0, 0, 0, 0, 0],
+      "no VM, port group, group, rule or pool left in the vSphere simulator",
     );
     assert.deepEqual(
-      v.folders.map((f) => f.outputs.path),
+      v.folders.filter((f) => f.urn).map((f) => f.path),
       ["basphere"],
       "only the onprem stack's folder",
     );
