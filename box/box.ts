@@ -25,6 +25,7 @@ import { installCrds } from "./crds";
 import { DaemonRecord, freePort, isListening, startDaemon, stopDaemon, waitReady } from "./daemons";
 import type { SimulatorsConfig } from "./simulators/main";
 import { installVsphereSimulator } from "./vsphereSimulator/install";
+import { readSimulatorState } from "./vsphereSimulator/status";
 
 /**
  * The box's allocation pools: the embedded defaults' shape (router WAN .20–.99, floating IPs .100–.239), with the
@@ -323,7 +324,19 @@ export interface BoxStatus {
   kubernetes?: { server: string; kubeconfig: string };
   vcenter?: string;
   routers?: string;
+  /** What the vSphere provider simulator holds (objects stacks created; the seeded inventory left out). */
+  vsphere?: { virtualMachines: number; portGroups: number; folders: number };
   totalRssMiB: number;
+}
+
+function vsphereCounts(state: BoxState | undefined): BoxStatus["vsphere"] {
+  const v = state?.vsphere?.statePath ? readSimulatorState(state.vsphere.statePath) : undefined;
+  if (!v) return undefined;
+  return {
+    virtualMachines: v.vms.filter((m) => m.urn).length,
+    portGroups: v.portGroups.filter((p) => p.urn).length,
+    folders: v.folders.filter((f) => f.urn).length,
+  };
 }
 
 /** The box's processes, whether they run, and their memory. */
@@ -347,6 +360,7 @@ export function boxStatus(opts: { dataDir: string }): BoxStatus {
     routers: state?.routers
       ? `https://${state.routers.first}..${state.routers.last}:${state.routers.port}`
       : undefined,
+    vsphere: vsphereCounts(state),
     totalRssMiB: processes.reduce((a, p) => a + p.rssMiB, 0),
   };
 }
