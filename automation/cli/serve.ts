@@ -51,7 +51,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
         `  export BASPHERE_URL=${url} BASPHERE_TOKEN=$(cat ${svc.adminTokenFile})\n\n`,
     );
   }
-  if (svc.passphrase?.generated) {
+  if (svc.passphrase?.generated || (onBox?.passphraseGenerated && svc.passphrase?.kind === "data-dir")) {
     process.stderr.write(
       `warning: PULUMI_CONFIG_PASSPHRASE is not set: generated a secrets passphrase in ${svc.passphrase.file} (mode 0600).\n` +
         `         The stacks' secrets are encrypted with it: keep that file with the data folder. Production should set\n` +
@@ -104,6 +104,9 @@ async function startBox(dataDir: string) {
       ? "box: using the running box\n"
       : `box: started in ${seconds.toFixed(1)} s (basphere box status)\n`,
   );
+  // The box's onprem stack is the first engine use on a new data folder: say so if its passphrase is generated now.
+  const { resolvePassphrase } = await import("../service/wiring");
+  const passphraseGenerated = resolvePassphrase(dir, process.env).generated;
   try {
     const engine = await openBoxEngine(dir, projectRoot, state);
     const changes = await upBoxOnpremStack(engine, state, projectRoot);
@@ -114,6 +117,7 @@ async function startBox(dataDir: string) {
   }
   return {
     pools: state.pools,
+    passphraseGenerated,
     pluginPath: [state.vsphere.pluginDir],
     stop: async () => {
       if (reused) return;
