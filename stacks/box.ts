@@ -13,6 +13,7 @@ import { z } from "zod";
 import * as vsphere from "../providers/vsphere";
 import { BasphereConfig, parseConfig } from "./config";
 import { OnpremOutputs } from "./contracts";
+import { lookupVsphereSite, siteOutputs } from "./vsphereSite";
 
 const name = z.string().min(1);
 
@@ -50,37 +51,15 @@ export async function run(
   config: BasphereConfig,
 ): Promise<{ [K in keyof OnpremOutputs]: pulumi.Input<OnpremOutputs[K]> }> {
   const c = parseConfig(configSchema, config.values, "box stack config");
-  const dc = vsphere.getDatacenterOutput({ name: c.datacenter });
-  const cc = vsphere.getComputeClusterOutput({ name: c.computeCluster, datacenterId: dc.id });
-  const ds = vsphere.getDatastoreOutput({ name: c.datastore, datacenterId: dc.id });
-  const dvs = vsphere.getDistributedVirtualSwitchOutput({ name: c.distributedSwitch, datacenterId: dc.id });
-  const wan = vsphere.getNetworkOutput({
-    name: c.wan.portGroup,
-    datacenterId: dc.id,
-    distributedVirtualSwitchUuid: dvs.id,
-  });
+  const site = lookupVsphereSite(c);
   const rootFolder = new vsphere.Folder("basphere-folder", {
     path: c.folder,
     type: "vm",
-    datacenterId: dc.id,
+    datacenterId: site.dc.id,
   });
 
   return {
-    vcenterServer: c.vcenter.server,
-    vcenterThumbprint: c.vcenter.thumbprint,
-    datacenterName: c.datacenter,
-    datacenterId: dc.id,
-    computeClusterName: c.computeCluster,
-    computeClusterId: cc.id,
-    resourcePoolId: cc.resourcePoolId,
-    datastoreName: c.datastore,
-    datastoreId: ds.id,
-    folderPath: rootFolder.path,
-    distributedSwitchName: c.distributedSwitch,
-    distributedSwitchUuid: dvs.id,
-    wanPortGroupName: c.wan.portGroup,
-    wanPortGroupId: wan.id,
-    wanVlanId: c.wan.vlanId,
+    ...siteOutputs(c, site, rootFolder.path),
     managementKubeconfig: pulumi.secret(c.managementKubeconfig),
     omniEndpoint: c.omniEndpoint,
     routerTemplateName: c.routerTemplate.name,

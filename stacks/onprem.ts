@@ -28,6 +28,7 @@ import * as ipaddr from "ipaddr.js";
 import * as vsphere from "../providers/vsphere";
 import { BasphereConfig, parseConfig } from "./config";
 import type { OnpremOutputs } from "./contracts";
+import { lookupVsphereSite, siteOutputs } from "./vsphereSite";
 import { DEFAULT_SIZES } from "../components/onprem/tiers";
 import { ManagementCluster } from "../components/onprem/managementCluster";
 import { PlatformServices } from "../components/onprem/platformServices";
@@ -454,15 +455,8 @@ export async function run(
   const c = parseConfig(configSchema, config.values, "onprem stack config");
   const secretOf = (v: string | undefined) => (v !== undefined ? pulumi.secret(v) : undefined);
 
-  const dc = vsphere.getDatacenterOutput({ name: c.datacenter });
-  const cc = vsphere.getComputeClusterOutput({ name: c.computeCluster, datacenterId: dc.id });
-  const ds = vsphere.getDatastoreOutput({ name: c.datastore, datacenterId: dc.id });
-  const dvs = vsphere.getDistributedVirtualSwitchOutput({ name: c.distributedSwitch, datacenterId: dc.id });
-  const wan = vsphere.getNetworkOutput({
-    name: c.wan.portGroup,
-    datacenterId: dc.id,
-    distributedVirtualSwitchUuid: dvs.id,
-  });
+  const site = lookupVsphereSite(c);
+  const { dc, cc, ds, wan } = site;
   const template = vsphere.getVirtualMachineOutput({ name: c.talosTemplate, datacenterId: dc.id });
   const hosts = c.hosts.map((name) => ({
     name,
@@ -537,21 +531,7 @@ export async function run(
   );
 
   return {
-    vcenterServer: c.vcenter.server,
-    vcenterThumbprint: c.vcenter.thumbprint,
-    datacenterName: c.datacenter,
-    datacenterId: dc.id,
-    computeClusterName: c.computeCluster,
-    computeClusterId: cc.id,
-    resourcePoolId: cc.resourcePoolId,
-    datastoreName: c.datastore,
-    datastoreId: ds.id,
-    folderPath: rootFolder.path,
-    distributedSwitchName: c.distributedSwitch,
-    distributedSwitchUuid: dvs.id,
-    wanPortGroupName: c.wan.portGroup,
-    wanPortGroupId: wan.id,
-    wanVlanId: c.wan.vlanId,
+    ...siteOutputs(c, site, rootFolder.path),
     managementKubeconfig: pulumi.secret(mgmt.kubeconfig),
     omniEndpoint: c.omni.endpoint,
     routerTemplateName: c.routerTemplate.name,
