@@ -9,7 +9,8 @@ import * as path from "node:path";
 import { BoxState, boxDown, boxUp } from "../../../box/box";
 import { openBoxEngine, upBoxOnpremStack } from "../../../box/onpremStack";
 import { KubeClient } from "../../../providers/kubernetes/client";
-import { PROJECT_ROOT, waitFor } from "../engine/helpers";
+import { PROJECT_ROOT } from "../engine/helpers";
+import { waitListening } from "../service/helpers";
 
 export { PROJECT_ROOT, requireEngine, waitFor } from "../engine/helpers";
 
@@ -98,15 +99,7 @@ export async function startBoxServe(sandbox: BoxSandbox, opts: { trace?: boolean
   });
   let stderr = "";
   child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
-  const url = await waitFor(
-    "basphere serve --box to listen",
-    () => {
-      if (child.exitCode !== null)
-        throw new Error(`basphere serve exited with ${child.exitCode}:\n${stderr}`);
-      return /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr)?.[1];
-    },
-    120_000,
-  );
+  const url = await waitListening(child, () => stderr, 120_000);
   return {
     child,
     url,

@@ -60,20 +60,25 @@ export async function startServe(
   });
   const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
   try {
-    const url = await waitFor(
-      "basphere serve to listen",
-      () => {
-        if (child.exitCode !== null)
-          throw new Error(`basphere serve exited with ${child.exitCode}:\n${stderr}`);
-        return /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr)?.[1];
-      },
-      60000,
-    );
+    const url = await waitListening(child, () => stderr, 60000);
     return { child, url, stderr: () => stderr, exited };
   } catch (err) {
     if (child.exitCode === null) child.kill("SIGKILL");
     throw err;
   }
+}
+
+/** The URL `basphere serve` prints once it listens; fails when it exits first or after `timeoutMs`. */
+export function waitListening(child: ChildProcess, stderr: () => string, timeoutMs: number): Promise<string> {
+  return waitFor(
+    "basphere serve to listen",
+    () => {
+      if (child.exitCode !== null)
+        throw new Error(`basphere serve exited with ${child.exitCode}:\n${stderr()}`);
+      return /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr())?.[1];
+    },
+    timeoutMs,
+  );
 }
 
 /** A temporary folder with `program/` (the test program) and room for a data folder. */
