@@ -14,8 +14,8 @@ import * as path from "node:path";
 import * as YAML from "yaml";
 import { boxDown, boxUp, rssKiB } from "../box/box";
 import { processTree } from "../automation/engine/processes";
-import { client, waitOperation } from "../test/e2e/service/helpers";
-import { ADMIN_TOKEN, BoxSandbox, PROJECT_ROOT, requireEngine, startBoxServe } from "../test/e2e/box/helpers";
+import { client, waitOperation } from "../support/service";
+import { ADMIN_TOKEN, BoxSandbox, PROJECT_ROOT, requireEngine, startBoxServe } from "../support/box";
 
 const TICK = 100; // clock ticks per second (Linux USER_HZ)
 

@@ -9,8 +9,8 @@
  */
 import { rmSync } from "node:fs";
 import { createService } from "../automation/service/wiring";
-import { tempDir } from "../test/unit/service/helpers";
-import { FakeDriver } from "../test/unit/worker/fakeDriver";
+import { tempDir } from "../support/serviceApp";
+import { FakeDriver } from "../support/fakeDriver";
 
 const ADMIN = "bspa.bench-admin-token-0123456789abcdefghijkl";
 const OP_MS = Number(process.env.BENCH_OP_MS ?? 200);

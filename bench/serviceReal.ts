@@ -35,7 +35,7 @@ import {
   programEnv,
   requireEngine,
   startServe,
-} from "../test/e2e/service/helpers";
+} from "../support/service";
 
 const ADMIN = "bspa.bench-real-admin-token-0123456789abcdef";
 const N = Number(process.env.BENCH_TENANTS ?? 20);

@@ -12,7 +12,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import * as vsphere from "../providers/vsphere";
 import { BasphereConfig, parseConfig } from "./config";
-import { OnpremOutputs } from "./contracts";
+import { OnpremOutputs } from "../model/contracts";
 import { lookupVsphereSite, siteOutputs } from "./vsphereSite";
 
 const name = z.string().min(1);

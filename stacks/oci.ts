@@ -6,7 +6,7 @@ import * as oci from "@pulumi/oci";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { ADDON_NAMES, AddonHook, AddonName } from "../components/oci/addons";
-import { cidrContains, cidrsOverlap, isIpv4Cidr, isPublicIpv4 } from "../components/oci/cidr";
+import { cidrContainsCidr, cidrsOverlap, isIpv4Cidr, isPublicIpv4 } from "../model/net/ipv4";
 import { DEFAULT_OMNI_VERSION } from "../components/oci/constants";
 import { OmniAuth, omniImage, renderAuthConfig } from "../components/oci/omniFlags";
 import { OMNI_MODES, OmniHost } from "../components/oci/omniHost";
@@ -15,7 +15,7 @@ import { OmniNetwork } from "../components/oci/omniNetwork";
 import { SiteToSiteVpn } from "../components/oci/siteToSiteVpn";
 import { DEFAULT_VM_MEMORY_GB, DEFAULT_VM_OCPUS, DEFAULT_VM_SHAPE } from "../components/oci/omniVmHost";
 import { BasphereConfig, parseConfig } from "./config";
-import type { OnpremIpsecParams } from "./contracts";
+import type { OnpremIpsecParams } from "../model/contracts";
 
 const cidr = z
   .string()
@@ -243,7 +243,11 @@ export const configSchema = z
   .superRefine((c, ctx) => {
     // Runs even when a field above failed (zod keeps going on non-fatal issues): check only well-formed CIDRs.
     const vcnOk = isIpv4Cidr(c.network.vcnCidr);
-    if (vcnOk && isIpv4Cidr(c.network.subnetCidr) && !cidrContains(c.network.vcnCidr, c.network.subnetCidr)) {
+    if (
+      vcnOk &&
+      isIpv4Cidr(c.network.subnetCidr) &&
+      !cidrContainsCidr(c.network.vcnCidr, c.network.subnetCidr)
+    ) {
       ctx.addIssue({
         code: "custom",
         path: ["network", "subnetCidr"],

@@ -24,10 +24,11 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { ipv4String } from "../model/net/ipv4";
 import * as ipaddr from "ipaddr.js";
 import * as vsphere from "../providers/vsphere";
 import { BasphereConfig, parseConfig } from "./config";
-import type { OnpremOutputs } from "./contracts";
+import type { OnpremOutputs } from "../model/contracts";
 import { lookupVsphereSite, siteOutputs } from "./vsphereSite";
 import { DEFAULT_SIZES } from "../components/onprem/tiers";
 import { ManagementCluster } from "../components/onprem/managementCluster";
@@ -39,7 +40,7 @@ import {
   ServiceKey,
 } from "../components/onprem/platformCharts";
 import { DEFAULT_ROUTER_TEMPLATE } from "../components/tenant/tenantRouter";
-import { sha256Fingerprint } from "./tenantSpec";
+import { sha256Fingerprint } from "../model/tenant/spec";
 
 const required = (what: string) => ({
   error: (iss: { input: unknown }) => (iss.input === undefined ? `required: ${what}` : undefined),
@@ -66,7 +67,7 @@ const url = (protocols: string[], what = "a URL") =>
   );
 const port = z.number().int().min(1).max(65535);
 
-const ipv4 = z.string().refine((s) => ipaddr.IPv4.isValidFourPartDecimal(s), "must be an IPv4 address");
+const ipv4 = ipv4String();
 const cidr = z.string().refine((s) => ipaddr.isValidCIDR(s), "must be a CIDR such as 10.244.0.0/16");
 /** MetalLB address: a CIDR or a range `a.b.c.d-e.f.g.h`. */
 const poolRange = z.string().refine((s) => {

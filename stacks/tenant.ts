@@ -20,8 +20,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { Tenant } from "../components/tenant/tenant";
 import { BasphereConfig, parseConfig } from "./config";
-import { OnpremOutputs, onpremOutputKeys, onpremSecretOutputKeys } from "./contracts";
-import { allocationsSchema, checkTenantAllocations, sha256Fingerprint, tenantSpecSchema } from "./tenantSpec";
+import { OnpremOutputs, onpremOutputKeys, onpremSecretOutputKeys } from "../model/contracts";
+import {
+  allocationsSchema,
+  checkTenantAllocations,
+  sha256Fingerprint,
+  tenantSpecSchema,
+} from "../model/tenant/spec";
 
 /** The tenant stack's config (`basphere:*`). */
 export const configSchema = z

@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as vsphere from "../providers/vsphere";
-import type { OnpremOutputs } from "./contracts";
+import type { OnpremOutputs } from "../model/contracts";
 
 /** Names of the site's objects, as both stack configs spell them. */
 export interface VsphereSiteConfig {

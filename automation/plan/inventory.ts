@@ -6,69 +6,21 @@
  * datastores `vsan-ds` and `nfs-ds`, distributed switch `dvs-main`, WAN port group `pg-wan` on VLAN 2000,
  * templates for Talos, OPNsense and Ubuntu.
  */
-import { createHash } from "node:crypto";
-import { type OnpremOutputs, onpremSecretOutputKeys } from "../../stacks/contracts";
-
-/** An answer to one invoke token. */
-export type InvokeHandler = (args: Record<string, any>, inv: Inventory) => Record<string, any>;
-/** Extra outputs for a mocked resource of one type. */
-export type StateHandler = (
-  name: string,
-  inputs: Record<string, any>,
-  inv: Inventory,
-  seq: number,
-) => { id?: string; state?: Record<string, any> };
-
-export interface VsphereHost {
-  name: string;
-  id: string;
-  resourcePoolId: string;
-}
-
-/** The data an inventory holds. Tests may build a variant (e.g. 4 hosts) with {@link defaultInventory}. */
-export interface InventoryData {
-  datacenter: { name: string; id: string };
-  computeCluster: { name: string; id: string; resourcePoolId: string };
-  hosts: VsphereHost[];
-  datastores: { name: string; id: string }[];
-  distributedSwitch: { name: string; id: string; uuid: string; uplinks: string[] };
-  networks: { name: string; id: string; type: string; vlanId?: number }[];
-  templates: {
-    name: string;
-    id: string;
-    uuid: string;
-    guestId: string;
-    firmware: string;
-    diskSizeGb: number;
-  }[];
-  folders: { path: string; id: string }[];
-  resourcePools: { name: string; id: string }[];
-  /** Content libraries and their items (OVA/ISO/template), answered by getContentLibrary / getContentLibraryItem. */
-  contentLibraries?: { name: string; id: string; items: { name: string; id: string; type: string }[] }[];
-  /** Outputs the `onprem` stack publishes; tenant stacks read them through a StackReference. */
-  stackOutputs: Record<string, Record<string, any>>;
-  /** Names of the outputs a stack exports as secrets (a StackReference reports them as `secretOutputNames`). */
-  stackSecretOutputNames?: Record<string, string[]>;
-}
-
-const invokeHandlers = new Map<string, InvokeHandler>();
-const stateHandlers = new Map<string, StateHandler>();
-
-/** Registers how an invoke token is answered (providers call this for their functions). */
-export function registerInvoke(token: string, handler: InvokeHandler): void {
-  invokeHandlers.set(token, handler);
-}
-
-/** Registers extra outputs for a resource type token (e.g. an id format or a computed address). */
-export function registerState(type: string, handler: StateHandler): void {
-  stateHandlers.set(type, handler);
-}
-
-/** A deterministic UUID-like value derived from a seed. */
-export function fakeUuid(seed: string): string {
-  const h = createHash("sha256").update(seed).digest("hex");
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
-}
+import { type OnpremOutputs, onpremSecretOutputKeys } from "../../model/contracts";
+import {
+  type InventoryData,
+  type VsphereHost,
+  fakeUuid,
+  invokeHandler,
+  registerInvoke,
+  registerState,
+  stateHandler,
+} from "./handlers";
+// Answers for the other providers' invokes and resource outputs live beside this file, one per area; each
+// registers into ./handlers when loaded.
+import "./inventoryOci";
+import "./inventoryOnprem";
+import "./inventoryTenant";
 
 function notFound(kind: string, name: unknown, known: string[]): never {
   throw new Error(`${kind} "${String(name)}" not found (inventory has: ${known.join(", ")})`);
@@ -79,13 +31,13 @@ export class Inventory {
   constructor(public readonly data: InventoryData) {}
 
   invoke(token: string, args: Record<string, any>): Record<string, any> {
-    const h = invokeHandlers.get(token);
+    const h = invokeHandler(token);
     if (!h) throw new Error(`the mock inventory has no answer for invoke ${token}`);
     return h(args, this);
   }
 
   state(type: string, name: string, inputs: Record<string, any>, seq: number) {
-    const h = stateHandlers.get(type);
+    const h = stateHandler(type);
     return h ? h(name, inputs, this, seq) : {};
   }
 }
@@ -382,8 +334,3 @@ registerState("pulumi:pulumi:StackReference", (name, inputs, inv) => {
     inv.data.stackSecretOutputNames?.[stack] ?? inv.data.stackSecretOutputNames?.[short] ?? [];
   return { id: stack, state: { name: stack, outputs, secretOutputNames: [...secretNames] } };
 });
-
-// Answers for the other providers' invokes and resource outputs live beside this file, one per area.
-import "./inventoryOci";
-import "./inventoryOnprem";
-import "./inventoryTenant";

@@ -1,11 +1,11 @@
 /**
  * Mock answers for the OCI provider's invokes (availability domains, platform images, OKE node images, IPSec
  * tunnels, OKE kubeconfig) and the outputs OCI resources return (OCIDs, reserved addresses, tunnel headends).
- * Registered into the shared inventory by import from inventory.ts. Addresses come from documentation ranges:
+ * Registered into the shared inventory (automation/plan/handlers.ts), loaded by inventory.ts. Addresses come from documentation ranges:
  * reserved public IPs from 203.0.113.0/24, OCI VPN headends from 198.51.100.0/24.
  */
 import { createHash } from "node:crypto";
-import { registerInvoke, registerState } from "./inventory";
+import { registerInvoke, registerState } from "./handlers";
 
 const REGION = "ap-singapore-1";
 

@@ -1,9 +1,9 @@
 /**
  * Mock outputs for what the `onprem` stack creates besides vSphere resources: local commands (omnictl) and
- * Kubernetes resources (Helm releases, custom resources). Registered into the shared inventory by import from
+ * Kubernetes resources (Helm releases, custom resources). Registered into the shared registry (handlers.ts), loaded by
  * inventory.ts.
  */
-import { registerState } from "./inventory";
+import { registerState } from "./handlers";
 
 /** A kubeconfig as `omnictl kubeconfig --service-account` prints it (contents made up, shape real). */
 function mockKubeconfig(cluster: string, user: string): string {

@@ -1,11 +1,11 @@
 /**
  * Mock outputs of what tenant stacks create besides vSphere resources: the OPNsense dynamic resources (uuids, the
  * rotated API key, WireGuard keys), the tenant's own dynamic resources, and the CAPI kubeconfig Secret read from
- * the management cluster. Registered into the shared inventory by import from inventory.ts.
+ * the management cluster. Registered into the shared inventory (automation/plan/handlers.ts), loaded by inventory.ts.
  */
 import { createHash } from "node:crypto";
 import { wireguardPublicKey } from "../../providers/opnsense/keys";
-import { fakeUuid, registerState } from "./inventory";
+import { fakeUuid, registerState } from "./handlers";
 
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";

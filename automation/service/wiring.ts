@@ -11,7 +11,7 @@ import * as YAML from "yaml";
 import type { EngineEvent as PulumiEngineEvent } from "@pulumi/pulumi/automation";
 import type pino from "pino";
 import { z } from "zod";
-import { tenantConfigSchema, tenantSpecSchema } from "../../stacks/tenantSpec";
+import { tenantConfigSchema, tenantSpecSchema } from "../../model/tenant/spec";
 import { demandOfSpec } from "../allocator/demand";
 import { DEFAULT_POOLS, PoolsConfig, buildPools } from "../allocator/pools";
 import { SqliteStore } from "../store/sqliteStore";

@@ -1,6 +1,6 @@
 /** OCI components: Omni network, Omni host (vm | k8s), site-to-site VPN, and their pure helpers. */
 export * from "./addons";
-export * from "./cidr";
+export * from "../../model/net/ipv4";
 export * from "./cloudInit";
 export * from "./constants";
 export * from "./images";

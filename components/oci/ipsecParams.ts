@@ -3,7 +3,7 @@
  * the pure function that turns OCI's tunnel state into {@link OnpremIpsecParams}. The contract's types live in
  * stacks/contracts.ts, shared with the on-prem side.
  */
-import type { IpsecProposal, OnpremIpsecParams, OnpremIpsecTunnel } from "../../stacks/contracts";
+import type { IpsecProposal, OnpremIpsecParams, OnpremIpsecTunnel } from "../../model/contracts";
 
 export type { IpsecProposal, OnpremIpsecParams, OnpremIpsecTunnel };
 

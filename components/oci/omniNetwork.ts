@@ -6,7 +6,7 @@
 import * as oci from "@pulumi/oci";
 import * as pulumi from "@pulumi/pulumi";
 import { ADDON_NAMES, AddonName, AddonSwitches, addonIngressRules } from "./addons";
-import { cidrContains, hostAddress, isIpv4Cidr } from "./cidr";
+import { cidrContainsCidr, hostAddress, isIpv4Cidr } from "../../model/net/ipv4";
 import { PROTOCOL } from "./constants";
 import { createSecurityGroup } from "./securityGroup";
 import { ANYWHERE, IngressRule, omniIngressRules } from "./securityRules";
@@ -71,7 +71,7 @@ export class OmniNetwork extends pulumi.ComponentResource {
           this,
         );
     }
-    if (!cidrContains(vcnCidr, subnetCidr)) {
+    if (!cidrContainsCidr(vcnCidr, subnetCidr)) {
       throw new pulumi.ResourceError(
         `OmniNetwork ${name}: subnetCidr ${subnetCidr} is not inside vcnCidr ${vcnCidr}`,
         this,

@@ -6,7 +6,7 @@
  */
 import * as oci from "@pulumi/oci";
 import * as pulumi from "@pulumi/pulumi";
-import { isIpv4Cidr, isPublicIpv4 } from "./cidr";
+import { isIpv4Cidr, isPublicIpv4 } from "../../model/net/ipv4";
 import { OnpremIpsecParams, PHASE1, PHASE2, toOnpremIpsecParams } from "./ipsecParams";
 
 /** Arguments of {@link SiteToSiteVpn}. */

@@ -13,6 +13,7 @@ import {
   renderKubeVipManifest,
   renderKubeVipPrepareScript,
 } from "./kubeVip";
+import type { KubeObject } from "./kubeObject";
 import { CPI_CLUSTER_LABEL, CPI_CLUSTER_LABEL_VALUE } from "./vsphereCpi";
 
 export const CAPI_GROUP = "cluster.x-k8s.io";
@@ -25,19 +26,6 @@ export const BOOTSTRAP_GROUP = "bootstrap.cluster.x-k8s.io";
 export const BOOTSTRAP_VERSION = `${BOOTSTRAP_GROUP}/v1beta2`;
 export const IPAM_GROUP = "ipam.cluster.x-k8s.io";
 export const IPAM_VERSION = `${IPAM_GROUP}/v1alpha2`;
-
-/** A Kubernetes object as the renderers return it. */
-export interface KubeObject {
-  apiVersion: string;
-  kind: string;
-  metadata: {
-    name: string;
-    namespace: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-  };
-  spec: Record<string, any>;
-}
 
 export interface MachineSize {
   cpus: number;

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as opnsense from "../../providers/opnsense";
-import type { PortRule } from "../../stacks/tenantSpec";
+import type { PortRule } from "../../model/tenant/spec";
 import { floatingIpRuleSequence } from "./ruleOrder";
 
 /** Ports a floating IP opens when none are given: SSH and the Kubernetes NodePort range (TCP). */

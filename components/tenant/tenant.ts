@@ -1,16 +1,16 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as vsphere from "../../providers/vsphere";
-import type { OnpremOutputs } from "../../stacks/contracts";
+import type { OnpremOutputs } from "../../model/contracts";
 import {
   Allocations,
   CLUSTER_TARGET,
   TenantSpec,
   bindFloatingIps,
   floatingIpPorts,
-} from "../../stacks/tenantSpec";
+} from "../../model/tenant/spec";
 import { FloatingIp } from "./floatingIp";
-import { TenantAddressPlan, planTenantAddresses } from "./addressPlan";
+import { TenantAddressPlan, planTenantAddresses } from "../../model/tenant/addressPlan";
 import { TenantCluster } from "./tenantCluster";
 import { TenantNetwork } from "./tenantNetwork";
 import { TenantRouter } from "./tenantRouter";

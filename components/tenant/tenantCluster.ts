@@ -1,10 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { TenantClusterSpec } from "../../stacks/tenantSpec";
+import type { TenantClusterSpec } from "../../model/tenant/spec";
 import {
   ClusterObjects,
   ClusterRenderInput,
-  KubeObject,
   clusterObjectNames,
   objectHeader,
   renderClusterObjects,
@@ -15,11 +14,12 @@ import {
   CPI_MANIFESTS_KEY,
   RESOURCE_SET_SECRET_TYPE,
   cpiAddonNames,
-  cpiImageFor,
   renderCpiCredentialsSecret,
   renderCpiManifests,
   renderCpiResourceSet,
 } from "./vsphereCpi";
+import { KubeObject } from "./kubeObject";
+import { cpiImageFor } from "../../model/kubernetes/cpiVersions";
 
 /** vSphere facts CAPV needs (names/paths, not ids), from the onprem stack. */
 export interface CapvPlacement {

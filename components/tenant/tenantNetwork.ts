@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as vsphere from "../../providers/vsphere";
-import { LanPlan, planLan } from "./ipPlan";
+import { LanPlan, planLan } from "../../model/tenant/lanPlan";
 
 /** Arguments of {@link TenantNetwork}. */
 export interface TenantNetworkArgs {

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as opnsense from "../../providers/opnsense";
 import * as vsphere from "../../providers/vsphere";
-import { formatRange, staticMacFor } from "./ipPlan";
+import { formatRange, staticMacFor } from "../../model/tenant/lanPlan";
 import { RouterApiReady } from "./routerApiReady";
 import { lanOutSequence } from "./ruleOrder";
 import { TenantLan } from "./tenantNetwork";

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as vsphere from "../../providers/vsphere";
 import { TenantLan } from "./tenantNetwork";
-import { rangeContains, formatRange } from "./ipPlan";
+import { rangeContains, formatRange } from "../../model/tenant/lanPlan";
 
 /** Where tenant VMs go in vSphere (from the onprem stack, plus the tenant folder). */
 export interface VmPlacement {

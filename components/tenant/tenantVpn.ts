@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as opnsense from "../../providers/opnsense";
-import { TunnelPlan, assignAddresses, planTunnel } from "./ipPlan";
+import { TunnelPlan, assignAddresses, planTunnel } from "../../model/tenant/lanPlan";
 import { RULE_SEQUENCE } from "./ruleOrder";
 import { renderWireguardClientConfig } from "./wireguardClientConfig";
 import { WireguardKeyPair } from "./wireguardKeyPair";

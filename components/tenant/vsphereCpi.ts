@@ -3,7 +3,8 @@
  * default flavor does it: a ClusterResourceSet on the management cluster that applies, into the new workload
  * cluster, a ConfigMap of manifests (ServiceAccount, RBAC, the `vsphere.conf` cloud-config, the DaemonSet) and a
  * Secret (type `addons.cluster.x-k8s.io/resource-set`) holding the vCenter credentials Secret. Pure renderers; no
- * Pulumi imports (tenantSpec.ts uses {@link cpiVersionFor} to validate requests).
+ * Pulumi imports. The pinned CPI release per Kubernetes minor is domain data: model/kubernetes/cpiVersions.ts (the
+ * tenant spec validates requests against it).
  *
  * Why: the kubeadm config registers every node with `cloud-provider: external`, so a node keeps the
  * `node.cloudprovider.kubernetes.io/uninitialized` taint and has no `spec.providerID` until a CPI initialises it;
@@ -20,45 +21,8 @@
  *   the controller only reads Secrets of type `addons.cluster.x-k8s.io/resource-set`.
  */
 import { stringify } from "yaml";
-import type { KubeObject } from "./clusterApiObjects";
-
-/** The CPI image repository. */
-export const CPI_IMAGE_REPOSITORY = "registry.k8s.io/cloud-pv-vsphere/cloud-provider-vsphere";
-
-/**
- * Pinned CPI release per Kubernetes minor (the tag of each `releases/v1.<minor>` manifest). Raise a tag only after
- * checking that release's manifest; add a minor when tenant clusters may run it.
- */
-export const CPI_VERSIONS: Readonly<Record<string, string>> = {
-  "1.32": "v1.32.9",
-  "1.33": "v1.33.1",
-  "1.34": "v1.34.0",
-  "1.35": "v1.35.1",
-  "1.36": "v1.36.0",
-};
-
-/** The pinned CPI tag for a Kubernetes version (`v1.34.2` → `v1.34.0`), or undefined if the minor has none. */
-export function cpiVersionFor(kubernetesVersion: string): string | undefined {
-  const m = /^v?(\d+)\.(\d+)\.\d+$/.exec(kubernetesVersion);
-  return m ? CPI_VERSIONS[`${Number(m[1])}.${Number(m[2])}`] : undefined;
-}
-
-/** A sentence naming the Kubernetes minors that have a pinned CPI (for error messages). */
-export function cpiSupportedMinors(): string {
-  return Object.keys(CPI_VERSIONS).join(", ");
-}
-
-/** The pinned CPI image for a Kubernetes version; throws naming the version when its minor has no CPI release. */
-export function cpiImageFor(kubernetesVersion: string): string {
-  const v = cpiVersionFor(kubernetesVersion);
-  if (!v) {
-    throw new Error(
-      `kubernetesVersion ${kubernetesVersion}: no pinned vSphere cloud provider (CPI) release for this minor ` +
-        `(pinned: ${cpiSupportedMinors()})`,
-    );
-  }
-  return `${CPI_IMAGE_REPOSITORY}:${v}`;
-}
+import { cpiImageFor } from "../../model/kubernetes/cpiVersions";
+import type { KubeObject } from "./kubeObject";
 
 /** Where the CPI runs in the workload cluster, and the names of its objects there. */
 export const CPI_NAMESPACE = "kube-system";

@@ -4,9 +4,10 @@
  */
 import * as ipaddr from "ipaddr.js";
 import { z } from "zod";
+import { ipv4String } from "../../model/net/ipv4";
 import { OpnsenseInputError } from "./errors";
 
-const ipv4 = z.string().refine((s) => ipaddr.IPv4.isValidFourPartDecimal(s), "must be an IPv4 address");
+const ipv4 = ipv4String();
 const cidr4 = z
   .string()
   .refine((s) => ipaddr.IPv4.isValidCIDRFourPartDecimal(s), "must be an IPv4 CIDR like 10.20.0.0/24");

@@ -9,11 +9,11 @@
  * .test.ts); `npm run test:scale` runs it.
  */
 import assert from "node:assert/strict";
-import { MAX_FLOATING_IPS, MAX_VMS, MAX_VPN_PEERS } from "../../../stacks/tenantSpec";
+import { MAX_FLOATING_IPS, MAX_VMS, MAX_VPN_PEERS } from "../../../model/tenant/spec";
 import { readSimulatorState } from "../../../box/vsphereSimulator/status";
-import { maxSpec } from "../../unit/service/helpers";
-import { client, waitOperation } from "../service/helpers";
-import { ADMIN_TOKEN, BoxSandbox, BoxServe, requireEngine, startBoxServe } from "./helpers";
+import { maxSpec } from "../../../support/serviceApp";
+import { client, waitOperation } from "../../../support/service";
+import { ADMIN_TOKEN, BoxSandbox, BoxServe, requireEngine, startBoxServe } from "../../../support/box";
 
 describe("datacenter in a box: a tenant at every count limit with the real tenant program", function () {
   this.timeout(20 * 60_000);

@@ -12,7 +12,7 @@ import * as YAML from "yaml";
 import { resourcePath } from "../../../providers/kubernetes/client";
 import { openBoxEngine } from "../../../box/onpremStack";
 import { readSimulatorState } from "../../../box/vsphereSimulator/status";
-import { client, waitOperation } from "../service/helpers";
+import { client, waitOperation } from "../../../support/service";
 import {
   ADMIN_TOKEN,
   BoxSandbox,
@@ -21,7 +21,7 @@ import {
   nonLoopbackConnects,
   requireEngine,
   startBoxServe,
-} from "./helpers";
+} from "../../../support/box";
 
 const example = YAML.parse(
   fs.readFileSync(path.join(PROJECT_ROOT, "stacks", "Pulumi.tenant-full.yaml"), "utf8"),

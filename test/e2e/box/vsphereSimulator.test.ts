@@ -17,7 +17,7 @@ import { installVsphereSimulator } from "../../../box/vsphereSimulator/install";
 import { seedObjects } from "../../../box/vsphereSimulator/seed";
 import { SimulatorState, readSimulatorState } from "../../../box/vsphereSimulator/status";
 import { SimulatorStore } from "../../../box/vsphereSimulator/store";
-import { PASSPHRASE, PROJECT_ROOT, requireEngine } from "../engine/helpers";
+import { PASSPHRASE, PROJECT_ROOT, requireEngine } from "../../../support/engine";
 
 const PROJECT = "engine-vsphere-sim";
 

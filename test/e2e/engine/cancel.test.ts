@@ -6,7 +6,7 @@ import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import { Engine, EngineStack, StackBusyError } from "../../../automation/engine/engine";
 import { EngineOperationError } from "../../../automation/engine/operation";
-import { Sandbox, filesIn, requireEngine, waitFor } from "./helpers";
+import { Sandbox, filesIn, requireEngine, waitFor } from "../../../support/engine";
 
 describe("engine cancel, listeners and lock recovery (real engine)", function () {
   this.timeout(180000);

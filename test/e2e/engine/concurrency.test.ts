@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { EngineMissingError } from "../../../automation/engine/command";
 import { Engine } from "../../../automation/engine/engine";
 import { engineEnvironment } from "../../../automation/engine/environment";
-import { PASSPHRASE, Sandbox, filesIn, requireEngine } from "./helpers";
+import { PASSPHRASE, Sandbox, filesIn, requireEngine } from "../../../support/engine";
 
 describe("engine e2e: two stacks at the same time", function () {
   this.timeout(180000);

@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { Engine, EngineStack } from "../../../automation/engine/engine";
 import { EngineOperationError } from "../../../automation/engine/operation";
 import { findEngineProcesses, isAlive, killTree, processTree } from "../../../automation/engine/processes";
-import { Sandbox, filesIn, requireEngine, waitFor } from "./helpers";
+import { Sandbox, filesIn, requireEngine, waitFor } from "../../../support/engine";
 
 describe("engine e2e: crash and recovery", function () {
   this.timeout(180000);

@@ -9,7 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { EngineMissingError, pinnedEngineVersion, pulumiCommand } from "../../../automation/engine/command";
 import { engineEnvironment, shellExports } from "../../../automation/engine/environment";
-import { PROJECT_ROOT } from "./helpers";
+import { PROJECT_ROOT } from "../../../support/engine";
 
 describe("engine environment", () => {
   it("defines the offline variables under the data folder", () => {

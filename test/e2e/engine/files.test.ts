@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { EngineEvent } from "@pulumi/pulumi/automation";
 import { EngineStack } from "../../../automation/engine/engine";
-import { Sandbox, filesIn, requireEngine } from "./helpers";
+import { Sandbox, filesIn, requireEngine } from "../../../support/engine";
 
 const FILE_TYPE = "pulumi-nodejs:dynamic:Resource";
 

@@ -11,7 +11,7 @@ import { EngineEvent } from "@pulumi/pulumi/automation";
 import { Engine, EngineStack } from "../../../automation/engine/engine";
 import { listProcesses } from "../../../automation/engine/processes";
 import { EngineOperationError } from "../../../automation/engine/operation";
-import { Sandbox, requireEngine } from "./helpers";
+import { Sandbox, requireEngine } from "../../../support/engine";
 
 const STALE = {
   PULUMI_NODEJS_DRY_RUN: "true",

@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { EngineEvent } from "@pulumi/pulumi/automation";
 import { EngineStack } from "../../../automation/engine/engine";
 import { Emulator, startEmulator } from "../../../providers/opnsense/emulator";
-import { PROJECT_ROOT, Sandbox, requireEngine } from "./helpers";
+import { PROJECT_ROOT, Sandbox, requireEngine } from "../../../support/engine";
 
 const ALIAS = "pulumi-nodejs:dynamic/opnsense:Alias";
 const RULE = "pulumi-nodejs:dynamic/opnsense:FirewallRule";

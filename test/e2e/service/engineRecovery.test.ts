@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { Engine, EngineStack } from "../../../automation/engine/engine";
 import { EngineOperationError } from "../../../automation/engine/operation";
 import { ProcessRef, isSameProcess, processRef, sessionMembers } from "../../../automation/engine/processes";
-import { Sandbox, filesIn, requireEngine, waitFor } from "../engine/helpers";
+import { Sandbox, filesIn, requireEngine, waitFor } from "../../../support/engine";
 
 describe("engine e2e: recovery of orphaned engine processes", function () {
   this.timeout(120000);

@@ -18,7 +18,7 @@ import {
   programEnv,
   requireEngine,
   waitOperation,
-} from "./helpers";
+} from "../../../support/service";
 
 describe("service e2e: a tenant's life through the real engine", function () {
   this.timeout(180000);

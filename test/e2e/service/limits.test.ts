@@ -10,8 +10,8 @@ import * as path from "node:path";
 import * as YAML from "yaml";
 import { Service, createService } from "../../../automation/service/wiring";
 import { Emulator, startEmulator } from "../../../providers/opnsense/emulator";
-import { MAX_FLOATING_IPS, MAX_VMS } from "../../../stacks/tenantSpec";
-import { maxSpec } from "../../unit/service/helpers";
+import { MAX_FLOATING_IPS, MAX_VMS } from "../../../model/tenant/spec";
+import { maxSpec } from "../../../support/serviceApp";
 import {
   ADMIN_TOKEN,
   ServiceSandbox,
@@ -21,7 +21,7 @@ import {
   programEnv,
   requireEngine,
   waitOperation,
-} from "./helpers";
+} from "../../../support/service";
 
 describe("service e2e: a spec at every limit through the real engine", function () {
   this.timeout(300000);

@@ -28,7 +28,7 @@ import {
   startServe,
   waitFor,
   waitOperation,
-} from "./helpers";
+} from "../../../support/service";
 
 describe("service e2e: SIGKILL of the service and restart recovery with the real engine", function () {
   this.timeout(240000);

@@ -13,7 +13,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { buildPools } from "../../../automation/allocator/pools";
 import { SqliteStore } from "../../../automation/store/sqliteStore";
-import { tempDir } from "../service/helpers";
+import { tempDir } from "../../../support/serviceApp";
 import { ChildReport, Command, TEST_POOLS } from "./allocChild";
 
 const tenants = Array.from({ length: 12 }, (_, i) => `t${i}`);

@@ -9,7 +9,7 @@ import { deserializeState, poolAddresses, serializeState } from "../../../box/si
 import { buildPools } from "../../../automation/allocator/pools";
 import { parseKubeconfig } from "../../../providers/kubernetes/client";
 import { newState } from "../../../providers/opnsense/emulator/state";
-import { nonLoopbackConnects } from "../../e2e/box/helpers";
+import { nonLoopbackConnects } from "../../../support/box";
 
 describe("box: pools, routers, audit", () => {
   it("the default pools are the embedded defaults' shape on 127.0.200.0/24, and valid pools", () => {

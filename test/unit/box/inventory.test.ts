@@ -11,7 +11,7 @@ import * as YAML from "yaml";
 import { BOX_INVENTORY, BOX_NAMES } from "../../../box/inventory";
 import { DEFAULT_ROUTER_TEMPLATE } from "../../../components/tenant/tenantRouter";
 import { repoRoot } from "../../../providers/vsphere/generate";
-import { tenantClusterSpecSchema, tenantVmSpecSchema } from "../../../stacks/tenantSpec";
+import { tenantClusterSpecSchema, tenantVmSpecSchema } from "../../../model/tenant/spec";
 import { seedObjects } from "../../../box/vsphereSimulator/seed";
 
 const stacks = path.join(repoRoot(), "stacks");

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { harness, resolve } from "../../harness";
 import { onpremExampleValues as exampleValues } from "./fixtures";
-import { onpremOutputKeys } from "../../../stacks/contracts";
+import { onpremOutputKeys } from "../../../model/contracts";
 import { ConfigError, parseConfig } from "../../../stacks/config";
 import { KNOWN_DEFAULT_SECRET_VALUES } from "../../../components/onprem/platformCharts";
 

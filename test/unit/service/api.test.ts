@@ -6,7 +6,7 @@ import { Writable } from "node:stream";
 import Ajv2020 from "ajv/dist/2020";
 import { DEFAULT_POOLS } from "../../../automation/allocator/pools";
 import { createLogger } from "../../../automation/service/logger";
-import { ADMIN, TestService, smallSpec, startService } from "./helpers";
+import { ADMIN, TestService, smallSpec, startService } from "../../../support/serviceApp";
 
 const UNKNOWN_OP = "00000000-0000-4000-8000-000000000000";
 

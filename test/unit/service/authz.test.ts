@@ -3,7 +3,7 @@
  * admin token}. Denied → exactly 401 or 403 with the error body; allowed → anything but 401/403.
  */
 import assert from "node:assert/strict";
-import { ADMIN, TestService, smallSpec, startService } from "./helpers";
+import { ADMIN, TestService, smallSpec, startService } from "../../../support/serviceApp";
 
 type Who = "none" | "bad" | "other" | "owner" | "admin";
 const WHO: Who[] = ["none", "bad", "other", "owner", "admin"];

@@ -7,7 +7,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ApiClient, ApiRequestError, parseSseBlock } from "../../../automation/cli/client";
 import { formatEvent, readSpecFile } from "../../../automation/cli/tenants";
-import { ADMIN, TestService, smallSpec, startService } from "./helpers";
+import { ADMIN, TestService, smallSpec, startService } from "../../../support/serviceApp";
 
 describe("CLI API client", function () {
   this.timeout(20000);

@@ -20,7 +20,7 @@ import { SqliteStore } from "../../../automation/store/sqliteStore";
 import { EngineDriver, EngineProcess, TenantStackConfig } from "../../../automation/worker/engineDriver";
 import { Worker } from "../../../automation/worker/worker";
 import { demandOfSpec } from "../../../automation/allocator/demand";
-import { tempDir } from "./helpers";
+import { tempDir } from "../../../support/serviceApp";
 
 const CONFIG: TenantStackConfig = {
   "basphere:kind": "tenant",

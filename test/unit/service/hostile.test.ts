@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { TestService, startService } from "./helpers";
+import { TestService, startService } from "../../../support/serviceApp";
 
 const hostileStrings = [
   "../../etc/passwd",

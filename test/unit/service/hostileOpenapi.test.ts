@@ -13,7 +13,7 @@ import { Writable } from "node:stream";
 import Ajv2020 from "ajv/dist/2020";
 import fc from "fast-check";
 import { createLogger } from "../../../automation/service/logger";
-import { ADMIN, TestService, smallSpec, startService } from "./helpers";
+import { ADMIN, TestService, smallSpec, startService } from "../../../support/serviceApp";
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Seg = string | number;

@@ -4,7 +4,7 @@
  * admin still sees both.
  */
 import assert from "node:assert/strict";
-import { ADMIN, TestService, smallSpec, startService } from "./helpers";
+import { ADMIN, TestService, smallSpec, startService } from "../../../support/serviceApp";
 
 describe("service tenant incarnations (delete, then create again under the same name)", function () {
   this.timeout(30000);

@@ -5,7 +5,7 @@
  * per stack); a second create of the same name is a 409.
  */
 import assert from "node:assert/strict";
-import { TestService, smallSpec, startService } from "./helpers";
+import { TestService, smallSpec, startService } from "../../../support/serviceApp";
 
 describe("service lifecycle rules", function () {
   this.timeout(30000);

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { createConfig, lintFromString } from "@redocly/openapi-core";
-import { TestService, startService } from "./helpers";
+import { TestService, startService } from "../../../support/serviceApp";
 
 /** Redocly's `recommended` ruleset on a document: `severity ruleId message (pointer)` for each problem. */
 async function lint(doc: unknown): Promise<string[]> {

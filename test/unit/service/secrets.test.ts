@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { tokenInQuery } from "../../../automation/service/app";
 import { createLogger } from "../../../automation/service/logger";
-import { ADMIN, TestService, smallSpec, startService } from "./helpers";
+import { ADMIN, TestService, smallSpec, startService } from "../../../support/serviceApp";
 
 describe("service secrets: logs, events, database", function () {
   this.timeout(30000);

@@ -9,9 +9,9 @@ import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import * as YAML from "yaml";
-import { allocationsSchema, tenantConfigSchema } from "../../../stacks/tenantSpec";
-import { programConfigIssues } from "../worker/fakeDriver";
-import { TestService, smallSpec, startService } from "./helpers";
+import { allocationsSchema, tenantConfigSchema } from "../../../model/tenant/spec";
+import { programConfigIssues } from "../../../support/fakeDriver";
+import { TestService, smallSpec, startService } from "../../../support/serviceApp";
 
 /** The repository root (the folder holding Pulumi.yaml), from dist/test/unit/service or test/unit/service. */
 function repoRoot(): string {

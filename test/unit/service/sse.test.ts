@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import http from "node:http";
-import { ADMIN, TestService, smallSpec, startService } from "./helpers";
+import { ADMIN, TestService, smallSpec, startService } from "../../../support/serviceApp";
 
 /** Opens the stream, waits for the first bytes, returns the request (destroy it to disconnect). */
 function open(url: string): Promise<{ req: http.ClientRequest; first: string }> {

@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as YAML from "yaml";
 import { writeStackConfigFile } from "../../../automation/engine/engine";
-import { tempDir } from "./helpers";
+import { tempDir } from "../../../support/serviceApp";
 
 describe("stack config file (engine)", () => {
   let dir: string;

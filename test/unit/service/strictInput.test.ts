@@ -9,7 +9,7 @@ import * as net from "node:net";
 import { Writable } from "node:stream";
 import { createLogger } from "../../../automation/service/logger";
 import { ERROR_CODES } from "../../../automation/service/schemas";
-import { ADMIN, TestService, maxSpec, smallSpec, startService } from "./helpers";
+import { ADMIN, TestService, maxSpec, smallSpec, startService } from "../../../support/serviceApp";
 
 interface Answer {
   status: number;

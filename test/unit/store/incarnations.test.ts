@@ -9,7 +9,7 @@ import { DatabaseSync } from "node:sqlite";
 import { MIGRATIONS } from "../../../automation/store/migrations";
 import { SqliteStore } from "../../../automation/store/sqliteStore";
 import { NotFoundError } from "../../../automation/store/types";
-import { tempDir } from "../service/helpers";
+import { tempDir } from "../../../support/serviceApp";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const demand = { vlan: ["lan1", "lan2"], routerWan: ["router"], floatingIp: [] };

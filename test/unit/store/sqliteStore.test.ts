@@ -5,7 +5,7 @@ import { DEFAULT_POOLS, PoolExhaustedError, buildPools } from "../../../automati
 import { MIGRATIONS } from "../../../automation/store/migrations";
 import { SqliteStore } from "../../../automation/store/sqliteStore";
 import { ConflictError } from "../../../automation/store/types";
-import { tempDir } from "../service/helpers";
+import { tempDir } from "../../../support/serviceApp";
 
 const demand = (fips: string[] = []) => ({ vlan: ["lan1", "lan2"], routerWan: ["router"], floatingIp: fips });
 

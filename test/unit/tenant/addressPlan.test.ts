@@ -4,18 +4,11 @@
  */
 import * as assert from "node:assert/strict";
 import fc from "fast-check";
-import { planTenantAddresses } from "../../../components/tenant/addressPlan";
+import { planTenantAddresses } from "../../../model/tenant/addressPlan";
 import { renderClusterObjects } from "../../../components/tenant/clusterApiObjects";
-import {
-  AddressRange,
-  LAN_LAYOUT,
-  cidrContains,
-  intToIp,
-  ipToInt,
-  parseIpv4Cidr,
-  rangeContains,
-} from "../../../components/tenant/ipPlan";
-import { tenantSpecSchema } from "../../../stacks/tenantSpec";
+import { AddressRange, LAN_LAYOUT, rangeContains } from "../../../model/tenant/lanPlan";
+import { cidrContainsIp, intToIp, ipToInt, parseIpv4Cidr } from "../../../model/net/ipv4";
+import { tenantSpecSchema } from "../../../model/tenant/spec";
 import { clusterRenderInput } from "./fixtures";
 
 /** A LAN CIDR `10.<second>.<x>.<y>/<prefix>`, normalised to its network address. */
@@ -96,7 +89,7 @@ describe("tenant address plan (property tests)", () => {
           ];
           // Inside the subnet, neither its network nor its broadcast address.
           for (const a of [...statics, dhcp.first, dhcp.last]) {
-            assert.ok(cidrContains(p.cidr, a), `${a} in ${p.cidr}`);
+            assert.ok(cidrContainsIp(p.cidr, a), `${a} in ${p.cidr}`);
             assert.ok(a !== p.network && a !== p.broadcast, a);
           }
           assert.equal(new Set(statics).size, statics.length, `statics unique on ${lan}: ${statics}`);
@@ -106,7 +99,7 @@ describe("tenant address plan (property tests)", () => {
             const ipam = plan.cluster.ipamRange;
             assert.ok(!rangesOverlap(ipam, dhcp), "IPAM pool apart from DHCP pool");
             for (const a of statics) assert.ok(!rangeContains(ipam, a), `${a} outside IPAM pool`);
-            assert.ok(cidrContains(p.cidr, ipam.first) && cidrContains(p.cidr, ipam.last));
+            assert.ok(cidrContainsIp(p.cidr, ipam.first) && cidrContainsIp(p.cidr, ipam.last));
           }
         }
         // VM-targeted floating IPs map to their VM's address; every target is a host of its LAN.
@@ -114,7 +107,7 @@ describe("tenant address plan (property tests)", () => {
           const t = plan.targets.get(f.name)!;
           const p = plan.lans[t.lan];
           assert.ok(
-            cidrContains(p.cidr, t.address) && ![p.network, p.broadcast, p.gateway].includes(t.address),
+            cidrContainsIp(p.cidr, t.address) && ![p.network, p.broadcast, p.gateway].includes(t.address),
           );
           if (t.kind.startsWith("vm:")) assert.equal(t.address, plan.vmAddresses.get(f.target));
           if (t.kind === "cluster") assert.equal(t.address, plan.cluster!.kubeVip);

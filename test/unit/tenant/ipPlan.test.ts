@@ -1,15 +1,13 @@
 import * as assert from "node:assert/strict";
 import {
   assignAddresses,
-  cidrContains,
-  cidrsOverlap,
   formatRange,
-  parseIpv4Cidr,
   planLan,
   planTunnel,
   rangeSize,
   staticMacFor,
-} from "../../../components/tenant/ipPlan";
+} from "../../../model/tenant/lanPlan";
+import { cidrContainsIp, cidrsOverlap, parseIpv4Cidr } from "../../../model/net/ipv4";
 
 describe("tenant ipPlan", () => {
   it("plans LAN1 10.0.1.0/24: gateway .1, kube-vip .10, static .20-.99, IPAM .100-.199, DHCP .200-.250", () => {
@@ -27,7 +25,7 @@ describe("tenant ipPlan", () => {
     const p = planLan("10.0.2.0/24");
     const ranges = [p.staticRange, p.ipamRange, p.dhcpRange];
     for (const r of ranges) {
-      assert.ok(!cidrContains(`${p.kubeVip}/32`, r.first));
+      assert.ok(!cidrContainsIp(`${p.kubeVip}/32`, r.first));
     }
     const n = (ip: string) => Number(ip.split(".")[3]);
     assert.ok(n(p.staticRange.last) < n(p.ipamRange.first));

@@ -6,7 +6,7 @@
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
-import { onpremOutputKeys, onpremSecretOutputKeys } from "../../../stacks/contracts";
+import { onpremOutputKeys, onpremSecretOutputKeys } from "../../../model/contracts";
 import { RecordedResource, defaultInventory, harness, resolve } from "../../harness";
 import { onpremExampleValues } from "../onprem/fixtures";
 import { exampleValues, loadExample } from "./fixtures";

@@ -5,7 +5,7 @@
  */
 import * as assert from "node:assert/strict";
 import { RecordedResource, harness, resolve } from "../../harness";
-import { cidrContains, isIpv4 } from "../../../components/tenant/ipPlan";
+import { cidrContainsIp, isIpv4 } from "../../../model/net/ipv4";
 import {
   routerApiReadyProvider,
   wireguardKeyPairProvider,
@@ -24,7 +24,7 @@ function netHolds(net: string, ip: string, aliases: Map<string, string[]>): bool
   if (net === "any") return true;
   if (aliases.has(net)) return aliases.get(net)!.some((n) => netHolds(n, ip, aliases));
   if (isIpv4(net)) return net === ip;
-  return cidrContains(net, ip);
+  return cidrContainsIp(net, ip);
 }
 /** True if a port spec (`22`, `30000-32767`, undefined = any) holds `port`. */
 function portHolds(spec: string | undefined, port: number): boolean {
@@ -112,7 +112,7 @@ describe("tenant router semantics (full example, pf model)", function () {
     ["lan", "10.0.1.0/24"],
     ["opt1", "10.0.2.0/24"],
   ]);
-  const ifaceOfTarget = (ip: string) => [...lanOfIface].find(([, c]) => cidrContains(c, ip))![0];
+  const ifaceOfTarget = (ip: string) => [...lanOfIface].find(([, c]) => cidrContainsIp(c, ip))![0];
 
   before(async () => {
     out = await runTenant(loadExample("full").values);
@@ -136,7 +136,7 @@ describe("tenant router semantics (full example, pf model)", function () {
     for (const r of opn("FirewallRule").filter((x) => lanOfIface.has(x.inputs.interface)))
       assert.equal(r.inputs.sourceNet, lanOfIface.get(r.inputs.interface), r.name);
     for (const s of opn("SourceNatRule").filter((x) => lanOfIface.has(x.inputs.interface)))
-      assert.ok(cidrContains(lanOfIface.get(s.inputs.interface)!, s.inputs.destinationNet), s.name);
+      assert.ok(cidrContainsIp(lanOfIface.get(s.inputs.interface)!, s.inputs.destinationNet), s.name);
   });
 
   it("every 1:1 NAT has equal prefix lengths on both sides and reflection on", () => {
@@ -281,8 +281,8 @@ describe("tenant router semantics (full example, pf model)", function () {
     const pods = kcp.pods.cidrBlocks[0];
     const services = kcp.services.cidrBlocks[0];
     for (const ip of ["10.0.1.1", "10.0.2.1", "10.99.0.1", "192.168.200.110", "192.168.200.31"]) {
-      assert.ok(!cidrContains(pods, ip), `${pods} vs ${ip}`);
-      assert.ok(!cidrContains(services, ip), `${services} vs ${ip}`);
+      assert.ok(!cidrContainsIp(pods, ip), `${pods} vs ${ip}`);
+      assert.ok(!cidrContainsIp(services, ip), `${services} vs ${ip}`);
     }
   });
 });

@@ -8,7 +8,7 @@ import {
   floatingIpPorts,
   tenantConfigSchema,
   tenantSpecSchema,
-} from "../../../stacks/tenantSpec";
+} from "../../../model/tenant/spec";
 import { exampleValues } from "./fixtures";
 
 /** Parses with the stack's config parser and returns the error message (or "" when valid). */

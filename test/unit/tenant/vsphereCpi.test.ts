@@ -2,22 +2,24 @@ import * as assert from "node:assert/strict";
 import { parse, parseAllDocuments } from "yaml";
 import { objectHeader, renderClusterObjects } from "../../../components/tenant/clusterApiObjects";
 import {
-  CPI_IMAGE_REPOSITORY,
   CPI_OBJECT_NAMES,
-  CPI_VERSIONS,
   RESOURCE_SET_SECRET_TYPE,
   cpiAddonNames,
-  cpiImageFor,
-  cpiVersionFor,
   renderCpiCloudConfig,
   renderCpiCredentialsSecret,
   renderCpiManifests,
   renderCpiResourceSet,
 } from "../../../components/tenant/vsphereCpi";
-import { tenantClusterSpecSchema } from "../../../stacks/tenantSpec";
+import { tenantClusterSpecSchema } from "../../../model/tenant/spec";
 import { defaultInventory, harness } from "../../harness";
 import { checkClusterResourceSet, selectorMatches } from "./clusterResourceSetShape";
 import { clusterRenderInput, exampleValues, loadExample } from "./fixtures";
+import {
+  CPI_IMAGE_REPOSITORY,
+  CPI_VERSIONS,
+  cpiImageFor,
+  cpiVersionFor,
+} from "../../../model/kubernetes/cpiVersions";
 
 const THUMB = "5D:1A:9C:7E:33:0B:AF:12:64:C8:90:DE:44:71:2B:E5:0F:A3:6C:18";
 const vcenter = { server: "vcenter.lab.local", datacenter: "dc1", thumbprint: THUMB };

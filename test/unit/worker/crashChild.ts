@@ -3,7 +3,7 @@
  * tenants, and reports once operations are running. The parent then kills it with SIGKILL (no cleanup at all).
  */
 import { createService } from "../../../automation/service/wiring";
-import { FakeDriver } from "./fakeDriver";
+import { FakeDriver } from "../../../support/fakeDriver";
 
 const ADMIN = "bspa.test-admin-token-0123456789abcdefghijkl";
 

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { fork } from "node:child_process";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ADMIN, TestService, smallSpec, startService, tempDir } from "../service/helpers";
-import { FakeDriver } from "./fakeDriver";
+import { ADMIN, TestService, smallSpec, startService, tempDir } from "../../../support/serviceApp";
+import { FakeDriver } from "../../../support/fakeDriver";
 
 async function create(t: TestService, name: string, spec: Record<string, unknown> = smallSpec()) {
   const r = await t.req("POST", "/v1/tenants", { body: { name, spec } });

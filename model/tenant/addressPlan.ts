@@ -3,9 +3,10 @@
  * VMs' static addresses, the cluster's kube-vip address and IPAM pool, and the tenant address behind each floating
  * IP. The Tenant component builds from it; tests check it for overlaps over random specs.
  */
-import type { LanName, TenantSpec } from "../../stacks/tenantSpec";
-import { CLUSTER_TARGET } from "../../stacks/tenantSpec";
-import { AddressRange, LanPlan, assignAddresses, cidrContains, isIpv4, planLan } from "./ipPlan";
+import type { LanName, TenantSpec } from "./spec";
+import { CLUSTER_TARGET } from "./spec";
+import { AddressRange, LanPlan, assignAddresses, planLan } from "./lanPlan";
+import { cidrContainsIp, isIpv4 } from "../net/ipv4";
 
 /** The tenant address behind one floating IP. */
 export interface FloatingIpTarget {
@@ -30,7 +31,7 @@ export interface TenantAddressPlan {
 
 /** The LAN holding `address`, if any. */
 export function lanOf(lans: Record<LanName, LanPlan>, address: string): LanName | undefined {
-  return (["lan1", "lan2"] as const).find((l) => cidrContains(lans[l].cidr, address));
+  return (["lan1", "lan2"] as const).find((l) => cidrContainsIp(lans[l].cidr, address));
 }
 
 /**

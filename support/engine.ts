@@ -5,13 +5,9 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { EngineMissingError, assertEngineBinaries, pulumiCommand } from "../../../automation/engine/command";
-import { Engine } from "../../../automation/engine/engine";
-import {
-  EngineEnvironment,
-  engineEnvironment,
-  findProjectRoot,
-} from "../../../automation/engine/environment";
+import { EngineMissingError, assertEngineBinaries, pulumiCommand } from "../automation/engine/command";
+import { Engine } from "../automation/engine/engine";
+import { EngineEnvironment, engineEnvironment, findProjectRoot } from "../automation/engine/environment";
 
 export const PROJECT_ROOT = findProjectRoot(__dirname);
 export const PASSPHRASE = "e2e-engine-test-passphrase";

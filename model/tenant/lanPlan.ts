@@ -1,6 +1,6 @@
 /**
- * Address planning for a tenant's LANs and WireGuard tunnel. Pure functions, no Pulumi: the tenant spec schema
- * uses them to validate addresses and the components use them to place routers, VIPs, VMs and pools.
+ * Address planning for a tenant's LANs and WireGuard tunnel. Pure functions, no Pulumi (generic IPv4 helpers are in
+ * model/net/ipv4.ts): the tenant spec schema uses them to validate addresses and the components use them to place routers, VIPs, VMs and pools.
  *
  * Layout of every tenant LAN (offsets from the network address, so the same layout works for any prefix /16../24):
  *
@@ -15,6 +15,7 @@
  * | .200–.250| DHCP pool of the router (Kea)                                          |
  */
 import * as ipaddr from "ipaddr.js";
+import { intToIp, ipToInt, isIpv4, parseIpv4Cidr } from "../net/ipv4";
 
 /** Host offsets of the LAN layout (see the table above). */
 export const LAN_LAYOUT = {
@@ -58,46 +59,6 @@ export interface LanPlan {
   ipamRange: AddressRange;
   /** The router's DHCP pool. */
   dhcpRange: AddressRange;
-}
-
-/** Converts a dotted IPv4 address to an unsigned 32-bit number. */
-export function ipToInt(ip: string): number {
-  const b = ipaddr.IPv4.parse(ip).toByteArray();
-  return ((b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3]) >>> 0;
-}
-
-/** Converts an unsigned 32-bit number to a dotted IPv4 address. */
-export function intToIp(n: number): string {
-  return [(n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff].join(".");
-}
-
-/** True for a dotted-quad IPv4 address (`10.0.1.5`; no CIDR, no shorthand). */
-export function isIpv4(s: string): boolean {
-  return typeof s === "string" && ipaddr.IPv4.isValidFourPartDecimal(s);
-}
-
-/** Parses `a.b.c.d/n` (four-part decimal, no shorthand); returns undefined if it is not an IPv4 CIDR. */
-export function parseIpv4Cidr(cidr: string): { network: string; prefix: number } | undefined {
-  if (typeof cidr !== "string" || !ipaddr.IPv4.isValidCIDRFourPartDecimal(cidr)) return undefined;
-  const prefix = ipaddr.IPv4.parseCIDR(cidr)[1];
-  return { network: ipaddr.IPv4.networkAddressFromCIDR(cidr).toString(), prefix };
-}
-
-/** True if `ip` lies inside `cidr`. */
-export function cidrContains(cidr: string, ip: string): boolean {
-  return (
-    parseIpv4Cidr(cidr) !== undefined &&
-    isIpv4(ip) &&
-    ipaddr.IPv4.parse(ip).match(ipaddr.IPv4.parseCIDR(cidr))
-  );
-}
-
-/** True if two CIDRs share any address. */
-export function cidrsOverlap(a: string, b: string): boolean {
-  const ca = parseIpv4Cidr(a);
-  const cb = parseIpv4Cidr(b);
-  if (!ca || !cb) return false;
-  return cidrContains(a, cb.network) || cidrContains(b, ca.network);
 }
 
 /** True if `ip` lies inside the inclusive range. */

@@ -6,13 +6,13 @@ import { ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { BoxState, boxDown, boxUp } from "../../../box/box";
-import { openBoxEngine, upBoxOnpremStack } from "../../../box/onpremStack";
-import { KubeClient } from "../../../providers/kubernetes/client";
-import { PROJECT_ROOT } from "../engine/helpers";
-import { waitListening } from "../service/helpers";
+import { BoxState, boxDown, boxUp } from "../box/box";
+import { openBoxEngine, upBoxOnpremStack } from "../box/onpremStack";
+import { KubeClient } from "../providers/kubernetes/client";
+import { PROJECT_ROOT } from "./engine";
+import { waitListening } from "./service";
 
-export { PROJECT_ROOT, requireEngine, waitFor } from "../engine/helpers";
+export { PROJECT_ROOT, requireEngine, waitFor } from "./engine";
 
 export const ADMIN_TOKEN = "bspa.e2e-box-admin-token-0123456789abcdef0123";
 export const PASSPHRASE = "e2e-box-passphrase-0123456789";

@@ -7,11 +7,11 @@ import { ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { listProcesses } from "../../../automation/engine/processes";
-import { Emulator } from "../../../providers/opnsense/emulator";
-import { PROJECT_ROOT, waitFor } from "../engine/helpers";
+import { listProcesses } from "../automation/engine/processes";
+import { Emulator } from "../providers/opnsense/emulator";
+import { PROJECT_ROOT, waitFor } from "./engine";
 
-export { PROJECT_ROOT, requireEngine, waitFor } from "../engine/helpers";
+export { PROJECT_ROOT, requireEngine, waitFor } from "./engine";
 
 export const ADMIN_TOKEN = "bspa.e2e-service-admin-token-0123456789abcdef";
 

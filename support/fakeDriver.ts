@@ -12,8 +12,8 @@ import {
   StackOperation,
   StackOutputs,
   TenantStackConfig,
-} from "../../../automation/worker/engineDriver";
-import { tenantConfigSchema } from "../../../stacks/tenantSpec";
+} from "../automation/worker/engineDriver";
+import { tenantConfigSchema } from "../model/tenant/spec";
 
 export interface FakeCall {
   method: string;

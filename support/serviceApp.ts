@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Service, ServiceConfig, createService } from "../../../automation/service/wiring";
+import { Service, ServiceConfig, createService } from "../automation/service/wiring";
 import {
   DOMAIN_NAME_MAX,
   MAX_FLOATING_IPS,
@@ -16,8 +16,8 @@ import {
   SSH_KEY_MAX,
   TEMPLATE_NAME_MAX,
   TENANT_NAME_MAX,
-} from "../../../stacks/tenantSpec";
-import { FakeDriver } from "../worker/fakeDriver";
+} from "../model/tenant/spec";
+import { FakeDriver } from "./fakeDriver";
 
 export const ADMIN = "bspa.test-admin-token-0123456789abcdefghijkl";
 

@@ -22,19 +22,9 @@
  * (`basphere:onpremStack`).
  */
 import { z } from "zod";
-import {
-  LAN_LAYOUT,
-  assignAddresses,
-  cidrContains,
-  cidrsOverlap,
-  formatRange,
-  isIpv4,
-  parseIpv4Cidr,
-  planLan,
-  planTunnel,
-  rangeContains,
-} from "../components/tenant/ipPlan";
-import { cpiSupportedMinors, cpiVersionFor } from "../components/tenant/vsphereCpi";
+import { LAN_LAYOUT, assignAddresses, formatRange, planLan, planTunnel, rangeContains } from "./lanPlan";
+import { cidrContainsIp, cidrsOverlap, isIpv4, parseIpv4Cidr } from "../net/ipv4";
+import { cpiSupportedMinors, cpiVersionFor } from "../kubernetes/cpiVersions";
 
 /** Longest tenant name: it appears in port group, folder, namespace and VM names. */
 export const TENANT_NAME_MAX = 20;
@@ -457,7 +447,7 @@ export function checkTenantSpec(
       if (!t.cluster)
         issue(["floatingIps", i, "target"], `targets "${CLUSTER_TARGET}" but the tenant has no cluster`);
     } else if (isIpv4(f.target)) {
-      const lan = (["lan1", "lan2"] as const).find((l) => cidrContains(cidrOf(l), f.target));
+      const lan = (["lan1", "lan2"] as const).find((l) => cidrContainsIp(cidrOf(l), f.target));
       const p = lan && plans[lan];
       if (!lan) {
         issue(
@@ -690,7 +680,7 @@ export function checkTenantAllocations(
       ...c.allocations.floatingIps.map((f) => (typeof f === "string" ? f : f.address)),
     ];
     for (const key of ["podCidr", "serviceCidr"] as const) {
-      const hit = wan.find((a) => cidrContains(cluster[key], a));
+      const hit = wan.find((a) => cidrContainsIp(cluster[key], a));
       if (hit)
         ctx.addIssue({
           code: "custom",
