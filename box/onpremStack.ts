@@ -1,6 +1,6 @@
 /**
  * The box's `onprem` stack: config for the stack kind `box` (stacks/box.ts) from the running box, and the `up` that
- * makes its outputs (stacks/contracts.ts `OnpremOutputs`) what every tenant stack in the same backend reads. The
+ * makes its outputs (model/contracts.ts `OnpremOutputs`) what every tenant stack in the same backend reads. The
  * inventory names are those of the example onprem stack (stacks/Pulumi.onprem.yaml), which the vSphere provider
  * simulator's inventory (box/inventory.ts) holds.
  */

@@ -1,7 +1,7 @@
 /**
  * Stack kind `onprem`: the on-prem side of Basphere on vSphere — the three-tier Talos management cluster joined
  * to Omni (components/onprem), its platform services, and the vSphere facts every tenant stack needs
- * (stacks/contracts.ts `OnpremOutputs`).
+ * (model/contracts.ts `OnpremOutputs`).
  *
  * Config (`basphere:<key>`; see stacks/Pulumi.onprem.yaml):
  *   vcenter {server, thumbprint}, datacenter, computeCluster, hosts[], datastore, distributedSwitch,
@@ -40,7 +40,7 @@ import {
   ServiceKey,
 } from "../components/onprem/platformCharts";
 import { DEFAULT_ROUTER_TEMPLATE } from "../components/tenant/tenantRouter";
-import { sha256Fingerprint } from "../model/tenant/spec";
+import { sha256Fingerprint } from "../model/tenant/fields";
 
 const required = (what: string) => ({
   error: (iss: { input: unknown }) => (iss.input === undefined ? `required: ${what}` : undefined),

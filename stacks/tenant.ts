@@ -3,8 +3,8 @@
  * builds the tenant from components/tenant.
  *
  * Config: the automation service writes exactly `basphere:kind`, `basphere:tenant` and `basphere:allocations` (see
- * stacks/tenantSpec.ts); that is all a tenant stack needs. Platform-wide settings come from the onprem stack's
- * outputs (stacks/contracts.ts `OnpremOutputs`): the golden router template (name, shared API key/secret,
+ * model/tenant/spec.ts); that is all a tenant stack needs. Platform-wide settings come from the onprem stack's
+ * outputs (model/contracts.ts `OnpremOutputs`): the golden router template (name, shared API key/secret,
  * certificate fingerprint), the VSphereClusterIdentity for tenant clusters and the vCenter account of their vSphere
  * cloud provider (CPI).
  *
@@ -21,12 +21,9 @@ import { z } from "zod";
 import { Tenant } from "../components/tenant/tenant";
 import { BasphereConfig, parseConfig } from "./config";
 import { OnpremOutputs, onpremOutputKeys, onpremSecretOutputKeys } from "../model/contracts";
-import {
-  allocationsSchema,
-  checkTenantAllocations,
-  sha256Fingerprint,
-  tenantSpecSchema,
-} from "../model/tenant/spec";
+import { tenantSpecSchema } from "../model/tenant/spec";
+import { sha256Fingerprint } from "../model/tenant/fields";
+import { allocationsSchema, checkTenantAllocations } from "../model/tenant/allocations";
 
 /** The tenant stack's config (`basphere:*`). */
 export const configSchema = z

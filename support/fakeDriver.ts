@@ -13,7 +13,7 @@ import {
   StackOutputs,
   TenantStackConfig,
 } from "../automation/worker/engineDriver";
-import { tenantConfigSchema } from "../model/tenant/spec";
+import { tenantConfigSchema } from "../model/tenant/allocations";
 
 export interface FakeCall {
   method: string;

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Service, ServiceConfig, createService } from "../automation/service/wiring";
+import { FakeDriver } from "./fakeDriver";
 import {
   DOMAIN_NAME_MAX,
   MAX_FLOATING_IPS,
@@ -16,8 +17,7 @@ import {
   SSH_KEY_MAX,
   TEMPLATE_NAME_MAX,
   TENANT_NAME_MAX,
-} from "../model/tenant/spec";
-import { FakeDriver } from "./fakeDriver";
+} from "../model/tenant/limits";
 
 export const ADMIN = "bspa.test-admin-token-0123456789abcdefghijkl";
 
@@ -62,7 +62,7 @@ function wgKey(i: number): string {
 }
 
 /**
- * A valid tenant spec at every documented limit (stacks/tenantSpec.ts): the most VMs, floating IPs, port rules per
+ * A valid tenant spec at every documented limit (model/tenant/spec.ts): the most VMs, floating IPs, port rules per
  * floating IP, SSH keys, peers and reach entries, every name and string as long as allowed, numbers at their maxima.
  */
 export function maxSpec(name = padded("limits", TENANT_NAME_MAX)): Record<string, unknown> {

@@ -1,6 +1,6 @@
 /**
  * What a tenant needs from the pools and how its allocations are handed to the stack (`basphere:allocations`,
- * the shape of `allocationsSchema` in stacks/tenantSpec.ts). Every held value has a key inside its pool: `lan1`,
+ * the shape of `allocationsSchema` in model/tenant/allocations.ts). Every held value has a key inside its pool: `lan1`,
  * `lan2` for VLANs, `router` for the router WAN address, the floating IP's name for floating IPs — so removing one
  * floating IP from a spec never moves the others.
  */

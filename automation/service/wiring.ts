@@ -11,7 +11,7 @@ import * as YAML from "yaml";
 import type { EngineEvent as PulumiEngineEvent } from "@pulumi/pulumi/automation";
 import type pino from "pino";
 import { z } from "zod";
-import { tenantConfigSchema, tenantSpecSchema } from "../../model/tenant/spec";
+import { tenantSpecSchema } from "../../model/tenant/spec";
 import { demandOfSpec } from "../allocator/demand";
 import { DEFAULT_POOLS, PoolsConfig, buildPools } from "../allocator/pools";
 import { SqliteStore } from "../store/sqliteStore";
@@ -32,6 +32,7 @@ import { hashToken, newAdminToken } from "./auth";
 import { unknownFieldMessage } from "./errors";
 import { Metrics } from "./metrics";
 import type { FastifyInstance } from "fastify";
+import { tenantConfigSchema } from "../../model/tenant/allocations";
 
 export interface ServiceConfig {
   /** Data folder (SQLite file, admin token file, pid lock). Default `.data`. */

@@ -1,7 +1,7 @@
 /**
  * The OCI side of the contract with the on-prem OPNsense IPsec side: the proposals the tunnels are pinned to and
  * the pure function that turns OCI's tunnel state into {@link OnpremIpsecParams}. The contract's types live in
- * stacks/contracts.ts, shared with the on-prem side.
+ * model/contracts.ts, shared with the on-prem side.
  */
 import type { IpsecProposal, OnpremIpsecParams, OnpremIpsecTunnel } from "../../model/contracts";
 

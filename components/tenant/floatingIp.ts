@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as opnsense from "../../providers/opnsense";
-import type { PortRule } from "../../model/tenant/spec";
 import { floatingIpRuleSequence } from "./ruleOrder";
+import type { PortRule } from "../../model/tenant/fields";
 
 /** Ports a floating IP opens when none are given: SSH and the Kubernetes NodePort range (TCP). */
 const DEFAULT_PORTS: PortRule[] = [

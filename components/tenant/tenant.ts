@@ -2,13 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as vsphere from "../../providers/vsphere";
 import type { OnpremOutputs } from "../../model/contracts";
-import {
-  Allocations,
-  CLUSTER_TARGET,
-  TenantSpec,
-  bindFloatingIps,
-  floatingIpPorts,
-} from "../../model/tenant/spec";
+import { TenantSpec, floatingIpPorts } from "../../model/tenant/spec";
 import { FloatingIp } from "./floatingIp";
 import { TenantAddressPlan, planTenantAddresses } from "../../model/tenant/addressPlan";
 import { TenantCluster } from "./tenantCluster";
@@ -16,6 +10,8 @@ import { TenantNetwork } from "./tenantNetwork";
 import { TenantRouter } from "./tenantRouter";
 import { TenantVm } from "./tenantVm";
 import { TenantVpn, WIREGUARD_INTERFACE_GROUP } from "./tenantVpn";
+import { CLUSTER_TARGET } from "../../model/tenant/limits";
+import { Allocations, bindFloatingIps } from "../../model/tenant/allocations";
 
 /** The onprem stack's outputs as the tenant reads them (Outputs of a StackReference). */
 export type OnpremInputs = { [K in keyof OnpremOutputs]: pulumi.Input<OnpremOutputs[K]> };

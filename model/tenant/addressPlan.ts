@@ -3,10 +3,11 @@
  * VMs' static addresses, the cluster's kube-vip address and IPAM pool, and the tenant address behind each floating
  * IP. The Tenant component builds from it; tests check it for overlaps over random specs.
  */
-import type { LanName, TenantSpec } from "./spec";
-import { CLUSTER_TARGET } from "./spec";
+import type { TenantSpec } from "./spec";
 import { AddressRange, LanPlan, assignAddresses, planLan } from "./lanPlan";
 import { cidrContainsIp, isIpv4 } from "../net/ipv4";
+import { CLUSTER_TARGET } from "./limits";
+import type { LanName } from "./fields";
 
 /** The tenant address behind one floating IP. */
 export interface FloatingIpTarget {

@@ -1,13 +1,15 @@
 /**
- * The tenant spec: what one tenant asks for (router, LANs, cluster, VMs, floating IPs, VPN), and the allocations
- * the service hands it (VLANs, WAN addresses). No Pulumi imports here: the automation service imports this file to
- * validate HTTP requests, and the `tenant` stack uses it to validate its config.
+ * The tenant spec: what one tenant asks for (router, LANs, cluster, VMs, floating IPs, VPN), with its defaults and
+ * cross-field rules. Its limits are in limits.ts, the shared field schemas in fields.ts, the allocations the service
+ * hands a tenant (VLANs, WAN addresses) in allocations.ts, where each address goes in addressPlan.ts and lanPlan.ts.
+ * No Pulumi imports in model/: the automation service imports this file to validate HTTP requests, and the `tenant`
+ * stack uses it to validate its config.
  *
  * ## Stack config layout (written by the automation service into stack `tenant-<name>`)
  *
  * - `basphere:kind`: `tenant`
  * - `basphere:tenant`: one object, {@link tenantSpecSchema} (the request body the tenant sent, after defaults).
- * - `basphere:allocations`: one object, {@link allocationsSchema}:
+ * - `basphere:allocations`: one object, `allocationsSchema` (allocations.ts):
  *   - `lan1VlanId`, `lan2VlanId`: VLAN ids of the tenant's two LAN port groups (never shared between tenants);
  *   - `routerWanAddress` (optional): the WAN address reserved for the tenant router (see components/tenant/router);
  *   - `floatingIps`: the WAN addresses reserved for the tenant's floating IPs. Each entry is either
@@ -22,93 +24,37 @@
  * (`basphere:onpremStack`).
  */
 import { z } from "zod";
-import { LAN_LAYOUT, assignAddresses, formatRange, planLan, planTunnel, rangeContains } from "./lanPlan";
-import { cidrContainsIp, cidrsOverlap, isIpv4, parseIpv4Cidr } from "../net/ipv4";
 import { cpiSupportedMinors, cpiVersionFor } from "../kubernetes/cpiVersions";
-
-/** Longest tenant name: it appears in port group, folder, namespace and VM names. */
-export const TENANT_NAME_MAX = 20;
-/** Most floating IPs one tenant may hold. */
-export const MAX_FLOATING_IPS = 16;
-/** Most standalone VMs one tenant may have. */
-export const MAX_VMS = 40;
-/** Most WireGuard peers one tenant may have. */
-export const MAX_VPN_PEERS = 100;
-/** Most port rules one floating IP may open. */
-export const MAX_FLOATING_IP_PORTS = 32;
-/** Most SSH keys a tenant cluster's nodes may carry. */
-export const MAX_SSH_KEYS = 16;
-/** Longest SSH public key line (an RSA 8192 key with a comment fits). */
-export const SSH_KEY_MAX = 2048;
-/** Longest vSphere template name (vSphere inventory names have at most 80 characters). */
-export const TEMPLATE_NAME_MAX = 80;
-/** Longest DNS domain name. */
-export const DOMAIN_NAME_MAX = 253;
-/** Longest IPv4 address (`255.255.255.255`) and IPv4 CIDR (`255.255.255.255/32`). */
-export const IPV4_MAX = 15;
-export const IPV4_CIDR_MAX = 18;
-/** VLAN of the WAN (control) network; tenant LANs never use it. */
-export const WAN_VLAN_ID = 2000;
-/** Target keyword of the floating IP that carries a tenant cluster's API endpoint. */
-export const CLUSTER_TARGET = "cluster";
-
-/** SHA-256 certificate fingerprint, as the OPNsense connection takes it (64 hex digits, colons optional). */
-export const sha256Fingerprint = z
-  .string()
-  .regex(
-    /^([0-9a-fA-F]{2}:?){31}[0-9a-fA-F]{2}$/,
-    "must be a SHA-256 certificate fingerprint (64 hex digits, colons optional)",
-  );
-
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const dnsLabel = (max: number) =>
-  z
-    .string()
-    .min(1, "must not be empty")
-    .max(max, `must be at most ${max} characters`)
-    .regex(
-      DNS1123_LABEL,
-      "must be a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit",
-    );
-
-/** A string of at most `max` characters (the limit is named in the message). */
-const bounded = (max: number) => z.string().max(max, `must be at most ${max} characters`);
-const ipv4 = bounded(IPV4_MAX).refine(isIpv4, "must be an IPv4 address (a.b.c.d)");
-const ipv4Cidr = bounded(IPV4_CIDR_MAX).refine((s) => !!parseIpv4Cidr(s), "must be an IPv4 CIDR");
-const lanCidr = bounded(IPV4_CIDR_MAX).superRefine((s, ctx) => {
-  try {
-    const lan = planLan(s);
-    if (lan.network !== s.split("/")[0]) throw new Error(`must be a network address (e.g. ${lan.cidr})`);
-  } catch (e) {
-    ctx.addIssue({ code: "custom", message: (e as Error).message });
-  }
-});
-const lanName = z.enum(["lan1", "lan2"]);
-export type LanName = z.infer<typeof lanName>;
-
-/** A port (`22`) or an inclusive range (`"30000-32767"`). */
-const portSpec = z.union([
-  z.number().int().min(1).max(65535),
-  bounded(11)
-    .regex(/^\d{1,5}(-\d{1,5})?$/, 'must be a port ("443") or a range ("30000-32767")')
-    .refine((s) => {
-      const [a, b] = s.split("-").map(Number);
-      return a >= 1 && a <= 65535 && (b === undefined || (b > a && b <= 65535));
-    }, "ports must be 1-65535 and a range must run upwards"),
-]);
-const portRule = z.strictObject({
-  protocol: z.enum(["tcp", "udp", "tcp/udp"]).default("tcp"),
-  port: portSpec,
-});
-export type PortRule = z.infer<typeof portRule>;
-
-/** Ports a floating IP opens when the spec names none: SSH and the Kubernetes NodePort range. */
-export const DEFAULT_FLOATING_IP_PORTS: PortRule[] = [
-  { protocol: "tcp", port: 22 },
-  { protocol: "tcp", port: "30000-32767" },
-];
-/** Ports the cluster-endpoint floating IP opens when the spec names none: the API server. */
-export const DEFAULT_CLUSTER_ENDPOINT_PORTS: PortRule[] = [{ protocol: "tcp", port: 6443 }];
+import { cidrContainsIp, cidrsOverlap, isIpv4 } from "../net/ipv4";
+import {
+  type LanName,
+  type PortRule,
+  type RefineCtx,
+  DEFAULT_CLUSTER_ENDPOINT_PORTS,
+  DEFAULT_FLOATING_IP_PORTS,
+  bounded,
+  dnsLabel,
+  duplicates,
+  ipv4,
+  ipv4Cidr,
+  lanCidr,
+  lanName,
+  portRule,
+} from "./fields";
+import { LAN_LAYOUT, assignAddresses, formatRange, planLan, planTunnel, rangeContains } from "./lanPlan";
+import {
+  CLUSTER_TARGET,
+  DOMAIN_NAME_MAX,
+  IPV4_CIDR_MAX,
+  MAX_FLOATING_IPS,
+  MAX_FLOATING_IP_PORTS,
+  MAX_SSH_KEYS,
+  MAX_VMS,
+  MAX_VPN_PEERS,
+  SSH_KEY_MAX,
+  TEMPLATE_NAME_MAX,
+  TENANT_NAME_MAX,
+} from "./limits";
 
 const machineSize = (
   d: { replicas: number; cpus: number; memoryMiB: number; diskGiB: number },
@@ -378,23 +324,6 @@ const tenantObject = z.strictObject({
   vpn: tenantVpnSpecSchema.optional().describe("The tenant's WireGuard server on the router; default: none"),
 });
 
-type RefineCtx = { addIssue(i: { code: "custom"; path: PropertyKey[]; message: string }): void };
-
-function duplicates<T>(
-  items: T[],
-  key: (t: T) => string | undefined,
-  report: (index: number, value: string) => void,
-): void {
-  const seen = new Map<string, number>();
-  items.forEach((it, i) => {
-    const k = key(it);
-    if (k === undefined) return;
-    if (seen.has(k)) report(i, k);
-    else seen.set(k, i);
-  });
-}
-
-/** Cross-field checks of a tenant spec; `path` prefixes every issue (e.g. `["tenant"]`). */
 export function checkTenantSpec(
   t: z.infer<typeof tenantObject>,
   ctx: RefineCtx,
@@ -560,139 +489,9 @@ export type TenantSpec = z.infer<typeof tenantSpecSchema>;
 /** The tenant spec as a client writes it (defaults not yet applied). */
 export type TenantSpecInput = z.input<typeof tenantSpecSchema>;
 
-const vlanId = z
-  .number()
-  .int()
-  .min(1)
-  .max(4094)
-  .refine((v) => v !== WAN_VLAN_ID, `must not be the WAN VLAN ${WAN_VLAN_ID}`);
-
-const allocationsObject = z.strictObject({
-  lan1VlanId: vlanId.describe("VLAN ID of LAN 1 (1-4094, not the WAN VLAN)"),
-  lan2VlanId: vlanId.describe("VLAN ID of LAN 2 (1-4094, not the WAN VLAN)"),
-  /** WAN address reserved for the router (DHCP reservation on the top router for its static MAC). */
-  routerWanAddress: ipv4
-    .optional()
-    .describe("WAN IPv4 address reserved for the router (DHCP reservation for its static MAC)"),
-  /** Floating IP addresses: `{name, address}` bound by name, or bare addresses taken in spec order. */
-  floatingIps: z
-    .array(z.union([ipv4, z.strictObject({ name: z.string().min(1), address: ipv4 })]))
-    .default([])
-    .describe(
-      "Floating IP WAN addresses: {name, address} bound by name, or bare addresses taken in spec order",
-    ),
-});
-
-/** Allocations the service made for the tenant (`basphere:allocations`). */
-export const allocationsSchema = allocationsObject.superRefine((a, ctx) => {
-  if (a.lan1VlanId === a.lan2VlanId) {
-    ctx.addIssue({
-      code: "custom",
-      path: ["lan2VlanId"],
-      message: `must differ from lan1VlanId (${a.lan1VlanId})`,
-    });
-  }
-  duplicates(
-    a.floatingIps,
-    (f) => (typeof f === "string" ? f : f.address),
-    (i, v) =>
-      ctx.addIssue({ code: "custom", path: ["floatingIps", i], message: `address ${v} is listed twice` }),
-  );
-  duplicates(
-    a.floatingIps,
-    (f) => (typeof f === "string" ? undefined : f.name),
-    (i, v) =>
-      ctx.addIssue({
-        code: "custom",
-        path: ["floatingIps", i, "name"],
-        message: `floating IP "${v}" is bound twice`,
-      }),
-  );
-  if (
-    a.routerWanAddress &&
-    a.floatingIps.some((f) => (typeof f === "string" ? f : f.address) === a.routerWanAddress)
-  ) {
-    ctx.addIssue({ code: "custom", path: ["routerWanAddress"], message: "is also listed as a floating IP" });
-  }
-});
-export type Allocations = z.infer<typeof allocationsSchema>;
-
-/**
- * Binds every floating IP of the spec to an allocated address: named entries first, then bare addresses in spec
- * order. Reports (through `issue`) floating IPs without an address and named entries that match no floating IP.
- */
-export function bindFloatingIps(
-  spec: Pick<TenantSpec, "floatingIps">,
-  alloc: Pick<Allocations, "floatingIps">,
-  issue: (path: PropertyKey[], message: string) => void = (p, m) => {
-    throw new Error(`${p.join(".")}: ${m}`);
-  },
-): Map<string, string> {
-  const out = new Map<string, string>();
-  const names = new Set(spec.floatingIps.map((f) => f.name));
-  const pool: string[] = [];
-  alloc.floatingIps.forEach((f, i) => {
-    if (typeof f === "string") pool.push(f);
-    else if (!names.has(f.name))
-      issue(["allocations", "floatingIps", i, "name"], `no floating IP named "${f.name}" in the tenant spec`);
-    else out.set(f.name, f.address);
-  });
-  const unbound = spec.floatingIps.filter((f) => !out.has(f.name));
-  if (unbound.length > pool.length) {
-    issue(
-      ["tenant", "floatingIps"],
-      `${spec.floatingIps.length} floating IPs requested but the allocations provide ${out.size + pool.length} ` +
-        `(more floating IPs than allowed; missing: ${unbound
-          .slice(pool.length)
-          .map((f) => f.name)
-          .join(", ")})`,
-    );
-  }
-  unbound.forEach((f, i) => {
-    if (i < pool.length) out.set(f.name, pool[i]);
-  });
-  return out;
-}
-
 /** Effective ports of a floating IP (the spec's, or the defaults for its target). */
 export function floatingIpPorts(f: FloatingIpSpec): PortRule[] {
   return (
     f.ports ?? (f.target === CLUSTER_TARGET ? DEFAULT_CLUSTER_ENDPOINT_PORTS : DEFAULT_FLOATING_IP_PORTS)
   );
 }
-
-/** Both config keys the service writes, checked together (the `tenant` stack's core config). */
-export const tenantConfigShape = { tenant: tenantSpecSchema, allocations: allocationsSchema };
-
-/** Cross-checks between `tenant` and `allocations` (floating IP binding); used by the stack's config schema. */
-export function checkTenantAllocations(
-  c: { tenant: TenantSpec; allocations: Allocations },
-  ctx: RefineCtx,
-): void {
-  bindFloatingIps(c.tenant, c.allocations, (path, message) =>
-    ctx.addIssue({ code: "custom", path, message }),
-  );
-  // WAN addresses the tenant uses must stay reachable from its cluster's nodes and pods.
-  const cluster = c.tenant.cluster;
-  if (cluster) {
-    const wan = [
-      ...(c.allocations.routerWanAddress ? [c.allocations.routerWanAddress] : []),
-      ...c.allocations.floatingIps.map((f) => (typeof f === "string" ? f : f.address)),
-    ];
-    for (const key of ["podCidr", "serviceCidr"] as const) {
-      const hit = wan.find((a) => cidrContainsIp(cluster[key], a));
-      if (hit)
-        ctx.addIssue({
-          code: "custom",
-          path: ["tenant", "cluster", key],
-          message: `${cluster[key]} contains the tenant's WAN address ${hit} (allocations): pick a network that does not`,
-        });
-    }
-  }
-}
-
-/** The two keys the service writes, validated together; what the service uses before it enqueues an `up`. */
-export const tenantConfigSchema = z
-  .strictObject(tenantConfigShape)
-  .superRefine((c, ctx) => checkTenantAllocations(c, ctx as unknown as RefineCtx));
-export type TenantConfig = z.infer<typeof tenantConfigSchema>;

@@ -3,17 +3,17 @@
  * keys, the longest names) created and deleted through the service on the box, with the REAL tenant program: the
  * real Kubernetes provider and API server, the vSphere provider simulator, the router emulator. The sizes of the
  * VMs are ones the box's hosts can hold (the simulator refuses a VM bigger than a host, as vCenter does) and their
- * template is one the box's inventory has; everything else is test/unit/service/helpers.ts's maxSpec().
+ * template is one the box's inventory has; everything else is support/serviceApp.ts's maxSpec().
  *
  * About 1,300 resources: a scale run of 10–20 minutes on 2 cores, so not part of `npm test` (its name does not end in
  * .test.ts); `npm run test:scale` runs it.
  */
 import assert from "node:assert/strict";
-import { MAX_FLOATING_IPS, MAX_VMS, MAX_VPN_PEERS } from "../../../model/tenant/spec";
 import { readSimulatorState } from "../../../box/vsphereSimulator/status";
 import { maxSpec } from "../../../support/serviceApp";
 import { client, waitOperation } from "../../../support/service";
 import { ADMIN_TOKEN, BoxSandbox, BoxServe, requireEngine, startBoxServe } from "../../../support/box";
+import { MAX_FLOATING_IPS, MAX_VMS, MAX_VPN_PEERS } from "../../../model/tenant/limits";
 
 describe("datacenter in a box: a tenant at every count limit with the real tenant program", function () {
   this.timeout(20 * 60_000);

@@ -10,7 +10,6 @@ import * as path from "node:path";
 import * as YAML from "yaml";
 import { Service, createService } from "../../../automation/service/wiring";
 import { Emulator, startEmulator } from "../../../providers/opnsense/emulator";
-import { MAX_FLOATING_IPS, MAX_VMS } from "../../../model/tenant/spec";
 import { maxSpec } from "../../../support/serviceApp";
 import {
   ADMIN_TOKEN,
@@ -22,6 +21,7 @@ import {
   requireEngine,
   waitOperation,
 } from "../../../support/service";
+import { MAX_FLOATING_IPS, MAX_VMS } from "../../../model/tenant/limits";
 
 describe("service e2e: a spec at every limit through the real engine", function () {
   this.timeout(300000);

@@ -1,6 +1,6 @@
 /**
  * The API and the tenant program agree on what a valid tenant is: the API checks a spec with the program's own
- * schema (stacks/tenantSpec.ts) *and with the allocations the allocator hands it* (`tenantConfigSchema`), so that
+ * schema (model/tenant/spec.ts) *and with the allocations the allocator hands it* (`tenantConfigSchema`), so that
  * nothing the API accepts fails in the program for schema reasons. The fake engine checks every stack config
  * exactly like the tenant program (`programConfigIssues`), so an accepted spec whose operation fails is a defect.
  */
@@ -9,9 +9,9 @@ import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import * as YAML from "yaml";
-import { allocationsSchema, tenantConfigSchema } from "../../../model/tenant/spec";
 import { programConfigIssues } from "../../../support/fakeDriver";
 import { TestService, smallSpec, startService } from "../../../support/serviceApp";
+import { allocationsSchema, tenantConfigSchema } from "../../../model/tenant/allocations";
 
 /** The repository root (the folder holding Pulumi.yaml), from dist/test/unit/service or test/unit/service. */
 function repoRoot(): string {

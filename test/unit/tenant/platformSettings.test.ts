@@ -1,6 +1,6 @@
 /**
  * The tenant stack's platform-wide settings: they come from the onprem stack's outputs (the contract in
- * stacks/contracts.ts), a tenant stack needs only the three keys the automation service writes, per-stack config
+ * model/contracts.ts), a tenant stack needs only the three keys the automation service writes, per-stack config
  * overrides win, and secrets stay secret on the way.
  */
 import * as assert from "node:assert/strict";

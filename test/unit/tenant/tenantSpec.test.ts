@@ -1,15 +1,9 @@
 import * as assert from "node:assert/strict";
 import { ConfigError, parseConfig } from "../../../stacks/config";
-import {
-  MAX_FLOATING_IPS,
-  TENANT_NAME_MAX,
-  allocationsSchema,
-  bindFloatingIps,
-  floatingIpPorts,
-  tenantConfigSchema,
-  tenantSpecSchema,
-} from "../../../model/tenant/spec";
+import { floatingIpPorts, tenantSpecSchema } from "../../../model/tenant/spec";
 import { exampleValues } from "./fixtures";
+import { MAX_FLOATING_IPS, TENANT_NAME_MAX } from "../../../model/tenant/limits";
+import { allocationsSchema, bindFloatingIps, tenantConfigSchema } from "../../../model/tenant/allocations";
 
 /** Parses with the stack's config parser and returns the error message (or "" when valid). */
 function problems(values: Record<string, unknown>): string {
