@@ -1,7 +1,7 @@
 /**
  * Field maps: how each resource's camelCase arguments become the API's snake_case fields, per endpoint.
  * Every path and field here is checked against the OPNsense 26.7 ground truth by
- * test/unit/opnsense/groundTruth.test.ts (OPNsense silently ignores unknown fields, so a typo would "work").
+ * test/unit/providers/opnsense/groundTruth.test.ts (OPNsense silently ignores unknown fields, so a typo would "work").
  * Dotted API names are nested objects in the body (`destination.network` → `{"destination":{"network":..}}`).
  */
 
