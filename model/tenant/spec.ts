@@ -11,7 +11,7 @@
  * - `basphere:tenant`: one object, {@link tenantSpecSchema} (the request body the tenant sent, after defaults).
  * - `basphere:allocations`: one object, `allocationsSchema` (allocations.ts):
  *   - `lan1VlanId`, `lan2VlanId`: VLAN ids of the tenant's two LAN port groups (never shared between tenants);
- *   - `routerWanAddress` (optional): the WAN address reserved for the tenant router (see components/tenant/router);
+ *   - `routerWanAddress` (optional): the WAN address reserved for the tenant router (see components/tenant/tenantRouter.ts);
  *   - `floatingIps`: the WAN addresses reserved for the tenant's floating IPs. Each entry is either
  *     `{name, address}` (bound to the floating IP of that name — what the service writes, so that removing one
  *     floating IP never moves the others) or a bare address (a pool handed to the remaining floating IPs in spec
