@@ -13,7 +13,6 @@ export type StateHandler = (
   name: string,
   inputs: Record<string, any>,
   inv: InventoryView,
-  seq: number,
 ) => { id?: string; state?: Record<string, any> };
 
 export interface VsphereHost {
@@ -74,6 +73,15 @@ export function invokeHandler(token: string): InvokeHandler | undefined {
 /** The handler registered for a resource type token, if any. */
 export function stateHandler(type: string): StateHandler | undefined {
   return stateHandlers.get(type);
+}
+
+/**
+ * A deterministic number in [0, size) derived from a seed (the resource's kind and name): the fake object ids
+ * (`vm-1234`, `dvportgroup-3456`) of an offline plan come from what the resource is, never from the order it was
+ * created in, so adding, removing or reordering one resource never changes another one's planned values.
+ */
+export function serialOf(seed: string, size: number): number {
+  return createHash("sha256").update(seed).digest().readUInt32BE(0) % size;
 }
 
 /** A deterministic UUID-like value derived from a seed. */

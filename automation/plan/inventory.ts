@@ -14,6 +14,7 @@ import {
   invokeHandler,
   registerInvoke,
   registerState,
+  serialOf,
   stateHandler,
 } from "./handlers";
 // Answers for the other providers' invokes and resource outputs live beside this file, one per area; each
@@ -36,9 +37,9 @@ export class Inventory {
     return h(args, this);
   }
 
-  state(type: string, name: string, inputs: Record<string, any>, seq: number) {
+  state(type: string, name: string, inputs: Record<string, any>) {
     const h = stateHandler(type);
-    return h ? h(name, inputs, this, seq) : {};
+    return h ? h(name, inputs, this) : {};
   }
 }
 
@@ -152,9 +153,8 @@ export function synthesizeState(
   name: string,
   inputs: Record<string, any>,
   inv: Inventory,
-  seq: number,
 ): { id: string; state: Record<string, any> } {
-  const extra = inv.state(type, name, inputs, seq);
+  const extra = inv.state(type, name, inputs);
   const id = extra.id ?? `${name}-id`;
   return { id, state: { ...inputs, ...(extra.state ?? {}) } };
 }
@@ -275,32 +275,33 @@ registerInvoke("vsphere:index/getContentLibraryItem:getContentLibraryItem", (a, 
 registerInvoke("basphere:inventory:listHosts", (_a, inv) => ({ hosts: inv.data.hosts.map((h) => h.name) }));
 
 // ---- vSphere resources --------------------------------------------------------------------------------
-registerState("vsphere:index/virtualMachine:VirtualMachine", (name, inputs, _inv, seq) => {
+registerState("vsphere:index/virtualMachine:VirtualMachine", (name, inputs) => {
   const uuid = fakeUuid(`vm:${name}`);
+  const n = serialOf(`vm:${name}`, 9000);
   return {
     id: uuid,
     state: {
       uuid,
-      moid: `vm-${1000 + seq}`,
+      moid: `vm-${1000 + n}`,
       vmwareToolsStatus: "guestToolsRunning",
-      defaultIpAddress: `192.168.200.${10 + (seq % 200)}`,
-      guestIpAddresses: [`192.168.200.${10 + (seq % 200)}`],
+      defaultIpAddress: `192.168.200.${10 + (n % 200)}`,
+      guestIpAddresses: [`192.168.200.${10 + (n % 200)}`],
       powerState: "on",
       changeVersion: "2026-11-24T00:00:00.000Z",
       networkInterfaces: (inputs.networkInterfaces ?? []).map((n: any, i: number) => ({
         ...n,
-        macAddress: `00:50:56:${(seq & 0xff).toString(16).padStart(2, "0")}:00:${i.toString(16).padStart(2, "0")}`,
+        macAddress: `00:50:56:${(n & 0xff).toString(16).padStart(2, "0")}:00:${i.toString(16).padStart(2, "0")}`,
         key: 4000 + i,
       })),
     },
   };
 });
-registerState("vsphere:index/distributedPortGroup:DistributedPortGroup", (_name, _inputs, _inv, seq) => ({
-  id: `dvportgroup-${3000 + seq}`,
-  state: { key: `dvportgroup-${3000 + seq}` },
-}));
-registerState("vsphere:index/resourcePool:ResourcePool", (_name, _inputs, _inv, seq) => ({
-  id: `resgroup-${100 + seq}`,
+registerState("vsphere:index/distributedPortGroup:DistributedPortGroup", (name) => {
+  const id = `dvportgroup-${3000 + serialOf(`dvportgroup:${name}`, 7000)}`;
+  return { id, state: { key: id } };
+});
+registerState("vsphere:index/resourcePool:ResourcePool", (name) => ({
+  id: `resgroup-${100 + serialOf(`resgroup:${name}`, 9900)}`,
 }));
 registerState("vsphere:index/tagCategory:TagCategory", (name, inputs) => ({
   id: `urn:vmomi:InventoryServiceCategory:${fakeUuid(`tagcat:${inputs.name ?? name}`)}:GLOBAL`,
@@ -308,20 +309,22 @@ registerState("vsphere:index/tagCategory:TagCategory", (name, inputs) => ({
 registerState("vsphere:index/tag:Tag", (name, inputs) => ({
   id: `urn:vmomi:InventoryServiceTag:${fakeUuid(`tag:${inputs.categoryId}:${inputs.name ?? name}`)}:GLOBAL`,
 }));
-registerState("vsphere:index/folder:Folder", (_name, _inputs, _inv, seq) => ({ id: `group-v${200 + seq}` }));
+registerState("vsphere:index/folder:Folder", (name) => ({
+  id: `group-v${200 + serialOf(`folder:${name}`, 9800)}`,
+}));
 registerState("vsphere:index/computeClusterVmGroup:ComputeClusterVmGroup", (name, inputs) => ({
   id: `${inputs.computeClusterId}:${inputs.name ?? name}`,
 }));
 registerState("vsphere:index/computeClusterHostGroup:ComputeClusterHostGroup", (name, inputs) => ({
   id: `${inputs.computeClusterId}:${inputs.name ?? name}`,
 }));
-registerState("vsphere:index/computeClusterVmHostRule:ComputeClusterVmHostRule", (_n, inputs, _i, seq) => ({
-  id: `${inputs.computeClusterId}:${seq}`,
+registerState("vsphere:index/computeClusterVmHostRule:ComputeClusterVmHostRule", (name, inputs) => ({
+  id: `${inputs.computeClusterId}:${serialOf(`rule:${inputs.name ?? name}`, 10000)}`,
 }));
 registerState(
   "vsphere:index/computeClusterVmAntiAffinityRule:ComputeClusterVmAntiAffinityRule",
-  (_n, inputs, _i, seq) => ({
-    id: `${inputs.computeClusterId}:${seq}`,
+  (name, inputs) => ({
+    id: `${inputs.computeClusterId}:${serialOf(`rule:${inputs.name ?? name}`, 10000)}`,
   }),
 );
 // Stack references: outputs come from the inventory's stackOutputs (keyed by the referenced stack name).

@@ -40,7 +40,7 @@ registerState("command:local:Command", (name, inputs) => {
 });
 
 // Helm releases: a deployed status, as the provider reports it after install.
-registerState("kubernetes:helm.sh/v3:Release", (name, inputs, _inv, seq) => ({
+registerState("kubernetes:helm.sh/v3:Release", (name, inputs) => ({
   id: `${inputs.namespace ?? "default"}/${inputs.name ?? name}`,
   state: {
     status: {
@@ -52,6 +52,6 @@ registerState("kubernetes:helm.sh/v3:Release", (name, inputs, _inv, seq) => ({
       status: "deployed",
       appVersion: "",
     },
-    revision: seq,
+    revision: 1,
   },
 }));

@@ -89,7 +89,6 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
   private byUrn = new Map<string, RecordedResource>();
   /** Raw request details captured by the monitor wrapper, keyed by type+name, consumed by newResource. */
   private requestDetails = new Map<string, Omit<RecordedResource, "inputs" | "state" | "id">>();
-  private counter = 0;
   /** Errors thrown by resource registrations (the SDK would otherwise only log them). */
   readonly errors: Error[] = [];
 
@@ -122,7 +121,7 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
     const inputs = args.inputs ?? {};
     let synthesized: { id: string; state: Record<string, any> };
     try {
-      synthesized = synthesizeState(args.type, args.name, inputs, this.inventory, ++this.counter);
+      synthesized = synthesizeState(args.type, args.name, inputs, this.inventory);
     } catch (e: any) {
       throw Object.assign(new Error(`${args.type} ${args.name}: ${e?.message ?? e}`), {
         details: `${args.type} ${args.name}: ${e?.message ?? e}`,
