@@ -3,8 +3,9 @@
  * same zod schema the program validates with — as JSON Schema, or as a Markdown reference (docs/config/<kind>.md).
  */
 import { Command, Option } from "commander";
-import { z } from "zod";
-import { STACK_KINDS, StackKind } from "../../stacks/config";
+import type { z } from "zod";
+import type { StackKind } from "../../stacks/config";
+import { CLI_STACK_KINDS } from "./stackKinds";
 
 type JsonSchema = {
   type?: string | string[];
@@ -25,7 +26,8 @@ type JsonSchema = {
 /** JSON Schema (draft 2020-12) of a stack kind's config, as the program reads it (`basphere:<key>` entries). */
 export function configJsonSchema(kind: StackKind): JsonSchema {
   const mod = require(`../../stacks/${kind}`) as { configSchema: z.ZodType };
-  return z.toJSONSchema(mod.configSchema, { io: "input", unrepresentable: "any" }) as JsonSchema;
+  const { z: zod } = require("zod") as typeof import("zod");
+  return zod.toJSONSchema(mod.configSchema, { io: "input", unrepresentable: "any" }) as JsonSchema;
 }
 
 function typeOf(s: JsonSchema): string {
@@ -79,7 +81,9 @@ export function registerConfigSchemaCommand(program: Command): void {
   program
     .command("config-schema")
     .description("print the stack config a kind accepts (JSON Schema, or --markdown for a reference table)")
-    .addOption(new Option("-k, --kind <kind>", "stack kind").choices([...STACK_KINDS]).makeOptionMandatory())
+    .addOption(
+      new Option("-k, --kind <kind>", "stack kind").choices([...CLI_STACK_KINDS]).makeOptionMandatory(),
+    )
     .option("--markdown", "print a Markdown reference instead of JSON Schema")
     .action((opts: { kind: StackKind; markdown?: boolean }) => {
       process.stdout.write(

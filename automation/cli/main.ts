@@ -2,6 +2,10 @@
 /**
  * `basphere` — the command line. `plan` runs a stack program offline; `serve` and `tenants` drive the automation
  * service (automation/cli/serve.ts, automation/cli/tenants.ts).
+ *
+ * The register* modules load only commander and node built-ins at the top; each command loads its implementation
+ * (the plan runtime, the service, zod schemas, the box) inside its action, so the client commands (`tenants`) run
+ * with the HTTP client alone, even on a Node without node:sqlite. test/unit/cli/lazyLoad.test.ts checks it.
  */
 import { Command } from "commander";
 import { registerBoxCommand } from "./box";
@@ -38,6 +42,19 @@ export async function main(argv = process.argv): Promise<number> {
   }
 }
 
+/**
+ * Exits once stdout and stderr have written everything queued: a pipe is written asynchronously, and exiting at
+ * once cut piped output at 64 KiB. An empty write's callback runs after every earlier write of that stream.
+ */
+export function exitAfterFlush(code: number): void {
+  let pending = 2;
+  const done = () => {
+    if (--pending === 0) process.exit(code);
+  };
+  process.stdout.write("", done);
+  process.stderr.write("", done);
+}
+
 if (require.main === module) {
-  main().then((code) => process.exit(code));
+  main().then(exitAfterFlush);
 }

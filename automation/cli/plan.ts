@@ -5,7 +5,8 @@
 import { Command, Option } from "commander";
 import { readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { STACK_KINDS, StackKind } from "../../stacks/config";
+import type { StackKind } from "../../stacks/config";
+import { CLI_STACK_KINDS } from "./stackKinds";
 
 /** The repository root (where Pulumi.yaml is), from the compiled or source location of this file. */
 export function repoRoot(): string {
@@ -39,7 +40,7 @@ export function registerPlanCommand(program: Command): void {
   program
     .command("plan")
     .description("run a stack program under mocks (no credentials, no engine) and print its resource tree")
-    .addOption(new Option("-k, --kind <kind>", "stack kind").choices([...STACK_KINDS]))
+    .addOption(new Option("-k, --kind <kind>", "stack kind").choices([...CLI_STACK_KINDS]))
     .option("-c, --config <file>", "stack config file (Pulumi.<stack>.yaml format)")
     .option("--json", "print the plan as JSON")
     .option("--mermaid", "print a Mermaid topology diagram")

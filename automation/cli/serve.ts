@@ -3,8 +3,6 @@
  */
 import { Command, Option } from "commander";
 import { resolve } from "node:path";
-import { createLogger } from "../service/logger";
-import { createService } from "../service/wiring";
 
 export interface ServeOptions {
   port: string;
@@ -28,6 +26,9 @@ function int(name: string, v: string, min: number, max: number): number {
 }
 
 export async function serve(opts: ServeOptions): Promise<void> {
+  // Loaded here, not at the top: the other commands must not load the service (fastify, the store, node:sqlite).
+  const { createLogger } = require("../service/logger") as typeof import("../service/logger");
+  const { createService } = require("../service/wiring") as typeof import("../service/wiring");
   const port = int("port", opts.port, 0, 65535);
   const concurrency = int("concurrency", opts.concurrency, 1, 64);
   const logger = createLogger(undefined, opts.logLevel);

@@ -11,7 +11,7 @@ import {
   TERMINAL_STATUSES,
 } from "../../store/types";
 import { mayAccess } from "../auth";
-import { Context, principalOf } from "../app";
+import { Context, principalOf } from "../context";
 import { ApiError } from "../errors";
 import {
   MAX_SEQ,

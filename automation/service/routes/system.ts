@@ -2,7 +2,7 @@
  * Health (liveness), readiness (store open, worker started, engine installed) and Prometheus metrics (admin).
  */
 import { FastifyInstance } from "fastify";
-import { Context } from "../app";
+import { Context } from "../context";
 import { authErrors, errorResponses, noQuery } from "../schemas";
 
 export function registerSystemRoutes(app: FastifyInstance, ctx: Context): void {

@@ -7,7 +7,7 @@ import { allocationsObject } from "../../allocator/demand";
 import { Tenant } from "../../store/types";
 import { stackName } from "../../worker/engineDriver";
 import { principalId, hashToken, mayAccess, newTenantToken } from "../auth";
-import { Context, checkConfig, checkSpec, principalOf, requireEngine } from "../app";
+import { Context, checkConfig, checkSpec, principalOf, requireEngine } from "../context";
 import { ApiError } from "../errors";
 import {
   TENANT_NAME_PATTERN,
