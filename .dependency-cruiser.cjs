@@ -93,6 +93,17 @@ module.exports = {
       "^automation/(plan|preview)/",
       "^automation/(engine|allocator|store|worker|service)/",
     ),
+    {
+      name: "cli-client-loads-only-http",
+      comment:
+        "The CLI's client commands (basphere tenants …) only talk HTTP: nothing they load reaches the store, the service, the engine, fastify, pino or the Pulumi SDK (they run under Node 20, which has no node:sqlite).",
+      severity: "error",
+      from: { path: "^automation/cli/(tenants|client)\\.ts$" },
+      to: {
+        path: "^(automation/(store|service|engine|worker|allocator)/|model/|stacks/|node_modules/(fastify|pino|@pulumi|zod)/)",
+        reachable: true,
+      },
+    },
     forbid(
       "box-below-cli",
       "box/ (the datacenter in a box) is started by the CLI and the tests, never the other way round.",

@@ -66,12 +66,20 @@ describe("architecture: layer rules", function () {
       write("automation/service/route.ts", 'import { a } from "./app";\nexport const r = () => a;\n');
       write("bench/run.ts", 'import { t } from "../test/helper";\nexport const b = t;\n');
       write("test/helper.ts", "export const t = 1;\n");
+      write("automation/cli/tenants.ts", 'import { c } from "./client";\nexport const t = c;\n');
+      write("automation/cli/client.ts", 'import { s } from "../store/sqlite";\nexport const c = s;\n');
+      write("automation/store/sqlite.ts", "export const s = 1;\n");
       const r = cruise(dir, "model", "components", "stacks", "automation", "bench", "test");
       assert.notEqual(r.status, 0, r.out);
       assert.match(r.out, /model-imports-only-libraries: model\/spec\.ts → stacks\/tenant\.ts/);
       assert.match(r.out, /components-below-stacks: components\/vm\.ts → stacks\/tenant\.ts/);
       assert.match(r.out, /no-circular: automation\/service\/(app|route)\.ts/);
       assert.match(r.out, /nothing-imports-tests: bench\/run\.ts → test\/helper\.ts/);
+      // A client command that reaches the store, even through another file.
+      assert.match(
+        r.out,
+        /cli-client-loads-only-http: automation\/cli\/tenants\.ts → [^\n]*automation\/store\/sqlite\.ts/s,
+      );
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
