@@ -95,13 +95,23 @@ describe("engine e2e: crash and recovery", function () {
       tree.every((p) => !isAlive(p.pid)) ? true : undefined,
     );
 
+    // What the killed engine left in the state (read again now that nothing writes it): recover must drop exactly
+    // these. If a flake ever finds none here, the engine finished its creates before the kill landed.
+    const left: { resource?: { urn?: string } }[] =
+      JSON.parse(fs.readFileSync(checkpoint, "utf8")).checkpoint?.latest?.pending_operations ?? [];
+    assert.ok(left.length >= 1, "the checkpoint still holds the pending operations after the kill");
+
     // The crash left a lock: a new operation is refused.
     assert.equal(engine.locks("crash").length, 1);
     await assert.rejects(stack.up(), (e: unknown) => e instanceof EngineOperationError && e.locked);
 
     const report = await engine.recover("crash");
     assert.equal(report.removedLocks.length, 1);
-    assert.ok(report.droppedPendingOperations.length >= 1, JSON.stringify(report));
+    assert.deepEqual(
+      report.droppedPendingOperations.map((o) => o.urn).sort(),
+      left.map((o) => o.resource?.urn).sort(),
+      `recover drops what the checkpoint held after the kill: ${JSON.stringify(report)}`,
+    );
     for (const op of report.droppedPendingOperations) {
       assert.equal(op.type, "creating");
       assert.match(op.urn, /pulumi-nodejs:dynamic:Resource::[abc]$/);
