@@ -54,7 +54,9 @@ describe("engine e2e: recovery of orphaned engine processes", function () {
     await stack.setConfig({
       "files:dir": outDir,
       "files:records": JSON.stringify({ a: "1", b: "2" }),
-      "files:delayMs": "4000",
+      // Creates hang until the kill: with a few seconds' delay they could finish between seeing them in flight and
+      // the kill on a busy machine, and recover would rightly find no pending operation (the flake seen before).
+      "files:delayMs": "600000",
     });
     let ref: ProcessRef | undefined;
     const up = stack.up({ onSpawn: (p) => (ref = p) }).then(
