@@ -23,6 +23,7 @@ import {
   EngineResult,
   OnEvent,
   OnProcess,
+  RecoveryReport,
   StackOutputs,
   TenantStackConfig,
 } from "../worker/engineDriver";
@@ -325,7 +326,7 @@ export interface EngineOpOptions {
 export interface EngineLike {
   stack(name: string): Promise<EngineStackLike>;
   removeStack(name: string): Promise<void>;
-  recover(name: string, opts?: { orphans?: EngineProcess[] }): Promise<{ actions: string[] }>;
+  recover(name: string, opts?: { orphans?: EngineProcess[] }): Promise<RecoveryReport>;
 }
 
 /** One planned or applied resource step (from the engine's resourcePre events), without values. */
@@ -512,7 +513,7 @@ export async function loadRealEngine(
         reason: `operations are disabled: the program in ${workDir} is project "${engine.project}", not "basphere"`,
         passphrase,
       };
-    return { driver: engineDriver(engine as unknown as EngineLike), passphrase, workDir };
+    return { driver: engineDriver(engine), passphrase, workDir };
   } catch (e) {
     return {
       reason: `operations are disabled: the Pulumi engine is not available: ${(e as Error).message}`,
