@@ -28,6 +28,29 @@ export interface TenantAllocations {
   floatingIps: { name: string; address: string }[];
 }
 
+/**
+ * JSON Schema of {@link TenantAllocations} (the service's responses, automation/service/schemas.ts): next to the
+ * type, and checked against its keys, so that the two cannot drift.
+ */
+export const tenantAllocationsJsonSchema = {
+  type: "object",
+  properties: {
+    lan1VlanId: { type: "integer" },
+    lan2VlanId: { type: "integer" },
+    routerWanAddress: { type: "string" },
+    floatingIps: {
+      type: "array",
+      items: {
+        type: "object",
+        properties: { name: { type: "string" }, address: { type: "string" } } satisfies Record<
+          keyof TenantAllocations["floatingIps"][number],
+          unknown
+        >,
+      },
+    },
+  } satisfies Record<keyof TenantAllocations, unknown>,
+} as const;
+
 /** Keys are short identifiers (floating IP names are DNS labels). */
 const KEY_RE = /^[a-z0-9][a-z0-9-]{0,62}$/;
 

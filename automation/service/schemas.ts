@@ -3,6 +3,7 @@
  * is closed (`additionalProperties: false`), every route has a query schema (none: {@link noQuery}); the tenant spec
  * is checked by the spec validator (zod, strict) in the handler and documented as components.schemas.TenantSpec.
  */
+import { tenantAllocationsJsonSchema } from "../allocator/demand";
 
 /** Tenant names: DNS labels of 1-20 chars starting with a letter (the spec's TENANT_NAME_MAX), so `tenant-<name>` is a valid stack name. */
 export const TENANT_NAME_PATTERN = "^[a-z](?:[a-z0-9-]{0,18}[a-z0-9])?$";
@@ -128,18 +129,8 @@ export const operationSchema = {
   },
 } as const;
 
-export const allocationsSchema = {
-  type: "object",
-  properties: {
-    lan1VlanId: { type: "integer" },
-    lan2VlanId: { type: "integer" },
-    routerWanAddress: { type: "string" },
-    floatingIps: {
-      type: "array",
-      items: { type: "object", properties: { name: { type: "string" }, address: { type: "string" } } },
-    },
-  },
-} as const;
+/** The allocations of a tenant (defined with their type in automation/allocator/demand.ts). */
+export const allocationsSchema = tenantAllocationsJsonSchema;
 
 export const tenantSchema = {
   $id: "Tenant",

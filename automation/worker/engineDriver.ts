@@ -1,9 +1,10 @@
 /**
- * What the worker needs from the Pulumi engine. automation/engine implements it against the real CLI
- * (LocalWorkspace per stack); tests use a recording double. Every long call takes an `AbortSignal`: when it fires,
+ * What the worker needs from the Pulumi engine. `engineDriver()` in automation/service/wiring.ts implements it over
+ * automation/engine's Engine (the real `pulumi` CLI, one workspace per stack); tests use a recording double. Every long call takes an `AbortSignal`: when it fires,
  * the driver cancels the engine operation and rejects (any error is fine; the worker records "cancelled").
  */
 import { TenantAllocations } from "../allocator/demand";
+import type { RecoveryReport as EngineRecoveryReport } from "../engine/engine";
 
 /** The config written to stack `tenant-<name>`: `basphere:kind`, `basphere:tenant`, `basphere:allocations`. */
 export interface TenantStackConfig {
@@ -33,12 +34,11 @@ export interface EngineResult {
 /** Stack outputs as the engine reports them. */
 export type StackOutputs = Record<string, { value: unknown; secret: boolean }>;
 
-/** What `recover` did to a stack left behind by a crash. */
-export interface RecoveryReport {
-  /** e.g. ["cancelled lock", "refresh --clear-pending-creates"]. */
-  actions: string[];
-  [key: string]: unknown;
-}
+/**
+ * What `recover` did to a stack left behind by a crash: automation/engine's report, of which the worker needs only
+ * `actions` (the human-readable steps); a driver may leave out the rest.
+ */
+export type RecoveryReport = Pick<EngineRecoveryReport, "actions"> & Partial<EngineRecoveryReport>;
 
 export type OnEvent = (event: EngineEvent) => void;
 

@@ -2,7 +2,7 @@
 /* global setTimeout */
 "use strict";
 // Service e2e test program. It reads the SAME stack config the automation service writes into `tenant-<name>`
-// (automation/worker/worker.ts, stacks/tenantSpec.ts):
+// (automation/worker/worker.ts, model/tenant/spec.ts):
 //   basphere:kind         must be "tenant"
 //   basphere:tenant       the validated tenant spec (JSON object)
 //   basphere:allocations  { lan1VlanId, lan2VlanId, routerWanAddress, floatingIps: [{ name, address }] }
