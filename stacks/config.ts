@@ -5,13 +5,13 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { STACK_KINDS, type StackKind } from "../model/stackKinds";
 
 /** The config namespace of the project. */
 export const NAMESPACE = "basphere";
 
 /** The stack kinds this program knows. */
-export const STACK_KINDS = ["oci", "onprem", "tenant", "box"] as const;
-export type StackKind = (typeof STACK_KINDS)[number];
+export { STACK_KINDS, type StackKind };
 
 /** A configuration problem; `message` names every offending key. */
 export class ConfigError extends Error {

@@ -5,7 +5,7 @@
 import { Command, Option } from "commander";
 import type { z } from "zod";
 import type { StackKind } from "../../stacks/config";
-import { CLI_STACK_KINDS } from "./stackKinds";
+import { STACK_KINDS } from "../../model/stackKinds";
 
 type JsonSchema = {
   type?: string | string[];
@@ -81,9 +81,7 @@ export function registerConfigSchemaCommand(program: Command): void {
   program
     .command("config-schema")
     .description("print the stack config a kind accepts (JSON Schema, or --markdown for a reference table)")
-    .addOption(
-      new Option("-k, --kind <kind>", "stack kind").choices([...CLI_STACK_KINDS]).makeOptionMandatory(),
-    )
+    .addOption(new Option("-k, --kind <kind>", "stack kind").choices([...STACK_KINDS]).makeOptionMandatory())
     .option("--markdown", "print a Markdown reference instead of JSON Schema")
     .action((opts: { kind: StackKind; markdown?: boolean }) => {
       process.stdout.write(

@@ -6,7 +6,7 @@ import { Command, Option } from "commander";
 import { readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { StackKind } from "../../stacks/config";
-import { CLI_STACK_KINDS } from "./stackKinds";
+import { STACK_KINDS } from "../../model/stackKinds";
 
 /** The repository root (where Pulumi.yaml is), from the compiled or source location of this file. */
 export function repoRoot(): string {
@@ -40,7 +40,7 @@ export function registerPlanCommand(program: Command): void {
   program
     .command("plan")
     .description("run a stack program under mocks (no credentials, no engine) and print its resource tree")
-    .addOption(new Option("-k, --kind <kind>", "stack kind").choices([...CLI_STACK_KINDS]))
+    .addOption(new Option("-k, --kind <kind>", "stack kind").choices([...STACK_KINDS]))
     .option("-c, --config <file>", "stack config file (Pulumi.<stack>.yaml format)")
     .option("--json", "print the plan as JSON")
     .option("--mermaid", "print a Mermaid topology diagram")

@@ -4,9 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { STACK_KINDS } from "../../../stacks/config";
-import { CLI_STACK_KINDS } from "../../../automation/cli/stackKinds";
-import { expectedListLines, root, runCli, startStubService, STUB_TOKEN, stubTenants } from "./helpers";
+import { expectedListLines, runCli, startStubService, STUB_TOKEN, stubTenants } from "./helpers";
 
 /** Preload script: records every module the process loads (resolved path, or the request of a built-in). */
 const RECORDER = `
@@ -78,10 +76,5 @@ describe("basphere client commands load only the HTTP client", function () {
     assert.equal(r.code, 1);
     assert.equal(r.stdout, "");
     assert.equal(r.stderr, "basphere: 401 unauthorized: missing or invalid token\n");
-  });
-
-  it("the CLI's stack kinds are stacks/config's", () => {
-    assert.deepEqual([...CLI_STACK_KINDS], [...STACK_KINDS]);
-    assert.ok(existsSync(join(root, "dist/automation/cli/main.js")));
   });
 });

@@ -3,9 +3,10 @@ import { spawn } from "node:child_process";
 import { closeSync, openSync, readFileSync } from "node:fs";
 import { createServer, Server } from "node:http";
 import { AddressInfo } from "node:net";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
+import { PROJECT_ROOT } from "../../../../support/engine";
 
-export const root = resolve(__dirname, "../../../..");
+export const root = PROJECT_ROOT;
 export const cli = join(root, "dist/automation/cli/main.js");
 export const STUB_TOKEN = "stub-admin-token";
 
