@@ -79,8 +79,17 @@ describe("engine e2e: recovery of orphaned engine processes", function () {
       }
     });
     assert.ok(ref, "onSpawn reported the pulumi process");
-    const session = sessionMembers(ref.pid, ref.startTime);
-    assert.ok(session.length >= 4, `pulumi, language host, program, provider: ${session.length}`);
+    const pid = ref.pid;
+    const startTime = ref.startTime;
+    // pulumi, language host, program, provider: on a busy machine the last may still be starting.
+    const session = await waitFor(
+      "the whole engine session (pulumi, language host, program, provider)",
+      () => {
+        const members = sessionMembers(pid, startTime);
+        return members.length >= 4 ? members : undefined;
+      },
+    );
+    assert.ok(session.length >= 4);
 
     const report = await engine.recover("orphan", { orphans: [ref] });
     assert.equal(report.killedProcesses.length, 1);
