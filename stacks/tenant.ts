@@ -100,7 +100,8 @@ export const configSchema = z
       }
     }
   });
-export type TenantStackConfig = z.infer<typeof configSchema>;
+/** The tenant stack's config after parsing (the service's three keys plus per-stack overrides). */
+export type TenantStackSettings = z.infer<typeof configSchema>;
 
 /** The onprem stack's outputs as a tenant reads them. */
 export type OnpremReference = { [K in keyof OnpremOutputs]: pulumi.Output<OnpremOutputs[K]> };
