@@ -77,7 +77,8 @@ export async function upBoxOnpremStack(
  */
 export async function openBoxEngine(dataDir: string, projectRoot: string, state: BoxState): Promise<Engine> {
   const { engineEnvironment, Engine } = await import("../automation/engine");
-  const { resolvePassphrase, writeServiceProject } = await import("../automation/service/wiring");
+  const { resolvePassphrase } = await import("../automation/service/dataDir");
+  const { writeServiceProject } = await import("../automation/service/realEngine");
   const passphrase = resolvePassphrase(dataDir, process.env);
   const environment = engineEnvironment({
     projectRoot,

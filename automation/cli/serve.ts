@@ -106,7 +106,7 @@ async function startBox(dataDir: string) {
       : `box: started in ${seconds.toFixed(1)} s (basphere box status)\n`,
   );
   // The box's onprem stack is the first engine use on a new data folder: say so if its passphrase is generated now.
-  const { resolvePassphrase } = await import("../service/wiring");
+  const { resolvePassphrase } = await import("../service/dataDir");
   const passphraseGenerated = resolvePassphrase(dir, process.env).generated;
   try {
     const engine = await openBoxEngine(dir, projectRoot, state);

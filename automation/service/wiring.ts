@@ -24,12 +24,6 @@ import { PassphraseSource, lockDataDir, resolveAdminToken } from "./dataDir";
 import { loadRealEngine } from "./realEngine";
 import { tenantConfigValidator, tenantSpecJsonSchema, tenantSpecValidator } from "./specValidation";
 
-// What wiring.ts defined before its split, for the callers that import it from here.
-export * from "./dataDir";
-export * from "./engineAdapter";
-export * from "./realEngine";
-export * from "./specValidation";
-
 export interface ServiceConfig {
   /** Data folder (SQLite file, admin token file, pid lock). Default `.data`. */
   dataDir?: string;

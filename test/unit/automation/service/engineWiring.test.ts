@@ -8,14 +8,14 @@ import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:f
 import { join, resolve } from "node:path";
 import * as YAML from "yaml";
 import type { EngineEvent as PulumiEngineEvent } from "@pulumi/pulumi/automation";
+import { resolvePassphrase } from "../../../../automation/service/dataDir";
 import {
   EngineLike,
   EngineOpOptions,
   EngineStackLike,
   engineDriver,
-  resolvePassphrase,
-  writeServiceProject,
-} from "../../../../automation/service/wiring";
+} from "../../../../automation/service/engineAdapter";
+import { writeServiceProject } from "../../../../automation/service/realEngine";
 import { SqliteStore } from "../../../../automation/store/sqliteStore";
 import { EngineDriver, EngineProcess, TenantStackConfig } from "../../../../automation/worker/engineDriver";
 import { Worker } from "../../../../automation/worker/worker";
