@@ -84,3 +84,18 @@ export async function waitFor<T>(what: string, check: () => T | undefined, timeo
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/**
+ * The creates of the `files` test program's records (`pulumi-nodejs:dynamic:Resource`) that the state at
+ * `checkpoint` records as in flight; [] when the file cannot be read yet. Only these stay pending while a slow create
+ * runs: the stack and provider resources are pending for an instant too, and a kill right after would find nothing.
+ */
+export function recordCreatesInFlight(checkpoint: string): { type?: string; resource?: { urn?: string } }[] {
+  try {
+    const ops: { type?: string; resource?: { urn?: string; type?: string } }[] =
+      JSON.parse(fs.readFileSync(checkpoint, "utf8")).checkpoint?.latest?.pending_operations ?? [];
+    return ops.filter((o) => o.type === "creating" && o.resource?.type === "pulumi-nodejs:dynamic:Resource");
+  } catch {
+    return [];
+  }
+}

@@ -18,6 +18,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { EngineEvent, LocalWorkspace, OutputMap, Stack } from "@pulumi/pulumi/automation";
 import * as YAML from "yaml";
+import { repairStackBlobs } from "./blobRepair";
 import { pulumiCommand } from "./command";
 import { EngineEnvironment, engineEnvironment, ensureEngineDirectories } from "./environment";
 import { EngineOperationError, OperationKind, OperationResult, runOperation } from "./operation";
@@ -85,6 +86,11 @@ export interface RecoveryReport {
   removedLocks: StackLock[];
   /** Pending operations dropped from the state (a `creating` one may have created a real object). */
   droppedPendingOperations: { type: string; urn: string }[];
+  /**
+   * Backend files a kill left half-written that were removed (cut `.attrs` sidecars, temporary files of unfinished
+   * writes; see blobRepair.ts). Absent when recovery did not get that far (the stack does not exist).
+   */
+  repairedFiles?: string[];
   /** Human-readable log of the steps. */
   actions: string[];
 }
@@ -311,6 +317,30 @@ export class Engine {
           }
         }
       }
+      // Nothing writes the stack now: repair what a kill can leave half-written before the CLI reads it.
+      const pulumiDir = path.join(this.environment.backendDir, ".pulumi");
+      const repair = repairStackBlobs(
+        path.join(pulumiDir, "stacks", this.project),
+        [
+          this.lockDir(name),
+          path.join(pulumiDir, "history", this.project, name),
+          path.join(pulumiDir, "backups", this.project, name),
+        ],
+        name,
+      );
+      report.repairedFiles = [...repair.removedAttrs, ...repair.removedTemps];
+      if (repair.removedAttrs.length)
+        report.actions.push(
+          `removed ${repair.removedAttrs.length} cut attribute file(s) (a kill between the backend's two writes): ${repair.removedAttrs
+            .map((f) => path.relative(pulumiDir, f))
+            .join(", ")}`,
+        );
+      if (repair.removedTemps.length)
+        report.actions.push(
+          `removed ${repair.removedTemps.length} temporary file(s) of unfinished writes: ${repair.removedTemps
+            .map((f) => path.relative(pulumiDir, f))
+            .join(", ")}`,
+        );
       if (locks.length > 0) {
         await handle.stack.cancel();
         const left = this.locks(name);

@@ -76,18 +76,32 @@ export function findEngineProcesses(
   });
 }
 
-/** Sends `signal` to every process of the tree rooted at `pid` (children first is not needed for SIGKILL). */
+/**
+ * Sends `signal` to every process of the tree rooted at `pid`. For SIGKILL the tree is frozen first (SIGSTOP, again
+ * until no new child appears), so that the kill lands on all of it at one instant, like a crash: no member sees a
+ * sibling die and reacts (an engine that saw its provider die would record the failed creates in the state).
+ */
 export function killTree(pid: number, signal: NodeJS.Signals = "SIGKILL"): number[] {
-  const killed: number[] = [];
-  for (const p of processTree(pid)) {
+  const send = (p: number, s: NodeJS.Signals): boolean => {
     try {
-      process.kill(p.pid, signal);
-      killed.push(p.pid);
+      process.kill(p, s);
+      return true;
     } catch {
-      // already gone
+      return false; // already gone
     }
+  };
+  if (signal !== "SIGKILL")
+    return processTree(pid)
+      .filter((p) => send(p.pid, signal))
+      .map((p) => p.pid);
+  const frozen = new Set<number>();
+  for (let round = 0; round < 20; round++) {
+    const fresh = processTree(pid).filter((p) => !frozen.has(p.pid));
+    if (fresh.length === 0) break;
+    for (const p of fresh) if (send(p.pid, "SIGSTOP")) frozen.add(p.pid);
+    if (frozen.size === 0) break;
   }
-  return killed;
+  return [...frozen].filter((p) => send(p, "SIGKILL"));
 }
 
 /**

@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { Engine, EngineStack } from "../../../automation/engine/engine";
 import { EngineOperationError } from "../../../automation/engine/operation";
 import { findEngineProcesses, isAlive, killTree, processTree } from "../../../automation/engine/processes";
-import { Sandbox, filesIn, requireEngine, waitFor } from "../../../support/engine";
+import { Sandbox, filesIn, recordCreatesInFlight, requireEngine, waitFor } from "../../../support/engine";
 
 describe("engine e2e: crash and recovery", function () {
   this.timeout(180000);
@@ -75,13 +75,9 @@ describe("engine e2e: crash and recovery", function () {
     );
 
     // Wait until the engine has recorded in-flight creates in the state, then kill the CLI and all it started.
-    await waitFor("pending operations in the checkpoint", () => {
-      try {
-        const ops = JSON.parse(fs.readFileSync(checkpoint, "utf8")).checkpoint?.latest?.pending_operations;
-        return ops?.length > 0 ? ops : undefined;
-      } catch {
-        return undefined;
-      }
+    const inFlight = await waitFor("creates of the records in flight", () => {
+      const ops = recordCreatesInFlight(checkpoint);
+      return ops.length > 0 ? ops : undefined;
     });
     const [cli] = findEngineProcesses(engine.environment.binDir, "crash");
     assert.ok(cli, "the pulumi process of the up was found");
@@ -99,11 +95,21 @@ describe("engine e2e: crash and recovery", function () {
     // these. If a flake ever finds none here, the engine finished its creates before the kill landed.
     const left: { resource?: { urn?: string } }[] =
       JSON.parse(fs.readFileSync(checkpoint, "utf8")).checkpoint?.latest?.pending_operations ?? [];
-    assert.ok(left.length >= 1, "the checkpoint still holds the pending operations after the kill");
+    assert.ok(
+      left.length >= 1,
+      `the checkpoint still holds the pending operations after the kill (before it: ${JSON.stringify(inFlight)})`,
+    );
 
     // The crash left a lock: a new operation is refused.
     assert.equal(engine.locks("crash").length, 1);
     await assert.rejects(stack.up(), (e: unknown) => e instanceof EngineOperationError && e.locked);
+
+    // A kill can also land between fileblob's two writes of a blob: its attribute sidecar rewritten in place (cut),
+    // the state not yet renamed over. Leave exactly that, and every read of the stack fails until recover repairs it.
+    const attrs = `${checkpoint}.attrs`;
+    assert.ok(fs.existsSync(attrs), "the backend keeps an attribute sidecar beside the state");
+    fs.writeFileSync(attrs, "");
+    await assert.rejects(stack.stack.exportStack(), /failed to load checkpoint: EOF/);
 
     const report = await engine.recover("crash");
     assert.equal(report.removedLocks.length, 1);
@@ -117,6 +123,11 @@ describe("engine e2e: crash and recovery", function () {
       assert.match(op.urn, /pulumi-nodejs:dynamic:Resource::[abc]$/);
     }
     assert.ok(report.actions.some((a) => a.startsWith("removed 1 lock file")));
+    assert.ok(report.repairedFiles?.includes(attrs), JSON.stringify(report));
+    assert.ok(
+      report.actions.some((a) => a.startsWith("removed 1 cut attribute file")),
+      JSON.stringify(report),
+    );
     assert.deepEqual(engine.locks("crash"), []);
 
     await stack.setConfig({ "files:delayMs": "0" });

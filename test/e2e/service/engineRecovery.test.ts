@@ -5,12 +5,11 @@
  */
 import * as assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import * as fs from "node:fs";
 import * as path from "node:path";
 import { Engine, EngineStack } from "../../../automation/engine/engine";
 import { EngineOperationError } from "../../../automation/engine/operation";
 import { ProcessRef, isSameProcess, processRef, sessionMembers } from "../../../automation/engine/processes";
-import { Sandbox, filesIn, requireEngine, waitFor } from "../../../support/engine";
+import { Sandbox, filesIn, recordCreatesInFlight, requireEngine, waitFor } from "../../../support/engine";
 
 describe("engine e2e: recovery of orphaned engine processes", function () {
   this.timeout(120000);
@@ -70,14 +69,9 @@ describe("engine e2e: recovery of orphaned engine processes", function () {
       engine.project,
       "orphan.json",
     );
-    await waitFor("creates in flight", () => {
-      try {
-        const c = JSON.parse(fs.readFileSync(checkpoint, "utf8"));
-        return (c.checkpoint?.latest?.pending_operations ?? []).length > 0 ? true : undefined;
-      } catch {
-        return undefined;
-      }
-    });
+    await waitFor("creates of the records in flight", () =>
+      recordCreatesInFlight(checkpoint).length > 0 ? true : undefined,
+    );
     assert.ok(ref, "onSpawn reported the pulumi process");
     const pid = ref.pid;
     const startTime = ref.startTime;
