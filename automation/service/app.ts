@@ -75,6 +75,7 @@ export async function buildApp(deps: ServiceDeps): Promise<FastifyInstance> {
     engineUnavailable: deps.engineUnavailable,
     validateSpec: deps.validateSpec,
     validateConfig: deps.validateConfig,
+    pinSpec: deps.pinSpec,
     demandOf: deps.demandOf ?? demandOfSpec,
     metrics,
   };

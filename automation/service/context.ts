@@ -19,6 +19,12 @@ export type SpecValidation =
   { ok: true; spec: unknown } | { ok: false; issues: { path: readonly PropertyKey[]; message: string }[] };
 export type SpecValidator = (spec: unknown) => SpecValidation;
 /**
+ * Settles a parsed spec against the specs its stack may still hold (`history`, newest first): for the tenant spec,
+ * pins every VM's and peer's address so that it never moves (model/tenant/addressPins.ts). Returns the spec to
+ * store, or issues with paths inside the spec.
+ */
+export type SpecPinner = (spec: unknown, history: readonly unknown[]) => SpecValidation;
+/**
  * Validates a parsed spec together with the allocations the stack will get, as the tenant program does
  * (`tenantConfigSchema`: issue paths start with `tenant` or `allocations`).
  */
@@ -49,6 +55,8 @@ export interface ServiceDeps {
   validateSpec: SpecValidator;
   /** The spec with its allocations (what the program checks). Default: none (the spec check only). */
   validateConfig?: ConfigValidator;
+  /** Pins the addresses of a parsed spec against its history. Default: none (the spec is stored as parsed). */
+  pinSpec?: SpecPinner;
   /** Pool demand of a spec. Default {@link demandOfSpec}. */
   demandOf?: (spec: unknown) => AllocationDemand;
   /** JSON schema of the tenant spec for the OpenAPI document (components.schemas.TenantSpec). */
@@ -67,6 +75,7 @@ export interface Context extends Required<
   driver: EngineDriver | undefined;
   engineUnavailable?: string;
   validateConfig?: ConfigValidator;
+  pinSpec?: SpecPinner;
 }
 
 /** Throws 503 when operations cannot start. */
@@ -77,7 +86,23 @@ export function requireEngine(ctx: Context): void {
 
 /** Validates a spec; throws a 400 naming `body.spec.<path>`. */
 export function checkSpec(ctx: Context, spec: unknown, prefix = "body.spec"): unknown {
-  const r = ctx.validateSpec(spec);
+  return settled(ctx.validateSpec(spec), prefix);
+}
+
+/**
+ * Pins a parsed spec's addresses against `history` (the specs its stack may still hold, newest first; [] for a new
+ * tenant); throws a 400 naming `body.spec.<path>` (an address another entry still holds, a full range).
+ */
+export function pinSpec(
+  ctx: Context,
+  spec: unknown,
+  history: readonly unknown[],
+  prefix = "body.spec",
+): unknown {
+  return ctx.pinSpec ? settled(ctx.pinSpec(spec, history), prefix) : spec;
+}
+
+function settled(r: SpecValidation, prefix: string): unknown {
   if (r.ok) return r.spec;
   const issues: Issue[] = r.issues.map((i) => ({
     field: i.path.reduce<string>(

@@ -5,8 +5,9 @@
  */
 import { z } from "zod";
 import { tenantConfigSchema } from "../../model/tenant/allocations";
-import { tenantSpecSchema } from "../../model/tenant/spec";
-import type { ConfigValidator, SpecValidator } from "./context";
+import { pinAddresses } from "../../model/tenant/addressPins";
+import { TenantSpec, tenantSpecSchema } from "../../model/tenant/spec";
+import type { ConfigValidator, SpecPinner, SpecValidator } from "./context";
 import { unknownFieldMessage } from "./errors";
 
 /** Internals of a zod 4 schema that {@link objectKeysAt} walks. */
@@ -63,6 +64,19 @@ export const tenantSpecValidator: SpecValidator = (spec) => {
   return r.success
     ? { ok: true, spec: r.data }
     : { ok: false, issues: specIssues(tenantSpecSchema, r.error.issues) };
+};
+
+/**
+ * Pins the addresses of a parsed tenant spec (model/tenant/addressPins.ts) against the stored versions its stack may
+ * still hold. A stored version this schema no longer reads is left out of the history (it cannot be interpreted).
+ */
+export const tenantSpecPinner: SpecPinner = (spec, history) => {
+  const past = history.flatMap((h) => {
+    const r = tenantSpecSchema.safeParse(h);
+    return r.success ? [r.data] : [];
+  });
+  const r = pinAddresses(spec as TenantSpec, past);
+  return r.issues.length ? { ok: false, issues: r.issues } : { ok: true, spec: r.spec };
 };
 
 /**

@@ -16,13 +16,18 @@ import { OperationBus } from "../worker/bus";
 import { EngineDriver } from "../worker/engineDriver";
 import { RecoveryPolicy, Worker } from "../worker/worker";
 import { buildApp } from "./app";
-import type { ConfigValidator, SpecValidator } from "./context";
+import type { ConfigValidator, SpecPinner, SpecValidator } from "./context";
 import { hashToken } from "./auth";
 import { Metrics } from "./metrics";
 import type { FastifyInstance } from "fastify";
 import { PassphraseSource, lockDataDir, resolveAdminToken } from "./dataDir";
 import { loadRealEngine } from "./realEngine";
-import { tenantConfigValidator, tenantSpecJsonSchema, tenantSpecValidator } from "./specValidation";
+import {
+  tenantConfigValidator,
+  tenantSpecJsonSchema,
+  tenantSpecPinner,
+  tenantSpecValidator,
+} from "./specValidation";
 
 export interface ServiceConfig {
   /** Data folder (SQLite file, admin token file, pid lock). Default `.data`. */
@@ -50,6 +55,8 @@ export interface ServiceConfig {
   validateSpec?: SpecValidator;
   /** Default: {@link tenantConfigValidator} with the default spec validator, none with a custom one. */
   validateConfig?: ConfigValidator | null;
+  /** Default: {@link tenantSpecPinner} with the default spec validator, none with a custom one. */
+  pinSpec?: SpecPinner | null;
   /** Request body limit in bytes. Default 256 KiB. */
   bodyLimit?: number;
   /** How long `close()` waits for running operations before interrupting them (ms). Default 10000. */
@@ -141,6 +148,8 @@ export async function createService(cfg: ServiceConfig = {}): Promise<Service> {
         cfg.validateConfig === null
           ? undefined
           : (cfg.validateConfig ?? (cfg.validateSpec ? undefined : tenantConfigValidator)),
+      pinSpec:
+        cfg.pinSpec === null ? undefined : (cfg.pinSpec ?? (cfg.validateSpec ? undefined : tenantSpecPinner)),
       demandOf: demandOfSpec,
       specJsonSchema: tenantSpecJsonSchema(),
       metrics,

@@ -264,24 +264,39 @@ export class SqliteStore implements Store {
       throw new ConflictError(`tenant ${JSON.stringify(t.name)} is being deleted`, "name");
   }
 
+  async specHistory(name: string): Promise<unknown[]> {
+    const t = await this.getTenant(name);
+    return t ? this.specHistoryTx(t) : [];
+  }
+
+  private specHistoryTx(t: Tenant): unknown[] {
+    return this.all(
+      "SELECT spec FROM spec_versions WHERE tenant = ? AND version >= ? ORDER BY version DESC",
+      t.name,
+      t.appliedVersion ?? 1,
+    ).map((r) => parse(r.spec));
+  }
+
   async replaceSpec(input: {
     name: string;
     spec: unknown;
     demand: AllocationDemand;
     requestedBy: string;
+    settle?: (history: unknown[]) => unknown;
     check?: (allocations: Allocation[]) => void;
   }) {
     checkDemand(input.demand);
     return this.tx(() => {
       const t = this.tenantRow(input.name);
       this.assertNotDeleting(t);
+      const spec = input.settle ? input.settle(this.specHistoryTx(t)) : input.spec;
       const version = t.specVersion + 1;
       const now = this.now();
       this.run(
         "INSERT INTO spec_versions (tenant, version, spec, created_at) VALUES (?, ?, ?, ?)",
         input.name,
         version,
-        json(input.spec),
+        json(spec),
         now,
       );
       const allocations = this.allocateTx(input.name, input.demand);

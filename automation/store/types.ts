@@ -147,10 +147,20 @@ export interface Store {
    */
   setTenantTokenHash(name: string, id: string, hash: string): Promise<void>;
   getSpec(name: string, version: number): Promise<unknown>;
+  /**
+   * The spec versions the tenant's stack may still hold, newest first: from the last applied one (all of them when
+   * none was applied yet: a failed first `up` may have created part of any) to the newest.
+   */
+  specHistory(name: string): Promise<unknown[]>;
   /** Stores a new spec version, tops allocations up to `demand`, enqueues `up` — all or nothing. */
   replaceSpec(input: {
     name: string;
     spec: unknown;
+    /**
+     * Runs inside the transaction first, with {@link specHistory}; returns the spec to store (e.g. with its
+     * addresses pinned); throwing rolls everything back. Default: `spec` as given.
+     */
+    settle?: (history: unknown[]) => unknown;
     demand: AllocationDemand;
     requestedBy: string;
     /** Runs inside the transaction with the tenant's allocations (held and new); throwing rolls everything back. */

@@ -176,11 +176,14 @@ export const tenantVmSpecSchema = z.strictObject({
     .min(1)
     .default("ubuntu-24.04-cloud")
     .describe("vSphere template to clone"),
-  /** Static address in the LAN's static range (.20–.99); default: the next free one in spec order. */
+  /**
+   * Static address in the LAN's static range (.20–.99). Default: chosen once and kept (addressPins.ts): the service
+   * writes it into the stored spec; `basphere pin-addresses` writes it into a hand-written stack config.
+   */
   address: ipv4
     .optional()
     .describe(
-      "Static IPv4 address in the LAN's static range (.20-.99); default: the next free one in spec order",
+      "Static IPv4 address in the LAN's static range (.20-.99); default: the lowest free one, chosen once and kept (written into the stored spec)",
     ),
 });
 export type TenantVmSpec = z.infer<typeof tenantVmSpecSchema>;
@@ -220,8 +223,12 @@ export const vpnPeerSpecSchema = z.strictObject({
     .describe(
       "WireGuard public key (base64); if omitted, a key pair is generated and the private key returned as a secret",
     ),
-  /** Tunnel address; default: the next free one in spec order. */
-  address: ipv4.optional().describe("Tunnel IPv4 address; default: the next free one in spec order"),
+  /** Tunnel address; default: chosen once and kept, like a VM's static address. */
+  address: ipv4
+    .optional()
+    .describe(
+      "Tunnel IPv4 address; default: the lowest free one, chosen once and kept (written into the stored spec)",
+    ),
 });
 export type VpnPeerSpec = z.infer<typeof vpnPeerSpecSchema>;
 

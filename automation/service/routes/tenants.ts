@@ -7,7 +7,7 @@ import { allocationsObject } from "../../allocator/demand";
 import { Tenant } from "../../store/types";
 import { stackName } from "../../worker/engineDriver";
 import { principalId, hashToken, mayAccess, newTenantToken } from "../auth";
-import { Context, checkConfig, checkSpec, principalOf, requireEngine } from "../context";
+import { Context, checkConfig, checkSpec, pinSpec, principalOf, requireEngine } from "../context";
 import { ApiError } from "../errors";
 import {
   TENANT_NAME_PATTERN,
@@ -111,7 +111,8 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: Context): void {
       },
     },
     async (req, reply) => {
-      const spec = checkSpec(ctx, withName(req.body.spec, req.body.name));
+      // A new tenant: nothing holds an address yet.
+      const spec = pinSpec(ctx, checkSpec(ctx, withName(req.body.spec, req.body.name)), []);
       requireEngine(ctx);
       const token = newTenantToken(req.body.name);
       const { tenant, operation } = await ctx.store.createTenant({
@@ -238,12 +239,15 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: Context): void {
     },
     async (req, reply) => {
       await mustTenant(ctx, req, req.params.name);
-      const spec = checkSpec(ctx, withName(req.body.spec, req.params.name));
+      const parsed = checkSpec(ctx, withName(req.body.spec, req.params.name));
       requireEngine(ctx);
+      // Addresses are pinned inside the store's transaction, against the versions the stack may still hold.
+      let spec = parsed;
       const { tenant, operation } = await ctx.store.replaceSpec({
         name: req.params.name,
-        spec,
-        demand: ctx.demandOf(spec),
+        spec: parsed,
+        settle: (history) => (spec = pinSpec(ctx, parsed, history)),
+        demand: ctx.demandOf(parsed),
         requestedBy: principalId(principalOf(req)),
         check: (rows) => checkConfig(ctx, spec, rows),
       });
@@ -297,7 +301,13 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: Context): void {
     async (req, reply) => {
       await mustTenant(ctx, req, req.params.name);
       const proposed =
-        req.body?.spec === undefined ? undefined : checkSpec(ctx, withName(req.body.spec, req.params.name));
+        req.body?.spec === undefined
+          ? undefined
+          : pinSpec(
+              ctx,
+              checkSpec(ctx, withName(req.body.spec, req.params.name)),
+              await ctx.store.specHistory(req.params.name),
+            );
       requireEngine(ctx);
       if (proposed !== undefined) {
         // 409 when the pools cannot hold it; 400 when the program would refuse it with these allocations.
