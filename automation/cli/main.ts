@@ -10,6 +10,7 @@
 import { Command } from "commander";
 import { registerBoxCommand } from "./box";
 import { registerConfigSchemaCommand } from "./configSchema";
+import { registerPinAddressesCommand } from "./pinAddresses";
 import { registerPlanCommand } from "./plan";
 import { registerPreviewDiffCommand } from "./preview";
 import { registerServeCommand } from "./serve";
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerPlanCommand(program);
   registerConfigSchemaCommand(program);
   registerPreviewDiffCommand(program);
+  registerPinAddressesCommand(program);
   registerServeCommand(program);
   registerTenantsCommand(program);
   registerBoxCommand(program);
