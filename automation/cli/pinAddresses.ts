@@ -19,12 +19,10 @@ export interface PinnedEntry {
  * Throws an Error naming the file and field when the file holds no valid tenant spec.
  */
 export function pinStackFileText(text: string, file: string): { text: string; pinned: PinnedEntry[] } {
-  /* eslint-disable @typescript-eslint/no-require-imports */
   const { parseDocument, isMap } = require("yaml") as typeof import("yaml");
   const { tenantSpecSchema } = require("../../model/tenant/spec") as typeof import("../../model/tenant/spec");
   const { pinAddresses } =
     require("../../model/tenant/addressPins") as typeof import("../../model/tenant/addressPins");
-  /* eslint-enable @typescript-eslint/no-require-imports */
   const doc = parseDocument(text);
   if (doc.errors.length) throw new Error(`${file}: not valid YAML: ${doc.errors[0].message.split("\n")[0]}`);
   const key = ["config", "basphere:tenant"];
