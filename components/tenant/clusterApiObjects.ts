@@ -1,6 +1,9 @@
 /**
  * Pure renderers of the Cluster API objects of one tenant cluster (CAPI v1.14 / CAPV v1.17, API v1beta2;
  * in-cluster IPAM v1alpha2): spec → plain Kubernetes objects, validated in tests against the CRDs in reference/crds.
+ * Two bootstraps: kubeadm (KubeadmControlPlane + KubeadmConfigTemplate, v1beta2) or Talos (Sidero's CACPPT
+ * TalosControlPlane and CABPT TalosConfigTemplate, both v1alpha3: the only version CACPPT v0.5 serves, and the one
+ * CABPT serves in both its GA v0.6 and v0.7 lines).
  *
  * Endpoint design: kube-vip holds a LAN address (`kubeVipAddress`); the tenant router maps a floating IP 1:1 to
  * it with NAT reflection. The floating IP is the cluster's controlPlaneEndpoint (so the management cluster, the
@@ -26,6 +29,8 @@ export const BOOTSTRAP_GROUP = "bootstrap.cluster.x-k8s.io";
 export const BOOTSTRAP_VERSION = `${BOOTSTRAP_GROUP}/v1beta2`;
 export const IPAM_GROUP = "ipam.cluster.x-k8s.io";
 export const IPAM_VERSION = `${IPAM_GROUP}/v1alpha2`;
+export const TALOS_CONTROLPLANE_VERSION = `${CONTROLPLANE_GROUP}/v1alpha3`;
+export const TALOS_BOOTSTRAP_VERSION = `${BOOTSTRAP_GROUP}/v1alpha3`;
 
 export interface MachineSize {
   cpus: number;
@@ -80,19 +85,41 @@ export interface ClusterRenderInput {
         nameservers: string[];
       };
   sshAuthorizedKeys?: string[];
+  /** How nodes boot: kubeadm (default) or Talos (its version). */
+  bootstrap?: { kind: "kubeadm" } | { kind: "talos"; talosVersion: string };
 }
 
-/** All objects of one cluster, by role. */
+/** All objects of one cluster, by role: the kubeadm pair or the Talos pair, never both. */
 export interface ClusterObjects {
   cluster: KubeObject;
   vsphereCluster: KubeObject;
   controlPlaneTemplate: KubeObject;
-  kubeadmControlPlane: KubeObject;
+  kubeadmControlPlane?: KubeObject;
+  talosControlPlane?: KubeObject;
   workerTemplate: KubeObject;
-  kubeadmConfigTemplate: KubeObject;
+  kubeadmConfigTemplate?: KubeObject;
+  talosConfigTemplate?: KubeObject;
   machineDeployment: KubeObject;
   machineHealthCheck: KubeObject;
   ipPool?: KubeObject;
+}
+
+/** The roles a cluster with this bootstrap and addressing has (what {@link renderClusterObjects} returns). */
+export function clusterRoles(
+  bootstrap: "kubeadm" | "talos",
+  addressing: "dhcp" | "ipam",
+): (keyof ClusterObjects)[] {
+  return [
+    ...(addressing === "ipam" ? (["ipPool"] as const) : []),
+    "vsphereCluster",
+    "controlPlaneTemplate",
+    "workerTemplate",
+    bootstrap === "talos" ? "talosConfigTemplate" : "kubeadmConfigTemplate",
+    bootstrap === "talos" ? "talosControlPlane" : "kubeadmControlPlane",
+    "machineDeployment",
+    "machineHealthCheck",
+    "cluster",
+  ];
 }
 
 /** Names of the objects of a cluster. */
@@ -101,9 +128,11 @@ export function clusterObjectNames(name: string) {
     cluster: name,
     vsphereCluster: name,
     kubeadmControlPlane: `${name}-control-plane`,
+    talosControlPlane: `${name}-control-plane`,
     controlPlaneTemplate: `${name}-control-plane`,
     workerTemplate: `${name}-worker`,
     kubeadmConfigTemplate: `${name}-worker`,
+    talosConfigTemplate: `${name}-worker`,
     machineDeployment: `${name}-md-0`,
     machineHealthCheck: `${name}-md-0`,
     ipPool: `${name}-nodes`,
@@ -119,6 +148,8 @@ export const OBJECT_TYPES: Record<keyof ClusterObjects, { apiVersion: string; ki
   kubeadmControlPlane: { apiVersion: CONTROLPLANE_VERSION, kind: "KubeadmControlPlane" },
   workerTemplate: { apiVersion: INFRA_VERSION, kind: "VSphereMachineTemplate" },
   kubeadmConfigTemplate: { apiVersion: BOOTSTRAP_VERSION, kind: "KubeadmConfigTemplate" },
+  talosControlPlane: { apiVersion: TALOS_CONTROLPLANE_VERSION, kind: "TalosControlPlane" },
+  talosConfigTemplate: { apiVersion: TALOS_BOOTSTRAP_VERSION, kind: "TalosConfigTemplate" },
   machineDeployment: { apiVersion: CAPI_VERSION, kind: "MachineDeployment" },
   machineHealthCheck: { apiVersion: CAPI_VERSION, kind: "MachineHealthCheck" },
   ipPool: { apiVersion: IPAM_VERSION, kind: "InClusterIPPool" },
@@ -224,6 +255,7 @@ export function renderClusterObjects(input: ClusterRenderInput): ClusterObjects 
   const n = clusterObjectNames(input.name);
   const port = input.port ?? 6443;
   const v = input.vsphere;
+  const talos = input.bootstrap?.kind === "talos" ? input.bootstrap : undefined;
 
   const cluster: KubeObject = {
     apiVersion: CAPI_VERSION,
@@ -236,7 +268,7 @@ export function renderClusterObjects(input: ClusterRenderInput): ClusterObjects 
       },
       controlPlaneRef: {
         apiGroup: CONTROLPLANE_GROUP,
-        kind: "KubeadmControlPlane",
+        kind: talos ? "TalosControlPlane" : "KubeadmControlPlane",
         name: n.kubeadmControlPlane,
       },
       infrastructureRef: { apiGroup: INFRA_GROUP, kind: "VSphereCluster", name: n.vsphereCluster },
@@ -339,7 +371,7 @@ export function renderClusterObjects(input: ClusterRenderInput): ClusterObjects 
           bootstrap: {
             configRef: {
               apiGroup: BOOTSTRAP_GROUP,
-              kind: "KubeadmConfigTemplate",
+              kind: talos ? "TalosConfigTemplate" : "KubeadmConfigTemplate",
               name: n.kubeadmConfigTemplate,
             },
           },
@@ -375,11 +407,12 @@ export function renderClusterObjects(input: ClusterRenderInput): ClusterObjects 
     cluster,
     vsphereCluster,
     controlPlaneTemplate,
-    kubeadmControlPlane,
     workerTemplate,
-    kubeadmConfigTemplate,
     machineDeployment,
     machineHealthCheck,
+    ...(talos
+      ? renderTalosBootstrap(input, talos.talosVersion, n)
+      : { kubeadmControlPlane, kubeadmConfigTemplate }),
   };
   if (input.addressing.mode === "ipam") {
     objects.ipPool = {
@@ -394,4 +427,83 @@ export function renderClusterObjects(input: ClusterRenderInput): ClusterObjects 
     };
   }
   return objects;
+}
+
+/**
+ * Talos machine-config patches (RFC 6902, applied by CABPT/CACPPT to the config they generate; the pod and service
+ * networks come from the Cluster's clusterNetwork): one NIC by DHCP or static pool at the LAN's MTU, the external
+ * cloud provider (the vSphere CPI comes by ClusterResourceSet, as for kubeadm), and on control planes Talos's own
+ * L2 VIP on the kube-vip address (Talos needs no kube-vip) and both endpoint addresses in the certificates.
+ */
+export function talosConfigPatches(
+  input: ClusterRenderInput,
+  role: "controlplane" | "worker",
+): Record<string, unknown>[] {
+  const nic: Record<string, unknown> = {
+    deviceSelector: { physical: true },
+    dhcp: input.addressing.mode === "dhcp",
+  };
+  if (input.mtu) nic.mtu = input.mtu;
+  if (role === "controlplane") nic.vip = { ip: input.kubeVipAddress };
+  const patches: Record<string, unknown>[] = [
+    { op: "add", path: "/machine/network/interfaces", value: [nic] },
+    { op: "add", path: "/cluster/externalCloudProvider", value: { enabled: true } },
+  ];
+  if (role === "controlplane") {
+    const sans = [input.endpointAddress, input.kubeVipAddress];
+    patches.push(
+      { op: "add", path: "/machine/certSANs", value: sans },
+      { op: "add", path: "/cluster/apiServer/certSANs", value: sans },
+    );
+  }
+  return patches;
+}
+
+function renderTalosBootstrap(
+  input: ClusterRenderInput,
+  talosVersion: string,
+  n: ReturnType<typeof clusterObjectNames>,
+): Pick<ClusterObjects, "talosControlPlane" | "talosConfigTemplate"> {
+  return {
+    talosControlPlane: {
+      apiVersion: TALOS_CONTROLPLANE_VERSION,
+      kind: "TalosControlPlane",
+      metadata: meta(n.talosControlPlane, input),
+      spec: {
+        replicas: input.controlPlane.replicas,
+        version: input.kubernetesVersion,
+        // A core ObjectReference (with apiVersion), not v1beta2's {apiGroup, kind, name}: CACPPT's v1alpha3 API.
+        infrastructureTemplate: {
+          apiVersion: INFRA_VERSION,
+          kind: "VSphereMachineTemplate",
+          name: n.controlPlaneTemplate,
+          namespace: input.namespace,
+        },
+        controlPlaneConfig: {
+          controlplane: {
+            generateType: "controlplane",
+            talosVersion,
+            hostname: { source: "MachineName" },
+            configPatches: talosConfigPatches(input, "controlplane"),
+          },
+        },
+        rolloutStrategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 1 } },
+      },
+    },
+    talosConfigTemplate: {
+      apiVersion: TALOS_BOOTSTRAP_VERSION,
+      kind: "TalosConfigTemplate",
+      metadata: meta(n.talosConfigTemplate, input),
+      spec: {
+        template: {
+          spec: {
+            generateType: "worker",
+            talosVersion,
+            hostname: { source: "MachineName" },
+            configPatches: talosConfigPatches(input, "worker"),
+          },
+        },
+      },
+    },
+  };
 }

@@ -1,10 +1,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { TenantClusterSpec } from "../../model/tenant/spec";
+import { type TenantClusterSpec, clusterTemplateOf, talosVersionOf } from "../../model/tenant/spec";
 import {
   ClusterObjects,
   ClusterRenderInput,
   clusterObjectNames,
+  clusterRoles,
   objectHeader,
   renderClusterObjects,
 } from "./clusterApiObjects";
@@ -78,8 +79,10 @@ const DEPENDS: [keyof ClusterObjects, (keyof ClusterObjects)[]][] = [
   ["controlPlaneTemplate", ["ipPool"]],
   ["workerTemplate", ["ipPool"]],
   ["kubeadmConfigTemplate", []],
+  ["talosConfigTemplate", []],
   ["kubeadmControlPlane", ["controlPlaneTemplate"]],
-  ["machineDeployment", ["workerTemplate", "kubeadmConfigTemplate"]],
+  ["talosControlPlane", ["controlPlaneTemplate"]],
+  ["machineDeployment", ["workerTemplate", "kubeadmConfigTemplate", "talosConfigTemplate"]],
   ["machineHealthCheck", []],
   [
     "cluster",
@@ -89,7 +92,9 @@ const DEPENDS: [keyof ClusterObjects, (keyof ClusterObjects)[]][] = [
       "controlPlaneTemplate",
       "workerTemplate",
       "kubeadmConfigTemplate",
+      "talosConfigTemplate",
       "kubeadmControlPlane",
+      "talosControlPlane",
       "machineDeployment",
       "machineHealthCheck",
     ],
@@ -166,7 +171,7 @@ export class TenantCluster extends pulumi.ComponentResource {
           name: this.name,
           namespace: this.namespace,
           kubernetesVersion: spec.kubernetesVersion,
-          template: spec.template,
+          template: clusterTemplateOf(spec),
           controlPlane: spec.controlPlane,
           workers: spec.workers,
           podCidr: spec.podCidr,
@@ -195,6 +200,10 @@ export class TenantCluster extends pulumi.ComponentResource {
                 }
               : { mode: "dhcp" },
           sshAuthorizedKeys: spec.sshAuthorizedKeys,
+          bootstrap:
+            spec.bootstrap === "talos"
+              ? { kind: "talos", talosVersion: talosVersionOf(spec)! }
+              : { kind: "kubeadm" },
         };
         return renderClusterObjects(input);
       });
@@ -249,8 +258,9 @@ export class TenantCluster extends pulumi.ComponentResource {
     this.cpi = { resourceSet, manifests, credentials };
     this.cpiImage = cpiImage;
 
+    const roles = new Set(clusterRoles(spec.bootstrap, spec.addressing));
     for (const [role, deps] of DEPENDS) {
-      if (role === "ipPool" && spec.addressing !== "ipam") continue;
+      if (!roles.has(role)) continue;
       const object = rendered.apply((o) => o[role] as KubeObject);
       const template = objectHeader(role, this.name, this.namespace);
       const annotations: Record<string, string> = {};

@@ -103,11 +103,31 @@ export const tenantClusterSpecSchema = z.strictObject({
     )
     .default("v1.34.2")
     .describe("Kubernetes version, e.g. v1.34.2; its minor must have a pinned vSphere CPI release"),
-  /** vSphere VM template (a CAPV kubeadm image) for all machines; default `ubuntu-2404-kube-v1.34.2`. */
+  /**
+   * How nodes are bootstrapped: `kubeadm` (Cluster API's kubeadm providers on an Ubuntu CAPV image, default) or
+   * `talos` (Sidero's Talos providers, CABPT + CACPPT, like the platform's own management cluster).
+   */
+  bootstrap: z
+    .enum(["kubeadm", "talos"])
+    .default("kubeadm")
+    .describe(
+      "Node bootstrap: kubeadm (Cluster API kubeadm providers, Ubuntu image) or talos (Talos providers CABPT + CACPPT, Talos image)",
+    ),
+  /** Talos version of the nodes (`bootstrap: talos` only); default `v1.11.5`, the management cluster's. */
+  talosVersion: bounded(20)
+    .regex(/^v\d+\.\d+\.\d+$/, "must look like v1.11.5")
+    .optional()
+    .describe("Talos version of the nodes (bootstrap talos only); default v1.11.5"),
+  /**
+   * vSphere VM template of all machines: a CAPV kubeadm image (default `ubuntu-2404-kube-v1.34.2`), or for Talos a
+   * Talos image with the `talos-vmtoolsd` extension (default `talos-<talosVersion>`, the management cluster's).
+   */
   template: bounded(TEMPLATE_NAME_MAX)
     .min(1)
-    .default("ubuntu-2404-kube-v1.34.2")
-    .describe("vSphere VM template (a CAPV kubeadm image) of all machines"),
+    .optional()
+    .describe(
+      "vSphere VM template of all machines; default ubuntu-2404-kube-v1.34.2 (kubeadm) or talos-<talosVersion> (talos, with talos-vmtoolsd)",
+    ),
   /** LAN the nodes sit on; default `lan1`. */
   network: lanName.default("lan1").describe("Tenant LAN the nodes sit on"),
   /** Node addresses: `dhcp` (router's Kea pool, default) or `ipam` (an InClusterIPPool on the LAN's IPAM range). */
@@ -153,6 +173,23 @@ export const tenantClusterSpecSchema = z.strictObject({
     .describe("OpenSSH public keys for the capv user on every node"),
 });
 export type TenantClusterSpec = z.infer<typeof tenantClusterSpecSchema>;
+
+/** Template of a kubeadm cluster's machines when the spec names none. */
+export const DEFAULT_KUBEADM_TEMPLATE = "ubuntu-2404-kube-v1.34.2";
+/** Talos version of a Talos cluster when the spec names none: the management cluster's. */
+export const DEFAULT_TALOS_VERSION = "v1.11.5";
+
+/** The Talos version of a `bootstrap: talos` cluster (undefined for kubeadm). */
+export function talosVersionOf(c: Pick<TenantClusterSpec, "bootstrap" | "talosVersion">): string | undefined {
+  return c.bootstrap === "talos" ? (c.talosVersion ?? DEFAULT_TALOS_VERSION) : undefined;
+}
+
+/** The VM template of a cluster's machines: the spec's, or the default of its bootstrap. */
+export function clusterTemplateOf(
+  c: Pick<TenantClusterSpec, "bootstrap" | "talosVersion" | "template">,
+): string {
+  return c.template ?? (c.bootstrap === "talos" ? `talos-${talosVersionOf(c)}` : DEFAULT_KUBEADM_TEMPLATE);
+}
 
 /** A standalone VM on one tenant LAN. */
 export const tenantVmSpecSchema = z.strictObject({
@@ -425,6 +462,20 @@ export function checkTenantSpec(
     }
     if (cidrsOverlap(podCidr, serviceCidr))
       issue(["cluster", "serviceCidr"], `${serviceCidr} overlaps podCidr ${podCidr}`);
+  }
+  if (t.cluster?.bootstrap === "talos") {
+    if (t.cluster.addressing === "ipam")
+      issue(
+        ["cluster", "addressing"],
+        "ipam is not available with bootstrap talos: Talos does not apply the pool addresses CAPV hands over (CAPV issue #3647); use dhcp",
+      );
+    if (t.cluster.sshAuthorizedKeys?.length)
+      issue(
+        ["cluster", "sshAuthorizedKeys"],
+        "Talos nodes have no SSH (they are managed through the Talos API with talosctl); leave it out",
+      );
+  } else if (t.cluster?.talosVersion !== undefined) {
+    issue(["cluster", "talosVersion"], "applies to bootstrap talos only");
   }
   if (t.cluster && !t.floatingIps.some((f) => f.target === CLUSTER_TARGET)) {
     issue(

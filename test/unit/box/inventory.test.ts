@@ -11,7 +11,7 @@ import * as YAML from "yaml";
 import { BOX_INVENTORY, BOX_NAMES } from "../../../box/inventory";
 import { DEFAULT_ROUTER_TEMPLATE } from "../../../components/tenant/tenantRouter";
 import { repoRoot } from "../../../providers/vsphere/generate";
-import { tenantClusterSpecSchema, tenantVmSpecSchema } from "../../../model/tenant/spec";
+import { clusterTemplateOf, tenantClusterSpecSchema, tenantVmSpecSchema } from "../../../model/tenant/spec";
 import { seedObjects } from "../../../box/vsphereSimulator/seed";
 
 const stacks = path.join(repoRoot(), "stacks");
@@ -58,7 +58,8 @@ describe("box inventory", () => {
     const wanted = new Set<string>([
       DEFAULT_ROUTER_TEMPLATE,
       tenantVmSpecSchema.parse({ name: "x" }).template,
-      tenantClusterSpecSchema.parse({}).template,
+      clusterTemplateOf(tenantClusterSpecSchema.parse({})),
+      clusterTemplateOf(tenantClusterSpecSchema.parse({ bootstrap: "talos" })),
     ]);
     for (const f of fs.readdirSync(stacks).filter((n) => /^Pulumi\.tenant-.*\.yaml$/.test(n))) {
       for (const t of templatesIn(config(f))) wanted.add(t);

@@ -412,6 +412,25 @@ describe("tenant stack changes and variants", function () {
     assert.equal(nat.inputs.internal, "10.0.2.10", "kube-vip on LAN2 now");
   });
 
+  it("a Talos cluster (1 control plane, DHCP) plans with the Talos providers' objects, each valid for its CRD", async () => {
+    const v = exampleValues("full");
+    Object.assign(v.tenant.cluster, { bootstrap: "talos", addressing: "dhcp" });
+    v.tenant.cluster.controlPlane.replicas = 1;
+    delete v.tenant.cluster.sshAuthorizedKeys;
+    delete v.tenant.cluster.template;
+    await runTenant(v);
+    assert.equal(harness.ofType("KubeadmControlPlane").length, 0);
+    assert.equal(harness.ofType("KubeadmConfigTemplate").length, 0);
+    const [cp] = harness.ofType("TalosControlPlane");
+    assert.equal(cp.inputs.spec.replicas, 1);
+    assert.equal(cp.inputs.spec.controlPlaneConfig.controlplane.talosVersion, "v1.11.5");
+    assert.equal(harness.ofType("TalosConfigTemplate").length, 1);
+    const templates = harness.ofType("VSphereMachineTemplate");
+    for (const t of templates) assert.equal(t.inputs.spec.template.spec.template, "talos-v1.11.5");
+    for (const o of capiObjects())
+      assert.deepEqual(validateAgainstCrd({ ...o.inputs, spec: o.inputs.spec } as any), [], o.name);
+  });
+
   it("reads the onprem stack named by basphere:onpremStack", async () => {
     const v = exampleValues("small");
     v.onpremStack = "organization/basphere/onprem";

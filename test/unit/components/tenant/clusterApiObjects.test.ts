@@ -37,12 +37,85 @@ describe("Cluster API object renderers", () => {
     });
   }
 
+  describe("bootstrap talos", () => {
+    const talos = () =>
+      input({ bootstrap: { kind: "talos", talosVersion: "v1.11.5" }, template: "talos-v1.11.5", mtu: 1450 });
+
+    it("every object validates against its CRD: TalosControlPlane and TalosConfigTemplate instead of kubeadm's", () => {
+      const o = renderClusterObjects(talos());
+      const list = Object.values(o).filter(Boolean);
+      assert.deepEqual(list.map((x) => x!.kind).sort(), [
+        "Cluster",
+        "MachineDeployment",
+        "MachineHealthCheck",
+        "TalosConfigTemplate",
+        "TalosControlPlane",
+        "VSphereCluster",
+        "VSphereMachineTemplate",
+        "VSphereMachineTemplate",
+      ]);
+      for (const x of list) assert.deepEqual(validateAgainstCrd(x!), [], `${x!.kind} ${x!.metadata.name}`);
+      assert.equal(o.kubeadmControlPlane, undefined);
+      assert.equal(o.kubeadmConfigTemplate, undefined);
+    });
+
+    it("the Cluster and MachineDeployment point at the Talos providers; the control plane at its machine template", () => {
+      const o = renderClusterObjects(talos());
+      assert.deepEqual(o.cluster.spec.controlPlaneRef, {
+        apiGroup: "controlplane.cluster.x-k8s.io",
+        kind: "TalosControlPlane",
+        name: "acme-control-plane",
+      });
+      assert.deepEqual(o.machineDeployment.spec.template.spec.bootstrap.configRef, {
+        apiGroup: "bootstrap.cluster.x-k8s.io",
+        kind: "TalosConfigTemplate",
+        name: "acme-worker",
+      });
+      const cp = o.talosControlPlane!;
+      assert.equal(cp.apiVersion, "controlplane.cluster.x-k8s.io/v1alpha3");
+      assert.deepEqual(cp.spec.infrastructureTemplate, {
+        apiVersion: "infrastructure.cluster.x-k8s.io/v1beta2",
+        kind: "VSphereMachineTemplate",
+        name: o.controlPlaneTemplate.metadata.name,
+        namespace: "tenant-acme",
+      });
+      assert.equal(cp.spec.replicas, 3);
+      assert.equal(cp.spec.version, "v1.34.2");
+      assert.equal(cp.spec.controlPlaneConfig.controlplane.talosVersion, "v1.11.5");
+      assert.equal(o.talosConfigTemplate!.spec.template.spec.generateType, "worker");
+    });
+
+    it("control planes hold Talos's VIP on the kube-vip address and both endpoints in the SANs; workers no VIP", () => {
+      const o = renderClusterObjects(talos());
+      const cpPatches = o.talosControlPlane!.spec.controlPlaneConfig.controlplane.configPatches;
+      const at = (patches: any[], p: string) => patches.find((x) => x.path === p)?.value;
+      assert.deepEqual(at(cpPatches, "/machine/network/interfaces"), [
+        { deviceSelector: { physical: true }, dhcp: true, mtu: 1450, vip: { ip: "10.0.1.10" } },
+      ]);
+      assert.deepEqual(at(cpPatches, "/cluster/apiServer/certSANs"), ["192.168.200.110", "10.0.1.10"]);
+      assert.deepEqual(at(cpPatches, "/cluster/externalCloudProvider"), { enabled: true });
+      const wPatches = o.talosConfigTemplate!.spec.template.spec.configPatches;
+      assert.deepEqual(at(wPatches, "/machine/network/interfaces"), [
+        { deviceSelector: { physical: true }, dhcp: true, mtu: 1450 },
+      ]);
+      assert.equal(at(wPatches, "/cluster/apiServer/certSANs"), undefined);
+      // No kube-vip static pod: Talos brings its own VIP.
+      assert.doesNotMatch(JSON.stringify(o), /kube-vip/);
+    });
+
+    it("the CRD check catches a Talos object without its required generateType", () => {
+      const bad = structuredClone(renderClusterObjects(talos()).talosConfigTemplate!);
+      delete bad.spec.template.spec.generateType;
+      assert.match(validateAgainstCrd(bad).join(), /generateType/);
+    });
+  });
+
   it("the validator is not a rubber stamp: it rejects wrong objects", () => {
     const o = renderClusterObjects(input());
     const bad1 = structuredClone(o.workerTemplate);
     bad1.spec.template.spec.numCPUs = 1;
     assert.match(validateAgainstCrd(bad1).join(), /numCPUs must be >= 2/);
-    const bad2 = structuredClone(o.kubeadmControlPlane);
+    const bad2 = structuredClone(o.kubeadmControlPlane!);
     bad2.spec.kubeadmConfigSpec.clusterConfiguration.controllerManager.extraArgs = {
       "cloud-provider": "external",
     };
@@ -69,7 +142,7 @@ describe("Cluster API object renderers", () => {
   it("puts the floating IP in controlPlaneEndpoint and both addresses in the certificate SANs", () => {
     const o = renderClusterObjects(input());
     assert.deepEqual(o.vsphereCluster.spec.controlPlaneEndpoint, { host: "192.168.200.110", port: 6443 });
-    assert.deepEqual(o.kubeadmControlPlane.spec.kubeadmConfigSpec.clusterConfiguration.apiServer.certSANs, [
+    assert.deepEqual(o.kubeadmControlPlane!.spec.kubeadmConfigSpec.clusterConfiguration.apiServer.certSANs, [
       "192.168.200.110",
       "10.0.1.10",
     ]);
@@ -77,7 +150,7 @@ describe("Cluster API object renderers", () => {
 
   it("runs kube-vip on the LAN address, not the floating IP", () => {
     const o = renderClusterObjects(input());
-    const file = o.kubeadmControlPlane.spec.kubeadmConfigSpec.files.find(
+    const file = o.kubeadmControlPlane!.spec.kubeadmConfigSpec.files.find(
       (f: any) => f.path === "/etc/kubernetes/manifests/kube-vip.yaml",
     );
     const pod = parse(file.content);
@@ -91,7 +164,7 @@ describe("Cluster API object renderers", () => {
 
   it("uses the replica counts and sizes", () => {
     const o = renderClusterObjects(input());
-    assert.equal(o.kubeadmControlPlane.spec.replicas, 3);
+    assert.equal(o.kubeadmControlPlane!.spec.replicas, 3);
     assert.equal(o.machineDeployment.spec.replicas, 2);
     assert.equal(o.controlPlaneTemplate.spec.template.spec.numCPUs, 2);
     assert.equal(o.workerTemplate.spec.template.spec.numCPUs, 4);
@@ -101,10 +174,10 @@ describe("Cluster API object renderers", () => {
 
   it("wires references between the objects by name", () => {
     const o = renderClusterObjects(input());
-    assert.equal(o.cluster.spec.controlPlaneRef.name, o.kubeadmControlPlane.metadata.name);
+    assert.equal(o.cluster.spec.controlPlaneRef.name, o.kubeadmControlPlane!.metadata.name);
     assert.equal(o.cluster.spec.infrastructureRef.name, o.vsphereCluster.metadata.name);
     assert.equal(
-      o.kubeadmControlPlane.spec.machineTemplate.spec.infrastructureRef.name,
+      o.kubeadmControlPlane!.spec.machineTemplate.spec.infrastructureRef.name,
       o.controlPlaneTemplate.metadata.name,
     );
     assert.equal(
@@ -113,7 +186,7 @@ describe("Cluster API object renderers", () => {
     );
     assert.equal(
       o.machineDeployment.spec.template.spec.bootstrap.configRef.name,
-      o.kubeadmConfigTemplate.metadata.name,
+      o.kubeadmConfigTemplate!.metadata.name,
     );
     assert.deepEqual(o.machineHealthCheck.spec.selector.matchLabels, {
       "cluster.x-k8s.io/deployment-name": o.machineDeployment.metadata.name,

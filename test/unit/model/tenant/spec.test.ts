@@ -1,6 +1,12 @@
 import * as assert from "node:assert/strict";
 import { ConfigError, parseConfig } from "../../../../stacks/config";
-import { floatingIpPorts, tenantSpecSchema } from "../../../../model/tenant/spec";
+import {
+  clusterTemplateOf,
+  floatingIpPorts,
+  talosVersionOf,
+  tenantClusterSpecSchema,
+  tenantSpecSchema,
+} from "../../../../model/tenant/spec";
 import { exampleValues } from "../../components/tenant/fixtures";
 import { MAX_FLOATING_IPS, TENANT_NAME_MAX } from "../../../../model/tenant/limits";
 import { allocationsSchema, bindFloatingIps, tenantConfigSchema } from "../../../../model/tenant/allocations";
@@ -47,6 +53,22 @@ describe("tenant spec schema", () => {
     assert.equal(t.cluster!.controlPlane.cpus, 2);
     assert.equal(t.cluster!.addressing, "dhcp");
     assert.deepEqual(floatingIpPorts(t.floatingIps[0]), [{ protocol: "tcp", port: 6443 }]);
+  });
+
+  it("bootstrap defaults to kubeadm; a Talos cluster defaults to the management cluster's Talos and template", () => {
+    const kubeadm = tenantClusterSpecSchema.parse({});
+    assert.equal(kubeadm.bootstrap, "kubeadm");
+    assert.equal(clusterTemplateOf(kubeadm), "ubuntu-2404-kube-v1.34.2");
+    assert.equal(talosVersionOf(kubeadm), undefined);
+    const talos = tenantClusterSpecSchema.parse({ bootstrap: "talos" });
+    assert.equal(talosVersionOf(talos), "v1.11.5");
+    assert.equal(clusterTemplateOf(talos), "talos-v1.11.5");
+    const pinned = tenantClusterSpecSchema.parse({
+      bootstrap: "talos",
+      talosVersion: "v1.12.0",
+      template: "t",
+    });
+    assert.deepEqual([talosVersionOf(pinned), clusterTemplateOf(pinned)], ["v1.12.0", "t"]);
   });
 
   it("default floating IP ports are SSH and the NodePort range", () => {
@@ -203,6 +225,26 @@ describe("tenant spec schema", () => {
       "pod and service networks that overlap",
       (v) => (v.tenant.cluster.serviceCidr = "10.244.128.0/20"),
       /basphere:tenant\.cluster\.serviceCidr: 10\.244\.128\.0\/20 overlaps podCidr/,
+    ],
+    [
+      "a Talos cluster with IPAM addressing (Talos does not apply CAPV's pool addresses)",
+      (v) => (v.tenant.cluster.bootstrap = "talos"),
+      /basphere:tenant\.cluster\.addressing: ipam is not available with bootstrap talos/,
+    ],
+    [
+      "a Talos cluster with SSH keys",
+      (v) => Object.assign(v.tenant.cluster, { bootstrap: "talos", addressing: "dhcp" }),
+      /basphere:tenant\.cluster\.sshAuthorizedKeys: Talos nodes have no SSH/,
+    ],
+    [
+      "a Talos version on a kubeadm cluster",
+      (v) => (v.tenant.cluster.talosVersion = "v1.11.5"),
+      /basphere:tenant\.cluster\.talosVersion: applies to bootstrap talos only/,
+    ],
+    [
+      "an unknown bootstrap",
+      (v) => (v.tenant.cluster.bootstrap = "rke2"),
+      /basphere:tenant\.cluster\.bootstrap: /,
     ],
   ];
   for (const [what, mutate, expected] of bad) {
