@@ -161,6 +161,15 @@ export async function run(config: BasphereConfig): Promise<Record<string, pulumi
     floatingIps: tenant.floatingIpTable,
     clusterEndpoint: tenant.cluster?.endpoint,
     kubeconfig: tenant.cluster?.kubeconfig,
+    // Every cluster by name: its endpoint, and its admin kubeconfig (secret).
+    clusters: Object.keys(tenant.clusters).length
+      ? Object.fromEntries(Object.entries(tenant.clusters).map(([n, c]) => [n, { endpoint: c.endpoint }]))
+      : undefined,
+    clusterKubeconfigs: Object.keys(tenant.clusters).length
+      ? pulumi.secret(
+          pulumi.all(Object.fromEntries(Object.entries(tenant.clusters).map(([n, c]) => [n, c.kubeconfig]))),
+        )
+      : undefined,
     wireguardEndpoint: tenant.vpn?.endpoint,
     wireguardPeerAddresses: tenant.vpn?.peerAddresses,
     wireguardPeerConfigs: tenant.vpn?.peerConfigs,

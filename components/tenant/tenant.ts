@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as vsphere from "../../providers/vsphere";
 import type { OnpremOutputs } from "../../model/contracts";
-import { TenantSpec, floatingIpPorts } from "../../model/tenant/spec";
+import { TenantSpec, clusterOfTarget, floatingIpPorts, tenantClusters } from "../../model/tenant/spec";
 import { FloatingIp } from "./floatingIp";
 import { TenantAddressPlan, planTenantAddresses } from "../../model/tenant/addressPlan";
 import { TenantCluster } from "./tenantCluster";
@@ -10,7 +10,6 @@ import { TenantNetwork } from "./tenantNetwork";
 import { TenantRouter } from "./tenantRouter";
 import { TenantVm } from "./tenantVm";
 import { TenantVpn, WIREGUARD_INTERFACE_GROUP } from "./tenantVpn";
-import { CLUSTER_TARGET } from "../../model/tenant/limits";
 import { Allocations, bindFloatingIps } from "../../model/tenant/allocations";
 
 /** The onprem stack's outputs as the tenant reads them (Outputs of a StackReference). */
@@ -57,6 +56,9 @@ export class Tenant extends pulumi.ComponentResource {
   public readonly vms: Record<string, TenantVm> = {};
   public readonly floatingIps: Record<string, FloatingIp> = {};
   public readonly floatingIpTable: Record<string, FloatingIpOutput> = {};
+  /** The tenant's clusters by name. */
+  public readonly clusters: Record<string, TenantCluster> = {};
+  /** The only cluster, when the tenant has exactly one (what the single-cluster outputs show). */
   public readonly cluster?: TenantCluster;
   public readonly vpn?: TenantVpn;
 
@@ -223,13 +225,14 @@ export class Tenant extends pulumi.ComponentResource {
       );
     }
 
-    // Cluster API cluster on the management cluster.
-    if (spec.cluster && plan.cluster) {
+    // Cluster API clusters on the management cluster: one provider for all, one TenantCluster each (in its own
+    // namespace; the single cluster a tenant had keeps its resource names and namespace).
+    const clusters = tenantClusters(spec);
+    if (clusters.length) {
       if (args.cpiCredentials === undefined)
         throw fail(
           "cpiCredentials is required for a tenant cluster (the vCenter account of its vSphere CPI)",
         );
-      const endpointFip = spec.floatingIps.find((f) => f.target === CLUSTER_TARGET)!;
       const provider = new k8s.Provider(
         `${name}-mgmt`,
         {
@@ -238,36 +241,48 @@ export class Tenant extends pulumi.ComponentResource {
         },
         { parent: this },
       );
-      this.cluster = new TenantCluster(
-        `${name}-cluster`,
-        {
-          tenantName: tenant,
-          spec: spec.cluster,
-          lan: this.network.lan(plan.cluster.lan),
-          endpointAddress: addresses.get(endpointFip.name)!,
-          mtu: spec.network.mtu,
-          placement: {
-            server: onprem.vcenterServer,
-            thumbprint: onprem.vcenterThumbprint,
-            datacenterName: onprem.datacenterName,
-            datastoreName: onprem.datastoreName,
-            computeClusterName: onprem.computeClusterName,
-            folderPath: folder.path,
-            identityName: args.vsphereIdentity,
+      for (const c of clusters) {
+        const where = plan.clusters.get(c.spec.name)!;
+        const endpointFip = spec.floatingIps.find((f) => {
+          const t = clusterOfTarget(f.target, clusters);
+          return t !== undefined && !("error" in t) && t.spec.name === c.spec.name;
+        })!;
+        this.clusters[c.spec.name] = new TenantCluster(
+          c.legacy ? `${name}-cluster` : `${name}-cluster-${c.spec.name}`,
+          {
+            tenantName: tenant,
+            spec: c.spec,
+            namespace: c.namespace,
+            lan: this.network.lan(where.lan),
+            kubeVipAddress: where.kubeVip,
+            ipamRange: where.ipamRange,
+            endpointAddress: addresses.get(endpointFip.name)!,
+            mtu: spec.network.mtu,
+            placement: {
+              server: onprem.vcenterServer,
+              thumbprint: onprem.vcenterThumbprint,
+              datacenterName: onprem.datacenterName,
+              datastoreName: onprem.datastoreName,
+              computeClusterName: onprem.computeClusterName,
+              folderPath: folder.path,
+              identityName: args.vsphereIdentity,
+            },
+            cpiCredentials: pulumi.secret(args.cpiCredentials),
+            provider,
+            // Nodes need DHCP/NAT on their LAN and the endpoint's 1:1 NAT (with reflection) before they boot.
+            dependsOn: [...this.router.lanServices, this.floatingIps[endpointFip.name]],
           },
-          cpiCredentials: pulumi.secret(args.cpiCredentials),
-          provider,
-          // Nodes need DHCP/NAT on their LAN and the endpoint's 1:1 NAT (with reflection) before they boot.
-          dependsOn: [...this.router.lanServices, this.floatingIps[endpointFip.name]],
-        },
-        { parent: this },
-      );
+          { parent: this },
+        );
+      }
+      if (clusters.length === 1) this.cluster = this.clusters[clusters[0].spec.name];
     }
 
     this.registerOutputs({
       routerWanAddress: this.router.wanAddress,
       floatingIps: this.floatingIpTable,
       clusterEndpoint: this.cluster?.endpoint,
+      clusterEndpoints: Object.fromEntries(Object.entries(this.clusters).map(([n, c]) => [n, c.endpoint])),
       wireguardEndpoint: this.vpn?.endpoint,
     });
   }

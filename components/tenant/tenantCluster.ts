@@ -50,6 +50,10 @@ export interface TenantClusterArgs {
   lan: TenantLan;
   /** The floating IP that is the API endpoint (mapped 1:1 to the kube-vip address). Required. */
   endpointAddress: string;
+  /** LAN address of the API endpoint (kube-vip, or Talos's VIP). Default: the LAN's first endpoint address. */
+  kubeVipAddress?: string;
+  /** Node addresses with `addressing: ipam`. Default: the LAN's whole IPAM range. */
+  ipamRange?: { first: string; last: string };
   placement: CapvPlacement;
   /**
    * vCenter account of the cluster's vSphere cloud provider (CPI), installed by a ClusterResourceSet; secret
@@ -60,7 +64,7 @@ export interface TenantClusterArgs {
   provider: k8s.Provider;
   /** MTU of the node NICs. Default 1450 (the tenant LANs' MTU). */
   mtu?: number;
-  /** Namespace on the management cluster. Default `tenant-<name>`. */
+  /** Namespace on the management cluster. Default `tenant-<tenantName>`. */
   namespace?: string;
   /** How long `up` waits for the control plane to initialise, s. Default 1800. */
   timeoutSeconds?: number;
@@ -152,7 +156,7 @@ export class TenantCluster extends pulumi.ComponentResource {
       );
     }
     const plan = args.lan.plan;
-    this.kubeVipAddress = plan.kubeVip;
+    this.kubeVipAddress = args.kubeVipAddress ?? plan.kubeVip;
     this.endpoint = `https://${args.endpointAddress}:6443`;
     const p = args.placement;
 
@@ -177,7 +181,7 @@ export class TenantCluster extends pulumi.ComponentResource {
           podCidr: spec.podCidr,
           serviceCidr: spec.serviceCidr,
           endpointAddress: args.endpointAddress,
-          kubeVipAddress: plan.kubeVip,
+          kubeVipAddress: this.kubeVipAddress,
           mtu: args.mtu ?? 1450,
           vsphere: {
             server,
@@ -193,7 +197,7 @@ export class TenantCluster extends pulumi.ComponentResource {
             spec.addressing === "ipam"
               ? {
                   mode: "ipam",
-                  range: plan.ipamRange,
+                  range: args.ipamRange ?? plan.ipamRange,
                   prefix: plan.prefix,
                   gateway: plan.gateway,
                   nameservers: [plan.gateway],

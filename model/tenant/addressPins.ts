@@ -1,7 +1,9 @@
 /**
- * Addresses that never move: every standalone VM's static address and every VPN peer's tunnel address is chosen
- * once and then written into the spec as an explicit `address`, so that adding, removing or reordering other entries
- * never changes it (the way Kubernetes writes a Service's allocated `clusterIP` into its spec).
+ * Addresses that never move: every standalone VM's static address, every VPN peer's tunnel address and every
+ * cluster's endpoint VIP and IPAM range is chosen once and then written into the spec (`address`, `vip`,
+ * `ipamRange`), so that adding, removing or reordering other entries never changes it (the way Kubernetes writes a
+ * Service's allocated `clusterIP` into its spec). A single `cluster` is first written as a one-element `clusters`
+ * (withClusterList), so a tenant's clusters are pinned the same way whichever shape it sent.
  *
  * {@link pinAddresses} takes the spec as asked for and the specs the stack may still hold (the history: for the
  * service, every version from the last applied one to the newest; for a hand-written stack config, the file as it
@@ -14,8 +16,20 @@
  */
 import { intToIp, ipToInt } from "../net/ipv4";
 import type { LanName } from "./fields";
-import { AddressRange, assignAddresses, formatRange, planLan, planTunnel, rangeContains } from "./lanPlan";
-import type { TenantSpec } from "./spec";
+import { ClusterAddresses, planTenantAddresses } from "./addressPlan";
+import {
+  AddressRange,
+  assignAddresses,
+  formatRange,
+  parseRange,
+  planLan,
+  planTunnel,
+  rangeContains,
+  rangeWithin,
+  rangesOverlap,
+} from "./lanPlan";
+import { IPAM_BLOCK_SIZE } from "./limits";
+import { type TenantSpec, legacyClusterNamespace, withClusterList } from "./spec";
 
 /** A problem with one entry's address; `path` is the spec field (`vms.2.address`). */
 export interface PinIssue {
@@ -29,6 +43,8 @@ export interface EffectiveAddresses {
   vms: Map<string, { lan: LanName; address: string }>;
   /** Peer name → tunnel address. */
   peers: Map<string, string>;
+  /** Cluster name → its LAN, endpoint VIP and IPAM range. */
+  clusters: Map<string, ClusterAddresses>;
 }
 
 function tryOr<T>(fn: () => T, fallback: T): T {
@@ -44,8 +60,12 @@ function tryOr<T>(fn: () => T, fallback: T): T {
  * (what a spec stored before addresses were pinned, or a hand-written one, effectively holds). A part that cannot be
  * planned (exhausted range) contributes nothing.
  */
-export function effectiveAddresses(spec: Pick<TenantSpec, "network" | "vms" | "vpn">): EffectiveAddresses {
-  const out: EffectiveAddresses = { vms: new Map(), peers: new Map() };
+export function effectiveAddresses(spec: TenantSpec): EffectiveAddresses {
+  const out: EffectiveAddresses = {
+    vms: new Map(),
+    peers: new Map(),
+    clusters: tryOr(() => planTenantAddresses(spec).clusters, new Map<string, ClusterAddresses>()),
+  };
   for (const lan of ["lan1", "lan2"] as const) {
     const range = tryOr(() => planLan(spec.network[`${lan}Cidr`]).staticRange, undefined);
     if (!range) continue;
@@ -145,10 +165,11 @@ function pinGroup(g: Group, issues: PinIssue[]): Map<string, string> {
  * reports it).
  */
 export function pinAddresses(
-  spec: TenantSpec,
+  asked: TenantSpec,
   history: readonly TenantSpec[],
 ): { spec: TenantSpec; issues: PinIssue[] } {
   const issues: PinIssue[] = [];
+  const spec = withClusterList(asked);
   const past = history.map(effectiveAddresses);
   const vms = spec.vms.map((v) => ({ ...v }));
   for (const lan of ["lan1", "lan2"] as const) {
@@ -194,5 +215,96 @@ export function pinAddresses(
       vpn = { ...vpn, peers };
     }
   }
-  return { spec: { ...spec, vms, ...(vpn ? { vpn } : {}) }, issues };
+  const clusters = spec.clusters?.map((c) => ({ ...c }));
+  for (const lan of ["lan1", "lan2"] as const) {
+    const plan = tryOr(() => planLan(spec.network[`${lan}Cidr`]), undefined);
+    if (!plan || !clusters) continue;
+    const entries = clusters.map((c, index) => ({ c, index })).filter((e) => e.c.network === lan);
+    const held = past.map((p) => new Map([...p.clusters].filter(([, a]) => a.lan === lan)));
+    const vips = pinGroup(
+      {
+        what: "endpoint address",
+        noun: "cluster",
+        range: plan.vipRange,
+        entries: entries.map((e) => ({ name: e.c.name, address: e.c.vip, index: e.index })),
+        path: (i) => ["clusters", i, "vip"],
+        listPath: ["clusters"],
+        history: held.map((h) => new Map([...h].map(([n, a]) => [n, a.kubeVip]))),
+      },
+      issues,
+    );
+    for (const e of entries) if (vips.has(e.c.name)) clusters[e.index].vip = vips.get(e.c.name);
+    const ipam = entries.filter((e) => e.c.addressing === "ipam");
+    // A tenant's single cluster, alone on its LAN, has always had the whole IPAM range (addressPlan.ts).
+    const alone = (e: (typeof entries)[number]) =>
+      entries.length === 1 && e.c.namespace === legacyClusterNamespace(spec.name);
+    const ranges = pinRanges(
+      plan.ipamRange,
+      ipam.map((e) => ({ name: e.c.name, index: e.index, range: e.c.ipamRange, whole: alone(e) })),
+      held.map((h) => new Map([...h].flatMap(([n, a]) => (a.ipamRange ? [[n, a.ipamRange] as const] : [])))),
+      issues,
+    );
+    for (const e of ipam) if (ranges.has(e.c.name)) clusters[e.index].ipamRange = ranges.get(e.c.name);
+  }
+  return { spec: { ...spec, vms, ...(vpn ? { vpn } : {}), ...(clusters ? { clusters } : {}) }, issues };
+}
+
+/**
+ * Pins the IPAM ranges of the ipam clusters on one LAN: explicit ones kept (the spec schema checks them), then the
+ * range each had in the newest history version that has it, then for new ones the first aligned block of
+ * {@link IPAM_BLOCK_SIZE} that neither the spec nor the history uses. Returns name → `first-last`.
+ */
+function pinRanges(
+  area: AddressRange,
+  entries: { name: string; index: number; range?: string; whole?: boolean }[],
+  history: Map<string, AddressRange>[],
+  issues: PinIssue[],
+): Map<string, string> {
+  const out = new Map<string, string>();
+  const taken: AddressRange[] = [];
+  const text = (r: AddressRange) => formatRange(r);
+  for (const e of entries) {
+    const r = e.range !== undefined ? parseRange(e.range) : undefined;
+    if (!r) continue;
+    taken.push(r);
+    out.set(e.name, e.range!);
+  }
+  for (const e of entries) {
+    if (out.has(e.name) || e.range !== undefined) continue;
+    const held = history.map((v) => v.get(e.name)).find((r) => r !== undefined);
+    if (!held || !rangeWithin(held, area) || taken.some((t) => rangesOverlap(t, held))) continue;
+    taken.push(held);
+    out.set(e.name, text(held));
+  }
+  const reserved = history.flatMap((v) => [...v].filter(([n]) => !out.has(n)).map(([, r]) => r));
+  for (const e of entries) {
+    if (out.has(e.name) || e.range !== undefined) continue;
+    let block: AddressRange | undefined =
+      e.whole && ![...taken, ...reserved].some((t) => rangesOverlap(t, area)) ? area : undefined;
+    for (
+      let first = ipToInt(area.first);
+      !block && first + IPAM_BLOCK_SIZE - 1 <= ipToInt(area.last);
+      first += IPAM_BLOCK_SIZE
+    ) {
+      const b = { first: intToIp(first), last: intToIp(first + IPAM_BLOCK_SIZE - 1) };
+      if (![...taken, ...reserved].some((t) => rangesOverlap(t, b))) {
+        block = b;
+        break;
+      }
+    }
+    if (!block) {
+      const holders = entries.filter((o) => out.has(o.name)).map((o) => `"${o.name}" ${out.get(o.name)}`);
+      issues.push({
+        path: ["clusters", e.index, "ipamRange"],
+        message:
+          `no free block of ${IPAM_BLOCK_SIZE} addresses left in the IPAM range ${text(area)} for cluster "${e.name}"` +
+          (holders.length ? ` (held: ${holders.join(", ")}; give one a smaller ipamRange)` : "") +
+          (reserved.length ? " (some still held by clusters removed since the last successful up)" : ""),
+      });
+      continue;
+    }
+    taken.push(block);
+    out.set(e.name, text(block));
+  }
+  return out;
 }

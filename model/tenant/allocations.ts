@@ -7,7 +7,7 @@ import { z } from "zod";
 import { cidrContainsIp } from "../net/ipv4";
 import { type RefineCtx, duplicates, ipv4 } from "./fields";
 import { WAN_VLAN_ID } from "./limits";
-import { type TenantSpec, tenantSpecSchema } from "./spec";
+import { type TenantSpec, tenantClusters, tenantSpecSchema } from "./spec";
 
 const vlanId = z
   .number()
@@ -114,20 +114,19 @@ export function checkTenantAllocations(
   bindFloatingIps(c.tenant, c.allocations, (path, message) =>
     ctx.addIssue({ code: "custom", path, message }),
   );
-  // WAN addresses the tenant uses must stay reachable from its cluster's nodes and pods.
-  const cluster = c.tenant.cluster;
-  if (cluster) {
-    const wan = [
-      ...(c.allocations.routerWanAddress ? [c.allocations.routerWanAddress] : []),
-      ...c.allocations.floatingIps.map((f) => (typeof f === "string" ? f : f.address)),
-    ];
+  // WAN addresses the tenant uses must stay reachable from its clusters' nodes and pods.
+  const wan = [
+    ...(c.allocations.routerWanAddress ? [c.allocations.routerWanAddress] : []),
+    ...c.allocations.floatingIps.map((f) => (typeof f === "string" ? f : f.address)),
+  ];
+  for (const cluster of tenantClusters(c.tenant)) {
     for (const key of ["podCidr", "serviceCidr"] as const) {
-      const hit = wan.find((a) => cidrContainsIp(cluster[key], a));
+      const hit = wan.find((a) => cidrContainsIp(cluster.spec[key], a));
       if (hit)
         ctx.addIssue({
           code: "custom",
-          path: ["tenant", "cluster", key],
-          message: `${cluster[key]} contains the tenant's WAN address ${hit} (allocations): pick a network that does not`,
+          path: ["tenant", ...cluster.path, key],
+          message: `${cluster.spec[key]} contains the tenant's WAN address ${hit} (allocations): pick a network that does not`,
         });
     }
   }

@@ -8,10 +8,9 @@
  * |----------|------------------------------------------------------------------------|
  * | .1       | the tenant router (gateway, DNS) — fixed by the golden OPNsense template |
  * | .2–.9    | reserved (infrastructure)                                              |
- * | .10      | kube-vip address of the tenant cluster's API (when the cluster is here) |
- * | .11–.19  | reserved (more virtual addresses)                                      |
+ * | .10–.19  | API endpoint VIPs of the clusters on this LAN (kube-vip or Talos VIP), one each |
  * | .20–.99  | static addresses of standalone VMs (vSphere guest customization)       |
- * | .100–.199| in-cluster IPAM pool for cluster nodes (addressing: ipam)              |
+ * | .100–.199| in-cluster IPAM pools for cluster nodes (addressing: ipam), a block each |
  * | .200–.250| DHCP pool of the router (Kea)                                          |
  */
 import * as ipaddr from "ipaddr.js";
@@ -21,6 +20,7 @@ import { intToIp, ipToInt, isIpv4, parseIpv4Cidr } from "../net/ipv4";
 export const LAN_LAYOUT = {
   gateway: 1,
   kubeVip: 10,
+  vipLast: 19,
   staticFirst: 20,
   staticLast: 99,
   ipamFirst: 100,
@@ -51,8 +51,10 @@ export interface LanPlan {
   broadcast: string;
   /** Router address (gateway and DNS of the LAN). */
   gateway: string;
-  /** kube-vip address of a tenant cluster on this LAN. */
+  /** First API endpoint VIP (the one a single cluster on this LAN gets). */
   kubeVip: string;
+  /** API endpoint VIPs of the clusters on this LAN. */
+  vipRange: AddressRange;
   /** Static addresses for standalone VMs. */
   staticRange: AddressRange;
   /** In-cluster IPAM pool (cluster nodes with `addressing: ipam`). */
@@ -78,6 +80,23 @@ export function formatRange(r: AddressRange): string {
   return `${r.first}-${r.last}`;
 }
 
+/** Parses `first-last` (both IPv4, first <= last); undefined when it is not that. */
+export function parseRange(s: string): AddressRange | undefined {
+  const m = /^([0-9.]+)-([0-9.]+)$/.exec(s);
+  if (!m || !isIpv4(m[1]) || !isIpv4(m[2]) || ipToInt(m[1]) > ipToInt(m[2])) return undefined;
+  return { first: m[1], last: m[2] };
+}
+
+/** True when the two inclusive ranges share an address. */
+export function rangesOverlap(a: AddressRange, b: AddressRange): boolean {
+  return ipToInt(a.first) <= ipToInt(b.last) && ipToInt(b.first) <= ipToInt(a.last);
+}
+
+/** True when `inner` lies inside `outer`. */
+export function rangeWithin(inner: AddressRange, outer: AddressRange): boolean {
+  return ipToInt(inner.first) >= ipToInt(outer.first) && ipToInt(inner.last) <= ipToInt(outer.last);
+}
+
 /** Plans one LAN; throws if the CIDR is not IPv4 or its prefix is outside /16../24. */
 export function planLan(cidr: string): LanPlan {
   const c = parseIpv4Cidr(cidr);
@@ -98,6 +117,7 @@ export function planLan(cidr: string): LanPlan {
     broadcast: ipaddr.IPv4.broadcastAddressFromCIDR(cidr).toString(),
     gateway: at(L.gateway),
     kubeVip: at(L.kubeVip),
+    vipRange: { first: at(L.kubeVip), last: at(L.vipLast) },
     staticRange: { first: at(L.staticFirst), last: at(L.staticLast) },
     ipamRange: { first: at(L.ipamFirst), last: at(L.ipamLast) },
     dhcpRange: { first: at(L.dhcpFirst), last: at(L.dhcpLast) },

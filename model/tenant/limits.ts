@@ -27,3 +27,9 @@ export const IPV4_CIDR_MAX = 18;
 export const WAN_VLAN_ID = 2000;
 /** Target keyword of the floating IP that carries a tenant cluster's API endpoint. */
 export const CLUSTER_TARGET = "cluster";
+/** Most Kubernetes clusters one tenant may have (`clusters`). */
+export const MAX_CLUSTERS = 4;
+/** Addresses of one cluster's IPAM block (carved from the LAN's IPAM range when `ipamRange` is not given). */
+export const IPAM_BLOCK_SIZE = 25;
+/** Machines a rollout adds at most while it replaces others: one control plane and one worker (maxSurge 1 each). */
+export const ROLLOUT_SURGE = 2;

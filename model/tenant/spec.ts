@@ -41,16 +41,31 @@ import {
   lanName,
   portRule,
 } from "./fields";
-import { LAN_LAYOUT, assignAddresses, formatRange, planLan, planTunnel, rangeContains } from "./lanPlan";
+import {
+  LAN_LAYOUT,
+  type LanPlan,
+  assignAddresses,
+  formatRange,
+  parseRange,
+  planLan,
+  planTunnel,
+  rangeContains,
+  rangeSize,
+  rangeWithin,
+  rangesOverlap,
+} from "./lanPlan";
 import {
   CLUSTER_TARGET,
   DOMAIN_NAME_MAX,
+  IPAM_BLOCK_SIZE,
+  MAX_CLUSTERS,
   IPV4_CIDR_MAX,
   MAX_FLOATING_IPS,
   MAX_FLOATING_IP_PORTS,
   MAX_SSH_KEYS,
   MAX_VMS,
   MAX_VPN_PEERS,
+  ROLLOUT_SURGE,
   SSH_KEY_MAX,
   TEMPLATE_NAME_MAX,
   TENANT_NAME_MAX,
@@ -191,6 +206,135 @@ export function clusterTemplateOf(
   return c.template ?? (c.bootstrap === "talos" ? `talos-${talosVersionOf(c)}` : DEFAULT_KUBEADM_TEMPLATE);
 }
 
+/**
+ * One cluster of `clusters`: a cluster spec with a required name, and the values the service pins for it
+ * (addressPins.ts) so that they never move: its endpoint VIP and, with `addressing: ipam`, its node address block.
+ */
+export const tenantClusterListEntrySchema = tenantClusterSpecSchema.extend({
+  name: dnsLabel(40).describe(
+    "Cluster name (DNS-1123 label, at most 40 characters; its namespace tenant-<tenant>-<cluster> must fit 63), unique in the tenant",
+  ),
+  /**
+   * Namespace of its Cluster API objects on the management cluster: `tenant-<tenant>-<cluster>` (default), or
+   * `tenant-<tenant>` for the cluster a tenant had as its single `cluster` (where its objects already are).
+   */
+  namespace: bounded(63)
+    .optional()
+    .describe(
+      "Management-cluster namespace of its objects: tenant-<tenant>-<cluster> (default) or tenant-<tenant> (a cluster created as the single cluster)",
+    ),
+  /** LAN address of the API endpoint (kube-vip, or Talos's VIP), in the LAN's .10-.19; default: pinned. */
+  vip: ipv4
+    .optional()
+    .describe(
+      "LAN address of its API endpoint (kube-vip or Talos VIP) in the LAN's .10-.19; default: the lowest free one, chosen once and kept",
+    ),
+  /** With `addressing: ipam`: its node addresses `first-last` inside the LAN's .100-.199; default: pinned block. */
+  ipamRange: bounded(31)
+    .optional()
+    .describe(
+      `Node address range first-last inside the LAN's .100-.199 (addressing ipam); default: the lowest free block of ${IPAM_BLOCK_SIZE}, chosen once and kept`,
+    ),
+});
+export type TenantClusterListEntry = z.infer<typeof tenantClusterListEntrySchema>;
+
+/** One cluster of a tenant, from `clusters` or the single `cluster`, with where it lives. */
+export interface ResolvedCluster {
+  /** The cluster spec with its name. */
+  spec: TenantClusterListEntry;
+  /** Spec path of the entry: `["cluster"]` or `["clusters", i]`. */
+  path: PropertyKey[];
+  /** Management-cluster namespace of its objects. */
+  namespace: string;
+  /** True for the single `cluster` and the `clusters` entry migrated from it (namespace `tenant-<tenant>`). */
+  legacy: boolean;
+}
+
+/** The default namespace of a cluster of `clusters`. */
+export function clusterNamespace(tenant: string, cluster: string): string {
+  return `tenant-${tenant}-${cluster}`;
+}
+
+/** The management-cluster namespace of a tenant's single (legacy) cluster. */
+export function legacyClusterNamespace(tenant: string): string {
+  return `tenant-${tenant}`;
+}
+
+/**
+ * Every cluster of a tenant. The single `cluster` is the same as a one-element `clusters` whose entry is named
+ * like the tenant (unless it has a name) and lives in `tenant-<tenant>`.
+ */
+export function tenantClusters(t: Pick<TenantSpec, "name" | "cluster" | "clusters">): ResolvedCluster[] {
+  if (t.cluster) {
+    return [
+      {
+        spec: { ...t.cluster, name: t.cluster.name ?? t.name },
+        path: ["cluster"],
+        namespace: legacyClusterNamespace(t.name),
+        legacy: true,
+      },
+    ];
+  }
+  return (t.clusters ?? []).map((c, i) => {
+    const namespace = c.namespace ?? clusterNamespace(t.name, c.name);
+    return {
+      spec: c,
+      path: ["clusters", i],
+      namespace,
+      legacy: namespace === legacyClusterNamespace(t.name),
+    };
+  });
+}
+
+/**
+ * The spec with its single `cluster` written as a one-element `clusters` (the same cluster, kept in its namespace;
+ * a floating IP targeting `cluster` now targets `cluster:<name>`): how the service stores specs from now on. A spec
+ * without `cluster` is returned as is.
+ */
+export function withClusterList(t: TenantSpec): TenantSpec {
+  if (!t.cluster) return t;
+  const { cluster, ...rest } = t;
+  const name = cluster.name ?? t.name;
+  return {
+    ...rest,
+    clusters: [{ ...cluster, name, namespace: legacyClusterNamespace(t.name) }],
+    // `cluster` named the only cluster; with a list it names it explicitly (so a second one can be added).
+    floatingIps: t.floatingIps.map((f) =>
+      f.target === CLUSTER_TARGET ? { ...f, target: clusterTarget(name) } : f,
+    ),
+  };
+}
+
+/** The floating IP target of cluster `name`. */
+export function clusterTarget(name: string): string {
+  return `${CLUSTER_TARGET}:${name}`;
+}
+
+/**
+ * The cluster a floating IP target names: `cluster:<name>`, or `cluster` for the only one. Undefined for a target
+ * that is no cluster target; `{error}` when it names no cluster of the tenant.
+ */
+export function clusterOfTarget(
+  target: string,
+  clusters: readonly ResolvedCluster[],
+): ResolvedCluster | { error: string } | undefined {
+  if (target === CLUSTER_TARGET) {
+    if (clusters.length === 1) return clusters[0];
+    return {
+      error: clusters.length
+        ? `targets "${CLUSTER_TARGET}" but the tenant has ${clusters.length} clusters: name one, e.g. "${clusterTarget(clusters[0].spec.name)}"`
+        : `targets "${CLUSTER_TARGET}" but the tenant has no cluster`,
+    };
+  }
+  if (!target.startsWith(`${CLUSTER_TARGET}:`)) return undefined;
+  const name = target.slice(CLUSTER_TARGET.length + 1);
+  return (
+    clusters.find((c) => c.spec.name === name) ?? {
+      error: `targets cluster "${name}", which is no cluster of this tenant`,
+    }
+  );
+}
+
 /** A standalone VM on one tenant LAN. */
 export const tenantVmSpecSchema = z.strictObject({
   name: dnsLabel(40).describe("VM name (DNS-1123 label, at most 40 characters)"),
@@ -228,11 +372,14 @@ export type TenantVmSpec = z.infer<typeof tenantVmSpecSchema>;
 /** A floating IP: a WAN address held by the router and mapped 1:1 to a tenant address. */
 export const floatingIpSpecSchema = z.strictObject({
   name: dnsLabel(24).describe("Floating IP name (DNS-1123 label, at most 24 characters)"),
-  /** A VM name, `cluster` (the tenant cluster's API endpoint) or an IPv4 address on a tenant LAN. */
-  target: bounded(40)
+  /**
+   * A VM name, `cluster:<name>` (that cluster's API endpoint; `cluster` alone for a tenant's only cluster) or an IPv4
+   * address on a tenant LAN.
+   */
+  target: bounded(48)
     .min(1)
     .describe(
-      "What it maps to: a VM name, cluster (the tenant cluster's API endpoint) or an IPv4 address on a tenant LAN",
+      "What it maps to: a VM name, cluster:<name> (that cluster's API endpoint; cluster for the only one) or an IPv4 address on a tenant LAN",
     ),
   /** Ports opened from the WAN; default SSH + NodePorts (22, 30000-32767), or 6443 for `cluster`. */
   ports: z
@@ -351,7 +498,16 @@ const tenantObject = z.strictObject({
     .describe("Tenant LAN subnets and settings"),
   cluster: tenantClusterSpecSchema
     .optional()
-    .describe("The tenant's Cluster API (kubeadm on CAPV) Kubernetes cluster; default: none"),
+    .describe(
+      "The tenant's single Kubernetes cluster: the same as a one-element clusters (named like the tenant unless named, in namespace tenant-<tenant>); default: none",
+    ),
+  clusters: z
+    .array(tenantClusterListEntrySchema)
+    .max(MAX_CLUSTERS, `must have at most ${MAX_CLUSTERS} clusters`)
+    .optional()
+    .describe(
+      "The tenant's Kubernetes clusters (Cluster API on CAPV), each with its own name, LAN and sizes",
+    ),
   vms: z
     .array(tenantVmSpecSchema)
     .max(MAX_VMS, `must have at most ${MAX_VMS} VMs`)
@@ -414,11 +570,16 @@ export function checkTenantSpec(
     (f) => f.name,
     (i, v) => issue(["floatingIps", i, "name"], `duplicate floating IP name "${v}"`),
   );
+  const clusters = tenantClusters(t);
   const vmNames = new Set(t.vms.map((v) => v.name));
+  /** Floating IP index → the cluster it is the endpoint of. */
+  const endpointOf = new Map<number, string>();
   t.floatingIps.forEach((f, i) => {
-    if (f.target === CLUSTER_TARGET) {
-      if (!t.cluster)
-        issue(["floatingIps", i, "target"], `targets "${CLUSTER_TARGET}" but the tenant has no cluster`);
+    const c = clusterOfTarget(f.target, clusters);
+    if (c && "error" in c) {
+      issue(["floatingIps", i, "target"], c.error);
+    } else if (c) {
+      endpointOf.set(i, c.spec.name);
     } else if (isIpv4(f.target)) {
       const lan = (["lan1", "lan2"] as const).find((l) => cidrContainsIp(cidrOf(l), f.target));
       const p = lan && plans[lan];
@@ -436,54 +597,22 @@ export function checkTenantSpec(
     } else if (!vmNames.has(f.target)) {
       issue(
         ["floatingIps", i, "target"],
-        `target "${f.target}" does not exist: name a VM of this tenant, "${CLUSTER_TARGET}" or a LAN address`,
+        `target "${f.target}" does not exist: name a VM of this tenant, "${CLUSTER_TARGET}:<cluster>" or a LAN address`,
       );
     }
   });
   duplicates(
-    t.floatingIps,
-    (f) => f.target,
-    (i, v) => issue(["floatingIps", i, "target"], `target "${v}" already has a floating IP`),
+    t.floatingIps.map((f, i) => endpointOf.get(i) ?? f.target),
+    (v) => v,
+    (i, v) =>
+      issue(
+        ["floatingIps", i, "target"],
+        endpointOf.has(i)
+          ? `cluster "${v}" already has a floating IP`
+          : `target "${v}" already has a floating IP`,
+      ),
   );
-  if (t.cluster) {
-    const { podCidr, serviceCidr } = t.cluster;
-    const others: [string, string][] = [
-      ["network.lan1Cidr", lan1Cidr],
-      ["network.lan2Cidr", lan2Cidr],
-    ];
-    if (t.vpn) others.push(["vpn.tunnelCidr", t.vpn.tunnelCidr]);
-    for (const [key, cidr] of [
-      ["podCidr", podCidr],
-      ["serviceCidr", serviceCidr],
-    ] as const) {
-      for (const [what, other] of others) {
-        if (cidrsOverlap(cidr, other)) issue(["cluster", key], `${cidr} overlaps ${what} ${other}`);
-      }
-    }
-    if (cidrsOverlap(podCidr, serviceCidr))
-      issue(["cluster", "serviceCidr"], `${serviceCidr} overlaps podCidr ${podCidr}`);
-  }
-  if (t.cluster?.bootstrap === "talos") {
-    if (t.cluster.addressing === "ipam")
-      issue(
-        ["cluster", "addressing"],
-        "ipam is not available with bootstrap talos: Talos does not apply the pool addresses CAPV hands over (CAPV issue #3647); use dhcp",
-      );
-    if (t.cluster.sshAuthorizedKeys?.length)
-      issue(
-        ["cluster", "sshAuthorizedKeys"],
-        "Talos nodes have no SSH (they are managed through the Talos API with talosctl); leave it out",
-      );
-  } else if (t.cluster?.talosVersion !== undefined) {
-    issue(["cluster", "talosVersion"], "applies to bootstrap talos only");
-  }
-  if (t.cluster && !t.floatingIps.some((f) => f.target === CLUSTER_TARGET)) {
-    issue(
-      ["cluster"],
-      `a cluster needs a floating IP for its API endpoint: add one to floatingIps with target "${CLUSTER_TARGET}"`,
-    );
-  }
-
+  checkClusters(t, clusters, new Set(endpointOf.values()), issue, plans);
   // VPN: unique peer names, keys and addresses inside the tunnel.
   if (t.vpn) {
     const peers = t.vpn.peers;
@@ -531,6 +660,136 @@ export function checkTenantSpec(
   }
 }
 
+/** The rules of the tenant's clusters (names, namespaces, networks, bootstrap, endpoints, LAN capacity). */
+function checkClusters(
+  t: z.infer<typeof tenantObject>,
+  clusters: ResolvedCluster[],
+  withEndpoint: Set<string>,
+  issue: (p: PropertyKey[], message: string) => void,
+  plans: Record<LanName, LanPlan | undefined>,
+): void {
+  const { lan1Cidr, lan2Cidr } = t.network;
+  if (t.cluster && t.clusters?.length)
+    issue(["clusters"], "give either cluster (a single one) or clusters, not both");
+  duplicates(
+    clusters,
+    (c) => c.spec.name,
+    (i, v) => issue([...clusters[i].path, "name"], `duplicate cluster name "${v}"`),
+  );
+  const others: [string, string][] = [
+    ["network.lan1Cidr", lan1Cidr],
+    ["network.lan2Cidr", lan2Cidr],
+  ];
+  if (t.vpn) others.push(["vpn.tunnelCidr", t.vpn.tunnelCidr]);
+  for (const c of clusters) {
+    const at = (...p: PropertyKey[]) => [...c.path, ...p];
+    const { podCidr, serviceCidr } = c.spec;
+    if (c.namespace.length > 63)
+      issue(
+        at("name"),
+        `its namespace ${c.namespace} would be longer than 63 characters: use at most ${63 - clusterNamespace(t.name, "").length} characters with this tenant name`,
+      );
+    if (c.spec.namespace !== undefined) {
+      const allowed = [clusterNamespace(t.name, c.spec.name), legacyClusterNamespace(t.name)];
+      if (!allowed.includes(c.spec.namespace))
+        issue(at("namespace"), `must be ${allowed.map((a) => JSON.stringify(a)).join(" or ")}`);
+    }
+    for (const [key, cidr] of [
+      ["podCidr", podCidr],
+      ["serviceCidr", serviceCidr],
+    ] as const) {
+      for (const [what, other] of others) {
+        if (cidrsOverlap(cidr, other)) issue(at(key), `${cidr} overlaps ${what} ${other}`);
+      }
+    }
+    if (cidrsOverlap(podCidr, serviceCidr))
+      issue(at("serviceCidr"), `${serviceCidr} overlaps podCidr ${podCidr}`);
+    if (c.spec.bootstrap === "talos") {
+      if (c.spec.addressing === "ipam")
+        issue(
+          at("addressing"),
+          "ipam is not available with bootstrap talos: Talos does not apply the pool addresses CAPV hands over (CAPV issue #3647); use dhcp",
+        );
+      if (c.spec.sshAuthorizedKeys?.length)
+        issue(
+          at("sshAuthorizedKeys"),
+          "Talos nodes have no SSH (they are managed through the Talos API with talosctl); leave it out",
+        );
+    } else if (c.spec.talosVersion !== undefined) {
+      issue(at("talosVersion"), "applies to bootstrap talos only");
+    }
+    if (!withEndpoint.has(c.spec.name)) {
+      const target = clusters.length === 1 && c.legacy ? CLUSTER_TARGET : clusterTarget(c.spec.name);
+      issue(
+        c.path,
+        `a cluster needs a floating IP for its API endpoint: add one to floatingIps with target "${target}"`,
+      );
+    }
+    const plan = plans[c.spec.network];
+    if (!plan) continue;
+    if (c.spec.vip !== undefined && !rangeContains(plan.vipRange, c.spec.vip))
+      issue(at("vip"), `must be in the endpoint range of ${c.spec.network} (${formatRange(plan.vipRange)})`);
+    const nodes = c.spec.controlPlane.replicas + c.spec.workers.replicas + ROLLOUT_SURGE;
+    if (c.spec.ipamRange !== undefined) {
+      const r = parseRange(c.spec.ipamRange);
+      if (c.spec.addressing !== "ipam") issue(at("ipamRange"), "applies to addressing ipam only");
+      else if (!r) issue(at("ipamRange"), "must be first-last, two IPv4 addresses, first <= last");
+      else if (!rangeWithin(r, plan.ipamRange))
+        issue(
+          at("ipamRange"),
+          `must be inside the IPAM range of ${c.spec.network} (${formatRange(plan.ipamRange)})`,
+        );
+      else if (rangeSize(r) < nodes)
+        issue(
+          at("ipamRange"),
+          `holds ${rangeSize(r)} addresses but the cluster needs ${nodes} (control plane + workers + ${ROLLOUT_SURGE} for rollouts)`,
+        );
+    } else if (c.spec.addressing === "ipam" && !c.legacy && nodes > IPAM_BLOCK_SIZE) {
+      issue(
+        at("workers", "replicas"),
+        `the cluster needs ${nodes} node addresses (control plane + workers + ${ROLLOUT_SURGE} for rollouts) but an IPAM block holds ${IPAM_BLOCK_SIZE}: give ipamRange a larger range`,
+      );
+    }
+  }
+  // LAN capacity: endpoint VIPs, IPAM ranges that do not overlap, DHCP leases for every DHCP cluster's nodes.
+  for (const lan of ["lan1", "lan2"] as const) {
+    const plan = plans[lan];
+    if (!plan) continue;
+    const onLan = clusters.filter((c) => c.spec.network === lan);
+    const vips = rangeSize(plan.vipRange);
+    if (onLan.length > vips)
+      issue(["clusters"], `${onLan.length} clusters on ${lan}, but its endpoint range holds ${vips}`);
+    duplicates(
+      onLan,
+      (c) => c.spec.vip,
+      (i, v) => issue([...onLan[i].path, "vip"], `address ${v} is the endpoint of another cluster`),
+    );
+    const ranges = onLan.flatMap((c) => {
+      const r = c.spec.addressing === "ipam" && c.spec.ipamRange ? parseRange(c.spec.ipamRange) : undefined;
+      return r ? [{ c, r }] : [];
+    });
+    ranges.forEach(({ c, r }, i) => {
+      const hit = ranges.slice(0, i).find((o) => rangesOverlap(o.r, r));
+      if (hit)
+        issue(
+          [...c.path, "ipamRange"],
+          `overlaps the IPAM range of cluster "${hit.c.spec.name}" (${hit.c.spec.ipamRange})`,
+        );
+    });
+    const dhcp = onLan.filter((c) => c.spec.addressing === "dhcp");
+    const leases = dhcp.reduce(
+      (n, c) => n + c.spec.controlPlane.replicas + c.spec.workers.replicas + ROLLOUT_SURGE,
+      0,
+    );
+    const pool = rangeSize(plan.dhcpRange);
+    if (dhcp.length && leases > pool)
+      issue(
+        [...dhcp[dhcp.length - 1].path, "workers", "replicas"],
+        `the DHCP clusters on ${lan} need ${leases} leases (nodes + ${ROLLOUT_SURGE} for rollouts each) but its DHCP pool holds ${pool} (${formatRange(plan.dhcpRange)}): use fewer nodes, addressing ipam or the other LAN`,
+      );
+  }
+}
+
 function safePlan(cidr: string) {
   try {
     return planLan(cidr);
@@ -550,6 +809,9 @@ export type TenantSpecInput = z.input<typeof tenantSpecSchema>;
 /** Effective ports of a floating IP (the spec's, or the defaults for its target). */
 export function floatingIpPorts(f: FloatingIpSpec): PortRule[] {
   return (
-    f.ports ?? (f.target === CLUSTER_TARGET ? DEFAULT_CLUSTER_ENDPOINT_PORTS : DEFAULT_FLOATING_IP_PORTS)
+    f.ports ??
+    (f.target === CLUSTER_TARGET || f.target.startsWith(`${CLUSTER_TARGET}:`)
+      ? DEFAULT_CLUSTER_ENDPOINT_PORTS
+      : DEFAULT_FLOATING_IP_PORTS)
   );
 }

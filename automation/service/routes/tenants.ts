@@ -78,6 +78,20 @@ async function mustTenant(ctx: Context, req: FastifyRequest, name: string): Prom
   return t;
 }
 
+/**
+ * The program's config check of the spec as the client sent it (so a 400 names the fields it wrote, `cluster.…`
+ * rather than the `clusters[0].…` it is stored as), then of the spec as it will be stored (pinned addresses).
+ */
+function checkBoth(
+  ctx: Context,
+  parsed: unknown,
+  stored: unknown,
+  rows: Parameters<typeof checkConfig>[2],
+): void {
+  checkConfig(ctx, parsed, rows);
+  if (stored !== parsed) checkConfig(ctx, stored, rows);
+}
+
 export function registerTenantRoutes(app: FastifyInstance, ctx: Context): void {
   app.post<{ Body: { name: string; spec: Record<string, unknown> } }>(
     "/v1/tenants",
@@ -112,7 +126,8 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: Context): void {
     },
     async (req, reply) => {
       // A new tenant: nothing holds an address yet.
-      const spec = pinSpec(ctx, checkSpec(ctx, withName(req.body.spec, req.body.name)), []);
+      const parsed = checkSpec(ctx, withName(req.body.spec, req.body.name));
+      const spec = pinSpec(ctx, parsed, []);
       requireEngine(ctx);
       const token = newTenantToken(req.body.name);
       const { tenant, operation } = await ctx.store.createTenant({
@@ -121,7 +136,7 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: Context): void {
         tokenHash: hashToken(token),
         demand: ctx.demandOf(spec),
         requestedBy: principalId(principalOf(req)),
-        check: (rows) => checkConfig(ctx, spec, rows),
+        check: (rows) => checkBoth(ctx, parsed, spec, rows),
       });
       ctx.worker.kick();
       reply.code(202).header("location", `/v1/operations/${operation.id}`);
@@ -249,7 +264,7 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: Context): void {
         settle: (history) => (spec = pinSpec(ctx, parsed, history)),
         demand: ctx.demandOf(parsed),
         requestedBy: principalId(principalOf(req)),
-        check: (rows) => checkConfig(ctx, spec, rows),
+        check: (rows) => checkBoth(ctx, parsed, spec, rows),
       });
       ctx.worker.kick();
       reply.code(202).header("location", `/v1/operations/${operation.id}`);
@@ -300,19 +315,16 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: Context): void {
     },
     async (req, reply) => {
       await mustTenant(ctx, req, req.params.name);
+      const parsed =
+        req.body?.spec === undefined ? undefined : checkSpec(ctx, withName(req.body.spec, req.params.name));
       const proposed =
-        req.body?.spec === undefined
-          ? undefined
-          : pinSpec(
-              ctx,
-              checkSpec(ctx, withName(req.body.spec, req.params.name)),
-              await ctx.store.specHistory(req.params.name),
-            );
+        parsed === undefined ? undefined : pinSpec(ctx, parsed, await ctx.store.specHistory(req.params.name));
       requireEngine(ctx);
       if (proposed !== undefined) {
         // 409 when the pools cannot hold it; 400 when the program would refuse it with these allocations.
-        checkConfig(
+        checkBoth(
           ctx,
+          parsed,
           proposed,
           await ctx.store.tentativeAllocations(req.params.name, ctx.demandOf(proposed)),
         );

@@ -39,12 +39,12 @@ const specArb = fc
       }),
       { selector: (v) => v.name, maxLength: 12 },
     ),
-    cluster: fc.option(
+    clusters: fc.array(
       fc.record({
         network: fc.constantFrom("lan1" as const, "lan2" as const),
         addressing: fc.constantFrom("dhcp" as const, "ipam" as const),
       }),
-      { nil: undefined },
+      { maxLength: 4 },
     ),
     rawTarget: fc.option(fc.integer({ min: 2, max: 250 }), { nil: undefined }),
     fipOnVms: fc.integer({ min: 0, max: 12 }),
@@ -59,14 +59,15 @@ const specArb = fc
     const floatingIps: { name: string; target: string }[] = vms
       .slice(0, r.fipOnVms)
       .map((v) => ({ name: `f-${v.name}`, target: v.name }));
-    if (r.cluster) floatingIps.push({ name: "api", target: "cluster" });
+    const clusters = r.clusters.map((c, i) => ({ ...c, name: `c${i}`, workers: { replicas: 1 } }));
+    for (const c of clusters) floatingIps.push({ name: `${c.name}-api`, target: `cluster:${c.name}` });
     if (r.rawTarget !== undefined) floatingIps.push({ name: "raw", target: at(r.lan2, r.rawTarget) });
     return {
       name: "prop",
       network: { lan1Cidr: r.lan1, lan2Cidr: r.lan2 },
       vms,
-      cluster: r.cluster,
-      floatingIps: floatingIps.slice(0, 16),
+      clusters,
+      floatingIps: floatingIps.slice(-16),
     };
   });
 
@@ -85,7 +86,7 @@ describe("tenant address plan (property tests)", () => {
           const statics = [
             p.gateway,
             ...spec.vms.filter((v) => v.network === lan).map((v) => plan.vmAddresses.get(v.name)!),
-            ...(plan.cluster?.lan === lan ? [plan.cluster.kubeVip] : []),
+            ...[...plan.clusters.values()].filter((c) => c.lan === lan).map((c) => c.kubeVip),
           ];
           // Inside the subnet, neither its network nor its broadcast address.
           for (const a of [...statics, dhcp.first, dhcp.last]) {
@@ -95,12 +96,15 @@ describe("tenant address plan (property tests)", () => {
           assert.equal(new Set(statics).size, statics.length, `statics unique on ${lan}: ${statics}`);
           for (const a of statics)
             assert.ok(!rangeContains(dhcp, a), `${a} outside DHCP ${dhcp.first}-${dhcp.last}`);
-          if (plan.cluster?.lan === lan && plan.cluster.ipamRange) {
-            const ipam = plan.cluster.ipamRange;
+          const pools = [...plan.clusters.values()]
+            .filter((c) => c.lan === lan && c.ipamRange)
+            .map((c) => c.ipamRange!);
+          pools.forEach((ipam, i) => {
             assert.ok(!rangesOverlap(ipam, dhcp), "IPAM pool apart from DHCP pool");
             for (const a of statics) assert.ok(!rangeContains(ipam, a), `${a} outside IPAM pool`);
             assert.ok(cidrContainsIp(p.cidr, ipam.first) && cidrContainsIp(p.cidr, ipam.last));
-          }
+            for (const other of pools.slice(0, i)) assert.ok(!rangesOverlap(ipam, other), "IPAM pools apart");
+          });
         }
         // VM-targeted floating IPs map to their VM's address; every target is a host of its LAN.
         for (const f of spec.floatingIps) {
@@ -110,7 +114,8 @@ describe("tenant address plan (property tests)", () => {
             cidrContainsIp(p.cidr, t.address) && ![p.network, p.broadcast, p.gateway].includes(t.address),
           );
           if (t.kind.startsWith("vm:")) assert.equal(t.address, plan.vmAddresses.get(f.target));
-          if (t.kind === "cluster") assert.equal(t.address, plan.cluster!.kubeVip);
+          if (t.kind.startsWith("cluster:"))
+            assert.equal(t.address, plan.clusters.get(t.kind.slice(8))!.kubeVip);
         }
         checked++;
       }),
@@ -132,10 +137,10 @@ describe("tenant address plan (property tests)", () => {
         const p = plan.lans.lan1;
         const objs = renderClusterObjects(
           clusterRenderInput({
-            kubeVipAddress: plan.cluster!.kubeVip,
+            kubeVipAddress: plan.clusters.get("prop")!.kubeVip,
             addressing: {
               mode: "ipam",
-              range: plan.cluster!.ipamRange!,
+              range: plan.clusters.get("prop")!.ipamRange!,
               prefix: p.prefix,
               gateway: p.gateway,
               nameservers: [p.gateway],
@@ -147,7 +152,7 @@ describe("tenant address plan (property tests)", () => {
         assert.equal(pool.gateway, p.gateway);
         const [first, last] = pool.addresses[0].split("-");
         assert.ok(!rangesOverlap({ first, last }, p.dhcpRange));
-        assert.ok(!rangeContains({ first, last }, plan.cluster!.kubeVip));
+        assert.ok(!rangeContains({ first, last }, plan.clusters.get("prop")!.kubeVip));
       }),
       { numRuns: 50 },
     );
