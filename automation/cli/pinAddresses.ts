@@ -1,7 +1,7 @@
 /**
  * `basphere pin-addresses --config <Pulumi.tenant-x.yaml> [--check]`: what the service does for the specs it stores,
  * for a hand-written tenant stack config — writes into the file (comments and layout kept) the address every VM and
- * VPN peer has now, so that later edits (inserting, removing, reordering entries) never move it
+ * VPN peer has now and every cluster of `clusters` its endpoint VIP and IPAM range, so that later edits (inserting, removing, reordering entries) never move it
  * (model/tenant/addressPins.ts). The addresses written are the ones the stack gives them today: explicit ones as
  * they are, the rest as the program assigns them. `--check` only reports entries without one (exit 1), for CI.
  */
@@ -49,6 +49,19 @@ export function pinStackFileText(text: string, file: string): { text: string; pi
     if (p.address === undefined && address) {
       doc.setIn([...key, "vpn", "peers", i, "address"], address);
       pinned.push({ entry: `vpn.peers.${p.name}`, address });
+    }
+  });
+  // Clusters of a `clusters` list: endpoint VIP and IPAM range (a single `cluster` is alone: nothing moves it).
+  r.data.clusters?.forEach((c, i) => {
+    const got = spec.clusters?.[i];
+    if (!got) return;
+    if (c.vip === undefined && got.vip) {
+      doc.setIn([...key, "clusters", i, "vip"], got.vip);
+      pinned.push({ entry: `clusters.${c.name}.vip`, address: got.vip });
+    }
+    if (c.addressing === "ipam" && c.ipamRange === undefined && got.ipamRange) {
+      doc.setIn([...key, "clusters", i, "ipamRange"], got.ipamRange);
+      pinned.push({ entry: `clusters.${c.name}.ipamRange`, address: got.ipamRange });
     }
   });
   return { text: pinned.length ? doc.toString({ lineWidth: 0 }) : text, pinned };

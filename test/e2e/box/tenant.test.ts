@@ -209,6 +209,74 @@ describe("datacenter in a box: the full example tenant through the service", fun
     );
   });
 
+  it("a tenant with a Dev (Talos) and a Prod (kubeadm) cluster comes up; removing Dev deletes only Dev's objects", async () => {
+    const multi = YAML.parse(
+      fs.readFileSync(path.join(PROJECT_ROOT, "stacks", "Pulumi.tenant-multi.yaml"), "utf8"),
+    ).config["basphere:tenant"];
+    const { name: _n, ...spec } = multi;
+    const c = await req("POST", "/v1/tenants", { body: { name: "multi", spec } });
+    assert.equal(c.status, 202, JSON.stringify(c.body));
+    try {
+      await multiClusterChecks(spec, c.body.operation.id);
+    } finally {
+      // Gone again whatever happened, so the full tenant's delete finds the box as it started.
+      const d = await req("DELETE", "/v1/tenants/multi");
+      assert.equal((await waitOperation(req, d.body.operation.id, 15 * 60_000)).status, "succeeded");
+    }
+  });
+
+  async function multiClusterChecks(spec: any, createOp: string): Promise<void> {
+    const c = { body: { operation: { id: createOp } } };
+    const op = await waitOperation(req, c.body.operation.id, 20 * 60_000);
+    assert.equal(op.status, "succeeded", `${op.error}\n${serve.stderr()}`);
+    const kinds = async (ns: string, apiVersion: string, plural: string) =>
+      ((await sandbox.kube.get(resourcePath(apiVersion, plural, ns))).items as any[]).map(
+        (o) => o.metadata.name,
+      );
+    // Admitted by the real API server, each in its own namespace, with the kubeconfig Secret of each cluster.
+    assert.deepEqual(
+      await kinds("tenant-multi-dev", "controlplane.cluster.x-k8s.io/v1alpha3", "taloscontrolplanes"),
+      ["dev-control-plane"],
+    );
+    assert.deepEqual(
+      await kinds("tenant-multi-dev", "bootstrap.cluster.x-k8s.io/v1alpha3", "talosconfigtemplates"),
+      ["dev-worker"],
+    );
+    assert.deepEqual(
+      await kinds("tenant-multi-prod", "controlplane.cluster.x-k8s.io/v1beta2", "kubeadmcontrolplanes"),
+      ["prod-control-plane"],
+    );
+    const t = await req("GET", "/v1/tenants/multi");
+    assert.deepEqual(Object.keys(t.body.outputs.clusters).sort(), ["dev", "prod"]);
+    const prodBefore = await sandbox.kube.get(
+      resourcePath("cluster.x-k8s.io/v1beta2", "clusters", "tenant-multi-prod", "prod"),
+    );
+
+    const without = structuredClone(spec);
+    without.clusters = without.clusters.filter((x: any) => x.name !== "dev");
+    without.floatingIps = without.floatingIps.filter((f: any) => f.name !== "dev-api");
+    const u = await req("PUT", "/v1/tenants/multi/spec", { body: { spec: without } });
+    assert.equal(u.status, 202, JSON.stringify(u.body));
+    const up = await waitOperation(req, u.body.operation.id, 15 * 60_000);
+    assert.equal(up.status, "succeeded", up.error);
+    const changed = (up.result.steps as { op: string; name: string }[]).filter(
+      (x) => x.op !== "same" && x.op !== "read",
+    );
+    // Deleted, or for the kubeconfig Secret the stack only read, discarded.
+    for (const step of changed)
+      assert.match(`${step.op} ${step.name}`, /^(delete|discard) .*(cluster-dev|dev-api)/);
+    const end = Date.now() + 120_000;
+    const devNs = resourcePath("v1", "namespaces", undefined, "tenant-multi-dev");
+    while ((await sandbox.kube.find(devNs)) && Date.now() < end)
+      await new Promise((res) => setTimeout(res, 500));
+    assert.equal(await sandbox.kube.find(devNs), undefined, "Dev's namespace is gone");
+    const prodAfter = await sandbox.kube.get(
+      resourcePath("cluster.x-k8s.io/v1beta2", "clusters", "tenant-multi-prod", "prod"),
+    );
+    assert.equal(prodAfter.metadata.uid, prodBefore.metadata.uid, "Prod's Cluster is the same object");
+    assert.deepEqual(prodAfter.spec, prodBefore.spec);
+  }
+
   it("delete leaves the API server, the router and the vSphere simulator as they started", async () => {
     const r = await req("DELETE", `/v1/tenants/${TENANT}`);
     assert.equal(r.status, 202, JSON.stringify(r.body));

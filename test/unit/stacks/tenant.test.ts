@@ -431,6 +431,30 @@ describe("tenant stack changes and variants", function () {
       assert.deepEqual(validateAgainstCrd({ ...o.inputs, spec: o.inputs.spec } as any), [], o.name);
   });
 
+  it("two clusters (multi example): each in its namespace with its bootstrap, endpoint and kubeconfig", async () => {
+    const out = await runTenant(exampleValues("multi"));
+    const inNs = (type: string) =>
+      Object.fromEntries(harness.ofType(type).map((r) => [r.inputs.metadata.namespace, r.inputs.metadata.name]));
+    assert.deepEqual(inNs("TalosControlPlane"), { "tenant-multi-dev": "dev-control-plane" });
+    assert.deepEqual(inNs("KubeadmControlPlane"), { "tenant-multi-prod": "prod-control-plane" });
+    assert.deepEqual(inNs("InClusterIPPool"), { "tenant-multi-prod": "prod-nodes" });
+    assert.deepEqual(harness.ofType("InClusterIPPool")[0].inputs.spec.addresses, ["10.0.1.100-10.0.1.124"]);
+    for (const o of capiObjects())
+      assert.deepEqual(validateAgainstCrd({ ...o.inputs, spec: o.inputs.spec } as any), [], o.name);
+    // Each endpoint: its floating IP's 1:1 NAT to its own VIP on its LAN.
+    const nat = Object.fromEntries(opn("OneToOneNat").map((n) => [n.inputs.external, n.inputs.internal]));
+    assert.equal(nat["192.168.200.120"], "10.0.2.10", "dev on LAN2");
+    assert.equal(nat["192.168.200.121"], "10.0.1.10", "prod on LAN1");
+    assert.deepEqual(await resolve(out.clusters), {
+      dev: { endpoint: "https://192.168.200.120:6443" },
+      prod: { endpoint: "https://192.168.200.121:6443" },
+    });
+    assert.ok(await pulumi.isSecret(out.clusterKubeconfigs as pulumi.Output<unknown>));
+    const kcs = (await resolve(out.clusterKubeconfigs)) as Record<string, string>;
+    assert.deepEqual(Object.keys(kcs).sort(), ["dev", "prod"]);
+    assert.equal(out.clusterEndpoint, undefined, "no single-cluster output with two clusters");
+  });
+
   it("reads the onprem stack named by basphere:onpremStack", async () => {
     const v = exampleValues("small");
     v.onpremStack = "organization/basphere/onprem";

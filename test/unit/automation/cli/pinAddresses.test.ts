@@ -85,7 +85,11 @@ describe("basphere pin-addresses", function () {
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /^vms\.bastion: 10\.0\.1\.20 \(pinned\)$/m);
     assert.equal(tenantOf(readFileSync(file, "utf8")).vms[0].address, "10.0.1.20");
-    for (const example of ["Pulumi.tenant-full.yaml", "Pulumi.tenant-small.yaml"]) {
+    for (const example of [
+      "Pulumi.tenant-full.yaml",
+      "Pulumi.tenant-small.yaml",
+      "Pulumi.tenant-multi.yaml",
+    ]) {
       const copy = join(dir, example);
       copyFileSync(join(root, "stacks", example), copy);
       const r = await runCli(["pin-addresses", "--config", copy, "--check"]);

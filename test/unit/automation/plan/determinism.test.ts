@@ -15,15 +15,15 @@ import { type PlanJson, diffPlans } from "../../../../automation/preview/diff";
 import { PROJECT_ROOT } from "../../../../support/engine";
 
 const CLI = path.join(PROJECT_ROOT, "dist", "automation", "cli", "main.js");
-const FULL = path.join(PROJECT_ROOT, "stacks", "Pulumi.tenant-full.yaml");
+const example = (name: string) => path.join(PROJECT_ROOT, "stacks", `Pulumi.tenant-${name}.yaml`);
 
-/** Plans a stack file whose `basphere:tenant` and `basphere:allocations` were edited by `edit`. */
-function planOf(edit: (tenant: any, allocations: any) => void): PlanJson {
+/** Plans an example stack file whose `basphere:tenant` and `basphere:allocations` were edited by `edit`. */
+function planOf(edit: (tenant: any, allocations: any) => void, name = "full"): PlanJson {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-determinism-"));
   try {
-    const doc = YAML.parse(fs.readFileSync(FULL, "utf8"));
+    const doc = YAML.parse(fs.readFileSync(example(name), "utf8"));
     edit(doc.config["basphere:tenant"], doc.config["basphere:allocations"]);
-    const file = path.join(dir, "Pulumi.tenant-full.yaml");
+    const file = path.join(dir, `Pulumi.tenant-${name}.yaml`);
     fs.writeFileSync(file, YAML.stringify(doc));
     const out = path.join(dir, "plan.json");
     const fd = fs.openSync(out, "w");
@@ -123,5 +123,43 @@ describe("offline plan: deterministic ids (tenant-full)", function () {
     );
     assert.ok(c.length > 0);
     for (const line of c) assert.match(line, /^create .*aaron/, c.join("\n"));
+  });
+});
+
+describe("offline plan: several clusters (tenant-multi)", function () {
+  this.timeout(300000);
+  let base: PlanJson;
+  before(() => {
+    base = planOf(() => {}, "multi");
+  });
+
+  it("removing the Dev cluster (and its endpoint floating IP) deletes only its resources", () => {
+    const head = planOf((t, a) => {
+      t.clusters = t.clusters.filter((c: any) => c.name !== "dev");
+      t.floatingIps = t.floatingIps.filter((f: any) => f.name !== "dev-api");
+      a.floatingIps = a.floatingIps.filter((f: any) => f.name !== "dev-api");
+    }, "multi");
+    const c = changes(base, head);
+    const deleted = c.filter((l) => l.startsWith("delete "));
+    assert.ok(
+      deleted.some((l) => /tenant-multi-cluster-dev-talos-control-plane$/.test(l)),
+      c.join("\n"),
+    );
+    assert.ok(
+      deleted.some((l) => /dev-api/.test(l)),
+      c.join("\n"),
+    );
+    for (const line of c) assert.match(line, /^delete .*(cluster-dev|dev-api)/, c.join("\n"));
+  });
+
+  it("a cluster added at the head takes free addresses and changes nothing of the others", () => {
+    const head = planOf((t, a) => {
+      t.clusters.unshift({ name: "qa", network: "lan1", addressing: "ipam", workers: { replicas: 1 } });
+      t.floatingIps.push({ name: "qa-api", target: "cluster:qa" });
+      a.floatingIps.push({ name: "qa-api", address: "192.168.200.123" });
+    }, "multi");
+    const c = changes(base, head);
+    assert.ok(c.length > 0);
+    for (const line of c) assert.match(line, /^create .*(cluster-qa|qa-api)/, c.join("\n"));
   });
 });

@@ -7,7 +7,7 @@ import type { BasphereConfig } from "../../../../stacks/config";
 import { repoRoot } from "./crdValidator";
 
 /** Reads stacks/Pulumi.tenant-<name>.yaml into `{values, secretKeys}` (keys without the `basphere:` prefix). */
-export function loadExample(name: "small" | "full"): BasphereConfig {
+export function loadExample(name: "small" | "full" | "multi"): BasphereConfig {
   const file = path.join(repoRoot(), "stacks", `Pulumi.tenant-${name}.yaml`);
   const doc = parse(fs.readFileSync(file, "utf8")) as { config: Record<string, unknown> };
   const values: Record<string, unknown> = {};
@@ -18,7 +18,7 @@ export function loadExample(name: "small" | "full"): BasphereConfig {
 }
 
 /** A deep copy of an example's values, for tests that change them. */
-export function exampleValues(name: "small" | "full"): Record<string, any> {
+export function exampleValues(name: "small" | "full" | "multi"): Record<string, any> {
   return JSON.parse(JSON.stringify(loadExample(name).values));
 }
 
