@@ -434,7 +434,9 @@ describe("tenant stack changes and variants", function () {
   it("two clusters (multi example): each in its namespace with its bootstrap, endpoint and kubeconfig", async () => {
     const out = await runTenant(exampleValues("multi"));
     const inNs = (type: string) =>
-      Object.fromEntries(harness.ofType(type).map((r) => [r.inputs.metadata.namespace, r.inputs.metadata.name]));
+      Object.fromEntries(
+        harness.ofType(type).map((r) => [r.inputs.metadata.namespace, r.inputs.metadata.name]),
+      );
     assert.deepEqual(inNs("TalosControlPlane"), { "tenant-multi-dev": "dev-control-plane" });
     assert.deepEqual(inNs("KubeadmControlPlane"), { "tenant-multi-prod": "prod-control-plane" });
     assert.deepEqual(inNs("InClusterIPPool"), { "tenant-multi-prod": "prod-nodes" });
