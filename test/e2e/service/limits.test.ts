@@ -82,7 +82,8 @@ describe("service e2e: a spec at every limit through the real engine", function 
       written.floatingIps.map((f: { ports: unknown[] }) => f.ports.length),
       Array(MAX_FLOATING_IPS).fill(32),
     );
-    assert.equal(written.cluster.sshAuthorizedKeys.join("").length, 16 * 2048);
+    // The single `cluster` sent is stored as a one-element `clusters` (the same cluster, its names kept).
+    assert.equal(written.clusters[0].sshAuthorizedKeys.join("").length, 16 * 2048);
     const t = (await req("GET", `/v1/tenants/${name}`)).body;
     assert.equal(t.status, "ready");
     assert.deepEqual(
