@@ -75,7 +75,16 @@ export async function upBoxOnpremStack(
  * The engine of the service on this data folder (same backend, project folder and passphrase as `basphere serve`),
  * with the box's plugin folder on its PATH.
  */
-export async function openBoxEngine(dataDir: string, projectRoot: string, state: BoxState): Promise<Engine> {
+export async function openBoxEngine(
+  dataDir: string,
+  projectRoot: string,
+  state: BoxState,
+  /**
+   * Another program than `projectRoot`'s (a built checkout), with the folder its project file goes into (its stack
+   * settings files live there): what `basphere preview-pr` uses to run a base and a head program on one backend.
+   */
+  program?: { dir: string; projectParent: string },
+): Promise<Engine> {
   const { engineEnvironment, Engine } = await import("../automation/engine");
   const { resolvePassphrase } = await import("../automation/service/dataDir");
   const { writeServiceProject } = await import("../automation/service/realEngine");
@@ -89,5 +98,8 @@ export async function openBoxEngine(dataDir: string, projectRoot: string, state:
       : { passphraseFile: passphrase.file }),
   });
   if (passphrase.kind !== "env") delete environment.env.PULUMI_CONFIG_PASSPHRASE;
-  return Engine.open({ environment, workDir: writeServiceProject(dataDir, projectRoot) });
+  const workDir = program
+    ? writeServiceProject(program.projectParent, program.dir)
+    : writeServiceProject(dataDir, projectRoot);
+  return Engine.open({ environment, workDir });
 }

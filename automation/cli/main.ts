@@ -13,6 +13,7 @@ import { registerConfigSchemaCommand } from "./configSchema";
 import { registerPinAddressesCommand } from "./pinAddresses";
 import { registerPlanCommand } from "./plan";
 import { registerPreviewDiffCommand } from "./preview";
+import { registerPreviewPrCommand } from "./previewPr";
 import { registerServeCommand } from "./serve";
 import { registerTenantsCommand } from "./tenants";
 
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerPlanCommand(program);
   registerConfigSchemaCommand(program);
   registerPreviewDiffCommand(program);
+  registerPreviewPrCommand(program);
   registerPinAddressesCommand(program);
   registerServeCommand(program);
   registerTenantsCommand(program);
