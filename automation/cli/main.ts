@@ -12,6 +12,7 @@ import { registerBoxCommand } from "./box";
 import { registerConfigSchemaCommand } from "./configSchema";
 import { registerPinAddressesCommand } from "./pinAddresses";
 import { registerPlanCommand } from "./plan";
+import { registerPrCommentCommand } from "./prComment";
 import { registerPreviewDiffCommand } from "./preview";
 import { registerPreviewPrCommand } from "./previewPr";
 import { registerServeCommand } from "./serve";
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerConfigSchemaCommand(program);
   registerPreviewDiffCommand(program);
   registerPreviewPrCommand(program);
+  registerPrCommentCommand(program);
   registerPinAddressesCommand(program);
   registerServeCommand(program);
   registerTenantsCommand(program);
