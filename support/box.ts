@@ -135,3 +135,18 @@ export function nonLoopbackConnects(trace: string): string[] {
   }
   return bad;
 }
+
+/** Paths (a.b[0].c) of every leaf of `want` that `got` lacks or holds with another value (what an API server pruned). */
+export function missingLeaves(want: unknown, got: unknown, at = ""): string[] {
+  if (want === null || typeof want !== "object")
+    return JSON.stringify(want) === JSON.stringify(got) ? [] : [at];
+  if (got === null || typeof got !== "object") return [at];
+  return Object.entries(want as Record<string, unknown>).flatMap(([k, v]) =>
+    missingLeaves(v, (got as Record<string, unknown>)[k], Array.isArray(want) ? `${at}[${k}]` : `${at}.${k}`),
+  );
+}
+
+/** Plural resource name of a Cluster API kind, as its CRD declares it (`MachineHealthCheck` → `machinehealthchecks`). */
+export function crdPlural(kind: string): string {
+  return kind.toLowerCase() + (kind.endsWith("s") ? "es" : "s");
+}

@@ -4,20 +4,9 @@
  */
 import { Command, Option } from "commander";
 import { readdirSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import type { StackKind } from "../../stacks/config";
 import { STACK_KINDS } from "../../model/stackKinds";
-
-/** The repository root (where Pulumi.yaml is), from the compiled or source location of this file. */
-export function repoRoot(): string {
-  const { existsSync } = require("node:fs") as typeof import("node:fs");
-  let dir = __dirname;
-  for (let i = 0; i < 6; i++) {
-    if (existsSync(join(dir, "Pulumi.yaml"))) return dir;
-    dir = resolve(dir, "..");
-  }
-  return process.cwd();
-}
 
 async function runOne(
   file: string,
@@ -55,7 +44,9 @@ export function registerPlanCommand(program: Command): void {
       }) => {
         if (opts.json && opts.mermaid) throw new Error("choose one of --json and --mermaid");
         if (opts.all) {
-          const dir = join(repoRoot(), "stacks");
+          const { findProjectRoot } =
+            require("../engine/environment") as typeof import("../engine/environment");
+          const dir = join(findProjectRoot(), "stacks");
           const files = readdirSync(dir)
             .filter((f) => /^Pulumi\..+\.ya?ml$/.test(f))
             .sort();

@@ -6,9 +6,7 @@
 import { createHash } from "node:crypto";
 import { wireguardPublicKey } from "../../providers/opnsense/keys";
 import { fakeUuid, registerState } from "./handlers";
-
-const SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+import { SECRET_SIG, SIG_KEY } from "../../providers/pulumiWire";
 
 /** Inputs arrive in wire form; secrets are wrapped. */
 function plain(v: any): any {

@@ -7,10 +7,9 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { Inventory, defaultInventory, synthesizeState } from "./inventory";
+import { SECRET_SIG, SIG_KEY } from "../../providers/pulumiWire";
 
 /** The key Pulumi uses on the wire to mark a special value, and the values that mark secrets and references. */
-const SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 const RESOURCE_REF_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
 /** The signature Pulumi uses on the wire to mark an unknown value. */
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";

@@ -5,6 +5,7 @@
  * pull-request report (report.ts) renders them.
  */
 import type { EngineEvent } from "@pulumi/pulumi/automation";
+import { isSecretEnvelope } from "../../providers/pulumiWire";
 import { diffValues } from "./diff";
 
 /** A step's operation as the report counts it. */
@@ -85,11 +86,7 @@ export function valueAt(root: unknown, path: string): unknown {
 /** True for a value the engine or the SDK marks secret. */
 function isSecretValue(v: unknown): boolean {
   if (v === SECRET) return true;
-  return (
-    v !== null &&
-    typeof v === "object" &&
-    (v as Record<string, unknown>)["4dabf18193072939515e22adb298388d"] === "1b47061264138c4ac30d75fd1eb44270"
-  );
+  return isSecretEnvelope(v);
 }
 
 function containsSecret(v: unknown): boolean {

@@ -5,7 +5,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { repoRoot } from "../../providers/vsphere/generate";
+import { findProjectRoot } from "../../automation/engine/environment";
 import { CREDENTIALS_ENV } from "./providerConfig";
 import { STATE_ENV } from "./store";
 
@@ -28,7 +28,7 @@ function quote(s: string): string {
 }
 
 /** The Node that runs the plugin: this process's when it is >= 22, else the project's node_modules/.bin/node. */
-export function pluginNode(root: string = repoRoot()): string {
+export function pluginNode(root: string = findProjectRoot()): string {
   const major = Number(process.versions.node.split(".")[0]);
   if (major >= 22) return path.resolve(process.execPath);
   const bundled = path.join(root, "node_modules", ".bin", "node");
@@ -48,7 +48,7 @@ export function installVsphereSimulator(
   statePath: string,
   opts: InstallOptions = {},
 ): string {
-  const root = repoRoot();
+  const root = findProjectRoot();
   const main = path.join(root, "dist", "box", "vsphereSimulator", "main.js");
   if (!fs.existsSync(main)) throw new Error(`vsphere-simulator: ${main} is missing: run npm run build first`);
   const lines = [

@@ -7,13 +7,17 @@
  * and compares their plain form ({@link unwrap}: secrets opened, unknowns as {@link UNKNOWN}).
  */
 
-/** The signature key of the engine's special objects and its values. */
-export const SIG_KEY = "4dabf18193072939515e22adb298388d";
-export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-export const OUTPUT_VALUE_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4";
-export const RESOURCE_REFERENCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
-/** What the engine sends for a value that is not known yet. */
-export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+import {
+  OUTPUT_VALUE_SIG,
+  RESOURCE_REFERENCE_SIG,
+  SECRET_SIG,
+  SIG_KEY,
+  UNKNOWN,
+  containsUnknown,
+} from "../../providers/pulumiWire";
+
+// The wire format's constants are defined once (providers/pulumiWire.ts); the simulator's modules import them here.
+export { OUTPUT_VALUE_SIG, RESOURCE_REFERENCE_SIG, SECRET_SIG, SIG_KEY, UNKNOWN, containsUnknown };
 
 /** A JSON object. */
 export type Props = Record<string, unknown>;
@@ -52,14 +56,6 @@ export function unwrap(v: unknown): unknown {
 /** {@link unwrap} of a property map. */
 export function unwrapProps(p: Props | undefined): Props {
   return (unwrap(p ?? {}) as Props) ?? {};
-}
-
-/** True when the plain value is, or holds anywhere, an unknown. */
-export function containsUnknown(v: unknown): boolean {
-  if (isUnknown(v)) return true;
-  if (Array.isArray(v)) return v.some(containsUnknown);
-  if (isObject(v)) return Object.values(v).some(containsUnknown);
-  return false;
 }
 
 /** True when the raw value is, or holds anywhere, a secret. */

@@ -16,15 +16,9 @@ import { HOOKS, KindHooks } from "./hooks";
 import { Kind, parseArgs } from "./schemas";
 import { OpnsenseConnection, parseConnection } from "./types";
 
-/** Pulumi's wire sentinel for values unknown during preview. */
-export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+import { UNKNOWN, containsUnknown } from "../pulumiWire";
 
-export function containsUnknown(v: unknown): boolean {
-  if (v === UNKNOWN) return true;
-  if (Array.isArray(v)) return v.some(containsUnknown);
-  if (v && typeof v === "object") return Object.values(v).some(containsUnknown);
-  return false;
-}
+export { UNKNOWN, containsUnknown };
 
 /** A lowercase UUIDv4-shaped id derived from `key` (OPNsense only upserts ids matching the v4 pattern). */
 export function deterministicUuid(key: string): string {

@@ -13,25 +13,11 @@ import { installCrds } from "../../../box/crds";
 import { stopDaemon } from "../../../box/daemons";
 import { ClusterObjects, renderClusterObjects } from "../../../components/tenant/clusterApiObjects";
 import { KubeApiError, KubeClient, resourcePath } from "../../../providers/kubernetes/client";
+import { crdPlural, missingLeaves } from "../../../support/box";
 import { PROJECT_ROOT } from "../../../support/engine";
 import { clusterRenderInput } from "../../unit/components/tenant/fixtures";
 
 const BIN = path.join(PROJECT_ROOT, ".box", "bin");
-
-/** Paths (a.b[0].c) of every leaf of `want` that `got` lacks or holds with another value. */
-function missingLeaves(want: unknown, got: unknown, at = ""): string[] {
-  if (want === null || typeof want !== "object")
-    return JSON.stringify(want) === JSON.stringify(got) ? [] : [at];
-  if (got === null || typeof got !== "object") return [at];
-  return Object.entries(want as Record<string, unknown>).flatMap(([k, v]) =>
-    missingLeaves(v, (got as Record<string, unknown>)[k], Array.isArray(want) ? `${at}[${k}]` : `${at}.${k}`),
-  );
-}
-
-/** Plural resource name of a Cluster API kind (what its CRD declares). */
-function plural(kind: string): string {
-  return kind.toLowerCase() + (kind.endsWith("s") ? "es" : "s");
-}
 
 describe("datacenter in a box: tenant cluster objects admitted by the real API server", function () {
   this.timeout(180_000);
@@ -62,7 +48,7 @@ describe("datacenter in a box: tenant cluster objects admitted by the real API s
       "e2e",
     );
     for (const o of Object.values(objects).filter(Boolean)) {
-      const p = resourcePath(o!.apiVersion, plural(o!.kind), ns, o!.metadata.name);
+      const p = resourcePath(o!.apiVersion, crdPlural(o!.kind), ns, o!.metadata.name);
       await api.apply(p, o, "e2e");
       const stored = await api.get(p);
       assert.deepEqual(
@@ -127,7 +113,7 @@ describe("datacenter in a box: tenant cluster objects admitted by the real API s
     delete o.spec.template.spec.generateType;
     await assert.rejects(
       api.apply(
-        resourcePath(o.apiVersion, plural(o.kind), "tenant-acme-talos", o.metadata.name),
+        resourcePath(o.apiVersion, crdPlural(o.kind), "tenant-acme-talos", o.metadata.name),
         { ...o, metadata: { ...o.metadata, namespace: "tenant-acme-talos" } },
         "e2e",
       ),

@@ -18,6 +18,8 @@ import {
   BoxSandbox,
   BoxServe,
   PROJECT_ROOT,
+  crdPlural,
+  missingLeaves,
   nonLoopbackConnects,
   requireEngine,
   startBoxServe,
@@ -28,16 +30,6 @@ const example = YAML.parse(
 ).config["basphere:tenant"];
 const TENANT = "full";
 const NS = `tenant-${TENANT}`;
-
-/** Paths (a.b[0].c) of every leaf of `want` that `got` lacks or holds with another value. */
-function missingLeaves(want: unknown, got: unknown, at = ""): string[] {
-  if (want === null || typeof want !== "object")
-    return JSON.stringify(want) === JSON.stringify(got) ? [] : [at];
-  if (got === null || typeof got !== "object") return [at];
-  return Object.entries(want as Record<string, unknown>).flatMap(([k, v]) =>
-    missingLeaves(v, (got as Record<string, unknown>)[k], Array.isArray(want) ? `${at}[${k}]` : `${at}.${k}`),
-  );
-}
 
 /** The resources of the tenant's stack state (checkpoint), with their inputs and outputs. */
 async function stackResources(sandbox: BoxSandbox): Promise<any[]> {
@@ -105,7 +97,7 @@ describe("datacenter in a box: the full example tenant through the service", fun
       assert.ok(kinds.includes(k), `the stack has a ${k} (has ${kinds.join(", ")})`);
     for (const r of custom) {
       const [group, version] = String(r.inputs.apiVersion).split("/");
-      const plural = String(r.inputs.kind).toLowerCase() + (/s$/.test(r.inputs.kind) ? "es" : "s");
+      const plural = crdPlural(String(r.inputs.kind));
       const live = await sandbox.kube.get(
         resourcePath(`${group}/${version}`, plural, r.inputs.metadata.namespace, r.inputs.metadata.name),
       );

@@ -10,11 +10,11 @@ import * as path from "node:path";
 import * as YAML from "yaml";
 import { BOX_INVENTORY, BOX_NAMES } from "../../../box/inventory";
 import { DEFAULT_ROUTER_TEMPLATE } from "../../../components/tenant/tenantRouter";
-import { repoRoot } from "../../../providers/vsphere/generate";
+import { PROJECT_ROOT } from "../../../support/engine";
 import { clusterTemplateOf, tenantClusterSpecSchema, tenantVmSpecSchema } from "../../../model/tenant/spec";
 import { seedObjects } from "../../../box/vsphereSimulator/seed";
 
-const stacks = path.join(repoRoot(), "stacks");
+const stacks = path.join(PROJECT_ROOT, "stacks");
 const config = (file: string) =>
   YAML.parse(fs.readFileSync(path.join(stacks, file), "utf8")).config as Record<string, any>;
 

@@ -9,19 +9,10 @@ import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import * as YAML from "yaml";
+import { PROJECT_ROOT } from "../../../../support/engine";
 import { programConfigIssues } from "../../../../support/fakeDriver";
 import { TestService, smallSpec, startService } from "../../../../support/serviceApp";
 import { allocationsSchema, tenantConfigSchema } from "../../../../model/tenant/allocations";
-
-/** The repository root (the folder holding Pulumi.yaml), from dist/test/unit/automation/service or test/unit/automation/service. */
-function repoRoot(): string {
-  let d = __dirname;
-  for (let i = 0; i < 8; i++) {
-    if (readdirSync(d).includes("Pulumi.yaml") && readdirSync(d).includes("stacks")) return d;
-    d = join(d, "..");
-  }
-  throw new Error("repository root not found");
-}
 
 const CIDRS = [
   "10.244.0.0/16",
@@ -99,7 +90,7 @@ describe("service spec contract with the tenant program", function () {
   after(async () => t.close());
 
   it("accepts every example tenant spec, and the program accepts the config the service writes", async () => {
-    const dir = join(repoRoot(), "stacks");
+    const dir = join(PROJECT_ROOT, "stacks");
     const files = readdirSync(dir).filter((f) => /^Pulumi\.tenant-.*\.yaml$/.test(f));
     assert.ok(files.length >= 2, files.join(","));
     for (const f of files) {

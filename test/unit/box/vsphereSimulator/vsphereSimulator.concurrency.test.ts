@@ -8,7 +8,7 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { repoRoot } from "../../../../providers/vsphere/generate";
+import { PROJECT_ROOT } from "../../../../support/engine";
 import { readSimulatorState } from "../../../../box/vsphereSimulator/status";
 import { INV, PORT_GROUP } from "./vsphereSimulatorHelpers";
 
@@ -17,7 +17,7 @@ const EACH = 30;
 
 /** A worker process: creates EACH port groups of its own and one contended name, prints the outcomes as JSON. */
 function worker(file: string, n: number): Promise<{ own: string[]; contended: string }> {
-  const provider = path.join(repoRoot(), "dist", "box", "vsphereSimulator", "provider.js");
+  const provider = path.join(PROJECT_ROOT, "dist", "box", "vsphereSimulator", "provider.js");
   const script = `
     const { VsphereSimulatorProvider } = require(${JSON.stringify(provider)});
     const p = new VsphereSimulatorProvider({ statePath: ${JSON.stringify(file)}, log: () => {} });

@@ -15,7 +15,8 @@ import * as provproto from "@pulumi/pulumi/proto/provider_pb";
 import * as emptyproto from "google-protobuf/google/protobuf/empty_pb";
 import * as structproto from "google-protobuf/google/protobuf/struct_pb";
 import { PLUGIN_NAME, installVsphereSimulator } from "../../../../box/vsphereSimulator/install";
-import { loadSchema, repoRoot } from "../../../../providers/vsphere/generate";
+import { loadSchema } from "../../../../providers/vsphere/generate";
+import { PROJECT_ROOT } from "../../../../support/engine";
 import { SECRET_SIG, SIG_KEY } from "../../../../box/vsphereSimulator/values";
 
 type Client = InstanceType<typeof provrpc.ResourceProviderClient>;
@@ -77,7 +78,7 @@ describe("vSphere provider simulator: the installed plugin", function () {
       /^#!\/bin\/sh\n# vSphere provider simulator, installed as pulumi-resource-vsphere: NOT the real/,
     );
     assert.ok(text.includes(path.join(dir, "state.sqlite")));
-    assert.ok(text.includes(path.join(repoRoot(), "dist", "box", "vsphereSimulator", "main.js")));
+    assert.ok(text.includes(path.join(PROJECT_ROOT, "dist", "box", "vsphereSimulator", "main.js")));
     assert.ok(!text.includes("file-password-123"), "the password is not in the script");
     assert.match(
       stderr,
@@ -146,7 +147,7 @@ describe("vSphere provider simulator: the installed plugin", function () {
     delete env.BASPHERE_VSPHERE_SIM_STATE;
     const r = spawnSync(
       process.execPath,
-      [path.join(repoRoot(), "dist", "box", "vsphereSimulator", "main.js")],
+      [path.join(PROJECT_ROOT, "dist", "box", "vsphereSimulator", "main.js")],
       {
         env,
         encoding: "utf8",

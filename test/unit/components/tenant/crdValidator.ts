@@ -12,17 +12,7 @@ import * as path from "node:path";
 import Ajv, { ValidateFunction } from "ajv";
 import addFormats from "ajv-formats";
 import { parse } from "yaml";
-
-/** The repository root (the directory holding Pulumi.yaml), found by walking up from here. */
-export function repoRoot(from = __dirname): string {
-  let dir = from;
-  while (!fs.existsSync(path.join(dir, "Pulumi.yaml"))) {
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error(`no Pulumi.yaml above ${from}`);
-    dir = up;
-  }
-  return dir;
-}
+import { PROJECT_ROOT } from "../../../../support/engine";
 
 interface LoadedCrd {
   group: string;
@@ -65,7 +55,7 @@ const byKind = new Map<string, LoadedCrd>();
 /** Loads every CRD of reference/crds once. */
 function loadCrds(): Map<string, LoadedCrd> {
   if (byKind.size) return byKind;
-  const dir = path.join(repoRoot(), "reference", "crds");
+  const dir = path.join(PROJECT_ROOT, "reference", "crds");
   for (const f of fs.readdirSync(dir).filter((f) => f.endsWith(".yaml"))) {
     const crd = parse(fs.readFileSync(path.join(dir, f), "utf8"));
     const versions = new Map<string, ValidateFunction>();

@@ -4,11 +4,11 @@ import * as path from "node:path";
 import { parse } from "yaml";
 import type { ClusterRenderInput } from "../../../../components/tenant/clusterApiObjects";
 import type { BasphereConfig } from "../../../../stacks/config";
-import { repoRoot } from "./crdValidator";
+import { PROJECT_ROOT } from "../../../../support/engine";
 
 /** Reads stacks/Pulumi.tenant-<name>.yaml into `{values, secretKeys}` (keys without the `basphere:` prefix). */
 export function loadExample(name: "small" | "full" | "multi"): BasphereConfig {
-  const file = path.join(repoRoot(), "stacks", `Pulumi.tenant-${name}.yaml`);
+  const file = path.join(PROJECT_ROOT, "stacks", `Pulumi.tenant-${name}.yaml`);
   const doc = parse(fs.readFileSync(file, "utf8")) as { config: Record<string, unknown> };
   const values: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(doc.config)) {
