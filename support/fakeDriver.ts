@@ -10,16 +10,21 @@ import {
   EngineResult,
   OnEvent,
   StackOperation,
+  StackOperationOptions,
   StackOutputs,
   TenantStackConfig,
 } from "../automation/worker/engineDriver";
+import type { DriftedResource } from "../model/drift";
 import { tenantConfigSchema } from "../model/tenant/allocations";
 
 export interface FakeCall {
   method: string;
   stack: string;
   config?: TenantStackConfig;
+  options?: StackOperationOptions;
   at: number;
+  /** When the call ended (undefined while it runs). */
+  endedAt?: number;
 }
 
 export interface FakeDriverOptions {
@@ -48,6 +53,11 @@ export class FakeDriver implements EngineDriver {
   validate: boolean;
   /** Stacks whose next operations fail with this message. */
   readonly failures = new Map<string, string>();
+  /**
+   * What the live systems of a stack hold that its program does not (set by a test, as a hand edit would): a drift
+   * check reports it, an `up --refresh` puts it back (clears it), a plain `up` leaves it.
+   */
+  readonly liveDrift = new Map<string, DriftedResource[]>();
   /** Stacks that exist (created by up, removed by removeStack). */
   readonly stacks = new Map<string, StackOutputs>();
   running = 0;
@@ -83,8 +93,10 @@ export class FakeDriver implements EngineDriver {
     config: TenantStackConfig,
     onEvent: OnEvent,
     signal: AbortSignal,
+    options?: StackOperationOptions,
   ): Promise<EngineResult> {
-    this.calls.push({ method, stack, config, at: Date.now() });
+    const call: FakeCall = { method, stack, config, options, at: Date.now() };
+    this.calls.push(call);
     this.running++;
     this.maxRunning = Math.max(this.maxRunning, this.running);
     const n = (this.perStack.get(stack) ?? 0) + 1;
@@ -128,19 +140,24 @@ export class FakeDriver implements EngineDriver {
           kubeconfig: { value: `apiVersion: v1\n# kubeconfig of ${stack}`, secret: true },
         });
       }
+      if (method === "up" && options?.refresh) this.liveDrift.delete(stack);
       ev({ type: "summary", data: { changes: { create: method === "up" ? 3 : 0 } } });
       return {
         changes: { create: method === "up" ? 3 : 0, same: 0 },
         ...(method === "preview" ? { diff: `+ 3 to create on ${stack}` } : {}),
+        ...(method === "drift" ? { drift: structuredClone(this.liveDrift.get(stack) ?? []) } : {}),
       };
     } finally {
+      call.endedAt = Date.now();
       this.running--;
       this.perStack.set(stack, (this.perStack.get(stack) ?? 1) - 1);
     }
   }
 
-  readonly up: StackOperation = (stack, config, onEvent, signal) =>
-    this.run("up", stack, config, onEvent, signal);
+  readonly up: StackOperation = (stack, config, onEvent, signal, _onProcess, options) =>
+    this.run("up", stack, config, onEvent, signal, options);
+  readonly drift: StackOperation = (stack, config, onEvent, signal) =>
+    this.run("drift", stack, config, onEvent, signal);
   readonly preview: StackOperation = (stack, config, onEvent, signal) =>
     this.run("preview", stack, config, onEvent, signal);
   readonly refresh: StackOperation = (stack, config, onEvent, signal) =>

@@ -16,6 +16,19 @@ export interface ServeOptions {
   workDir?: string;
   /** true: on the box; false: real endpoints; undefined: on the box when the program is the project's own. */
   box?: boolean;
+  driftInterval: string;
+  driftJitter: string;
+  driftConcurrency: string;
+}
+
+/** A duration flag: `600`, `600s`, `10m`, `1h` → ms; `0`/`off` → 0. */
+export function durationMs(name: string, v: string): number {
+  if (v === "off") return 0;
+  const m = /^(\d+)(s|m|h)?$/.exec(v.trim());
+  const n = m ? Number(m[1]) * { s: 1, m: 60, h: 3600 }[(m[2] ?? "s") as "s" | "m" | "h"] : NaN;
+  if (!Number.isSafeInteger(n) || n > 7 * 24 * 3600)
+    throw new Error(`--${name} must be a duration like 600, 90s, 10m or 1h (at most 7 days) or off, got ${JSON.stringify(v)}`);
+  return n * 1000;
 }
 
 function int(name: string, v: string, min: number, max: number): number {
@@ -31,6 +44,11 @@ export async function serve(opts: ServeOptions): Promise<void> {
   const { createService } = require("../service/wiring") as typeof import("../service/wiring");
   const port = int("port", opts.port, 0, 65535);
   const concurrency = int("concurrency", opts.concurrency, 1, 64);
+  const driftIntervalMs = durationMs("drift-interval", opts.driftInterval);
+  const driftJitter = Number(opts.driftJitter);
+  if (!(driftJitter >= 0 && driftJitter <= 0.5))
+    throw new Error(`--drift-jitter must be a number 0-0.5, got ${JSON.stringify(opts.driftJitter)}`);
+  const driftConcurrency = int("drift-concurrency", opts.driftConcurrency, 1, concurrency);
   const logger = createLogger(undefined, opts.logLevel);
   const box = opts.box ?? opts.workDir === undefined;
   let onBox: Awaited<ReturnType<typeof startBox>> | undefined;
@@ -44,6 +62,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
     workDir: opts.workDir,
     pluginPath: onBox?.pluginPath,
     logger,
+    drift: { intervalMs: driftIntervalMs, jitter: driftJitter, concurrency: driftConcurrency },
   });
   const url = await svc.listen(port, opts.host);
   if (svc.generatedAdminToken) {
@@ -161,5 +180,16 @@ export function registerServeCommand(program: Command): void {
       "run on the datacenter in a box (default when --work-dir is not given): started if not running, its pools",
     )
     .option("--no-box", "real endpoints: the onprem stack, plugins and pools you configure (production)")
+    .option(
+      "--drift-interval <duration>",
+      "drift check of every ready tenant this often (600, 90s, 10m, 1h; off: none)",
+      process.env.BASPHERE_DRIFT_INTERVAL ?? "10m",
+    )
+    .option("--drift-jitter <fraction>", "spread of the drift interval, 0-0.5", "0.1")
+    .option(
+      "--drift-concurrency <n>",
+      "drift checks running at once at most (at most --concurrency; user operations go first)",
+      "1",
+    )
     .action(async (opts: ServeOptions) => serve(opts));
 }

@@ -49,6 +49,15 @@ export interface OperationOptions {
   killAfterMs?: number;
 }
 
+/** Options of {@link EngineStack.preview} and {@link EngineStack.up}. */
+export interface PlanOptions extends OperationOptions {
+  /**
+   * Read every resource back from the live systems first (`--refresh`). A preview with it compares the live
+   * systems with the program without saving anything (a drift check); an up with it puts drift back.
+   */
+  refresh?: boolean;
+}
+
 /** Options of {@link EngineStack.refresh}. */
 export interface RefreshOptions extends OperationOptions {
   /** Drop pending creates left by a crash (`refresh --clear-pending-creates`). */
@@ -489,13 +498,13 @@ export class EngineStack {
   }
 
   /** `pulumi preview`: the planned changes (resourceChanges) and, through onEvent, each resource's planned op. */
-  preview(opts: OperationOptions = {}): Promise<OperationResult> {
-    return this.operation("preview", opts);
+  preview(opts: PlanOptions = {}): Promise<OperationResult> {
+    return this.operation("preview", opts, opts.refresh ? ["--refresh"] : []);
   }
 
   /** `pulumi up --yes --skip-preview` (preview separately when wanted). Outputs: {@link outputs}. */
-  up(opts: OperationOptions = {}): Promise<OperationResult> {
-    return this.operation("up", opts);
+  up(opts: PlanOptions = {}): Promise<OperationResult> {
+    return this.operation("up", opts, opts.refresh ? ["--refresh"] : []);
   }
 
   /** `pulumi refresh --yes --skip-preview` (`clearPendingCreates` adds `--clear-pending-creates`). */

@@ -89,7 +89,9 @@ export async function runOperation(p: RunOperationParams): Promise<OperationResu
   const logDir = fs.mkdtempSync(path.join(os.tmpdir(), "basphere-events-"));
   const logFile = path.join(logDir, "events.jsonl");
   const args: string[] = [p.kind];
-  if (p.kind !== "preview") args.push("--yes", "--skip-preview");
+  // `refresh --preview-only` is itself a preview: it takes neither --yes nor --skip-preview.
+  const previewOnly = p.extraArgs?.includes("--preview-only") === true;
+  if (p.kind !== "preview" && !previewOnly) args.push("--yes", "--skip-preview");
   args.push(
     "--stack",
     p.stack,

@@ -20,10 +20,11 @@ import {
   safeUrl,
 } from "./guards";
 import { Metrics } from "./metrics";
+import { registerDriftRoutes } from "./routes/drift";
 import { registerOperationRoutes } from "./routes/operations";
 import { registerSystemRoutes } from "./routes/system";
 import { registerTenantRoutes } from "./routes/tenants";
-import { errorSchema, eventSchema, noQuery, operationSchema, specSchema, tenantSchema } from "./schemas";
+import { driftSchema, errorSchema, eventSchema, noQuery, operationSchema, specSchema, tenantSchema } from "./schemas";
 
 export type { Access, ConfigValidator, Context, ServiceDeps, SpecValidation, SpecValidator } from "./context";
 
@@ -78,6 +79,7 @@ export async function buildApp(deps: ServiceDeps): Promise<FastifyInstance> {
     pinSpec: deps.pinSpec,
     demandOf: deps.demandOf ?? demandOfSpec,
     metrics,
+    drift: deps.drift,
   };
 
   // JSON in UTF-8 only: anything else is 415.
@@ -87,7 +89,7 @@ export async function buildApp(deps: ServiceDeps): Promise<FastifyInstance> {
     { parseAs: "buffer" },
     jsonBodyParser(app.getDefaultJsonParser("error", "error")),
   );
-  for (const s of [errorSchema, operationSchema, tenantSchema, eventSchema]) app.addSchema(s);
+  for (const s of [errorSchema, operationSchema, tenantSchema, eventSchema, driftSchema]) app.addSchema(s);
 
   await app.register(swagger, {
     openapi: {
@@ -118,6 +120,7 @@ export async function buildApp(deps: ServiceDeps): Promise<FastifyInstance> {
       tags: [
         { name: "tenants", description: "Tenants and their stacks" },
         { name: "operations", description: "Queued and running engine operations, their events" },
+        { name: "drift", description: "Drift checks, drift policy, reconcile" },
         { name: "system", description: "Health, readiness, metrics" },
       ],
     },
@@ -200,6 +203,7 @@ export async function buildApp(deps: ServiceDeps): Promise<FastifyInstance> {
 
   registerSystemRoutes(app, ctx);
   registerTenantRoutes(app, ctx);
+  registerDriftRoutes(app, ctx);
   registerOperationRoutes(app, ctx);
   app.get(
     "/v1/openapi.json",

@@ -6,11 +6,12 @@
 import type { FastifyRequest } from "fastify";
 import type pino from "pino";
 import { Allocation, AllocationDemand, TenantAllocations, allocationsObject } from "../allocator/demand";
-import { Store } from "../store/types";
+import { Store, Tenant } from "../store/types";
 import { OperationBus } from "../worker/bus";
 import { EngineDriver } from "../worker/engineDriver";
+import type { DriftScheduler } from "../worker/driftScheduler";
 import { Worker } from "../worker/worker";
-import { Principal } from "./auth";
+import { Principal, mayAccess } from "./auth";
 import { ApiError, Issue, fieldPath } from "./errors";
 import { Metrics } from "./metrics";
 
@@ -67,6 +68,8 @@ export interface ServiceDeps {
   /** Request body limit in bytes. Default 256 KiB. */
   bodyLimit?: number;
   version?: string;
+  /** The drift scheduler (next check times of checks asked for by hand); undefined: scheduled checks are off. */
+  drift?: DriftScheduler;
 }
 
 export interface Context extends Required<
@@ -76,6 +79,7 @@ export interface Context extends Required<
   engineUnavailable?: string;
   validateConfig?: ConfigValidator;
   pinSpec?: SpecPinner;
+  drift?: DriftScheduler;
 }
 
 /** Throws 503 when operations cannot start. */
@@ -138,4 +142,23 @@ export function checkConfig(ctx: Context, spec: unknown, rows: readonly Allocati
 export function principalOf(req: FastifyRequest): Principal {
   if (!req.principal) throw new ApiError(401, "unauthorized", "a bearer token is required");
   return req.principal;
+}
+
+/**
+ * The tenant named in the path; 404 when there is none. A tenant token must be of its current incarnation (the auth
+ * hook checked the name; this closes the gap where the tenant was deleted and created again since): 403 otherwise.
+ */
+export async function mustTenant(ctx: Context, req: FastifyRequest, name: string): Promise<Tenant> {
+  const t = await ctx.store.getTenant(name);
+  if (!t)
+    throw new ApiError(404, "not_found", `tenant ${JSON.stringify(name)} not found`, [
+      { field: "params.name", message: "names no tenant" },
+    ]);
+  if (!mayAccess(principalOf(req), t)) {
+    ctx.metrics.authFailures.inc({ reason: "forbidden" });
+    throw new ApiError(403, "forbidden", "this token grants access to its own tenant only", [
+      { field: "headers.authorization", message: "is the token of an earlier tenant of this name" },
+    ]);
+  }
+  return t;
 }

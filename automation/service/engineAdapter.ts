@@ -3,6 +3,7 @@
  * values), change counts and resource steps of results. Changes when either side's interface changes.
  */
 import type { EngineEvent as PulumiEngineEvent } from "@pulumi/pulumi/automation";
+import { driftFromEvents } from "../preview/drift";
 import {
   EngineDriver,
   EngineEvent,
@@ -11,6 +12,7 @@ import {
   OnEvent,
   OnProcess,
   RecoveryReport,
+  StackOperationOptions,
   StackOutputs,
   TenantStackConfig,
 } from "../worker/engineDriver";
@@ -54,8 +56,8 @@ export function engineEventOf(e: PulumiEngineEvent): EngineEvent {
 export interface EngineStackLike {
   setConfig(values: Record<string, string>): Promise<void>;
   outputs(): Promise<Record<string, { value: unknown; secret?: boolean }>>;
-  up(opts: EngineOpOptions): Promise<unknown>;
-  preview(opts: EngineOpOptions): Promise<unknown>;
+  up(opts: EngineOpOptions & { refresh?: boolean }): Promise<unknown>;
+  preview(opts: EngineOpOptions & { refresh?: boolean }): Promise<unknown>;
   refresh(opts: EngineOpOptions & { clearPendingCreates?: boolean }): Promise<unknown>;
   destroy(opts: EngineOpOptions): Promise<unknown>;
 }
@@ -106,25 +108,39 @@ export function engineDriver(engine: EngineLike): EngineDriver {
     return s;
   };
   const run = async (
-    kind: "up" | "preview" | "refresh" | "destroy",
+    kind: "up" | "preview" | "refresh" | "destroy" | "drift",
     stack: string,
     config: TenantStackConfig,
     onEvent: OnEvent,
     signal: AbortSignal,
     onProcess?: OnProcess,
+    options: StackOperationOptions = {},
   ): Promise<EngineResult> => {
     if (signal.aborted) throw new Error(`${kind} of ${stack} cancelled before it started`);
     const s = await configure(stack, config);
     const steps: ResourceStep[] = [];
     const byUrn = new Map<string, ResourceStep>();
-    const r = await s[kind]({
+    // A drift check is a preview with refresh; its resource events (with the live values read back) stay in memory
+    // for the drift analysis and are never stored.
+    const driftEvents: PulumiEngineEvent[] = [];
+    const engineKind = kind === "drift" ? "preview" : kind;
+    const refresh = kind === "drift" || (kind === "up" && options.refresh === true);
+    const r = await s[engineKind]({
       signal,
       onSpawn: onProcess,
+      ...(refresh ? { refresh: true } : {}),
       onEvent: (e) => {
+        if (kind === "drift" && e.resourcePreEvent) driftEvents.push(e);
         // One step per resource (resourcePre, completed by resOutputs, which carries the changed property names).
         const m = e.resourcePreEvent?.metadata ?? e.resOutputsEvent?.metadata;
-        // The stack itself and provider resources are bookkeeping, not the tenant's resources.
-        if (m && m.type !== "pulumi:pulumi:Stack" && !m.type.startsWith("pulumi:providers:")) {
+        // The stack itself and provider resources are bookkeeping, not the tenant's resources; refresh steps (of
+        // an up --refresh or a drift check) read, they change nothing.
+        if (
+          m &&
+          m.op !== "refresh" &&
+          m.type !== "pulumi:pulumi:Stack" &&
+          !m.type.startsWith("pulumi:providers:")
+        ) {
           let step = byUrn.get(m.urn);
           if (!step) {
             step = { op: m.op, type: m.type, name: m.urn.split("::").pop() ?? m.urn };
@@ -144,11 +160,13 @@ export function engineDriver(engine: EngineLike): EngineDriver {
     if (typeof x?.durationSeconds === "number") out.durationSeconds = x.durationSeconds;
     if (typeof x?.elapsedMs === "number") out.elapsedMs = x.elapsedMs;
     if (kind === "preview" && typeof x?.stdout === "string") out.diff = x.stdout.slice(-20000);
+    if (kind === "drift") out.drift = driftFromEvents(driftEvents);
     return out;
   };
   return {
     up: (...args) => run("up", ...args),
     preview: (...args) => run("preview", ...args),
+    drift: (...args) => run("drift", ...args),
     refresh: (...args) => run("refresh", ...args),
     destroy: (...args) => run("destroy", ...args),
     async removeStack(stack) {

@@ -150,6 +150,8 @@ export function readQuery(req: FastifyRequest): void {
 
 /** A route without a body schema takes no body: one sent anyway is refused, not ignored. */
 export function refuseUnexpectedBody(req: FastifyRequest): void {
+  // No route matched (`/v1/tenants/./spec` is `/v1/tenants/spec`): the 404 names the path, not the body.
+  if (req.is404) return;
   if (req.routeOptions.schema?.body === undefined && req.body !== undefined && req.body !== null)
     throw ApiError.invalid([{ field: "body", message: "this route takes no request body" }]);
 }

@@ -96,6 +96,19 @@ export class Metrics {
     "Operation run time by kind.",
     [1, 5, 15, 30, 60, 120, 300, 600, 1800],
   );
+  readonly driftChecks = new Counter(
+    "basphere_drift_checks_total",
+    "Drift checks that ended, by result (clean, drifted, failed, cancelled).",
+  );
+  readonly driftCheckDuration = new Histogram(
+    "basphere_drift_check_duration_seconds",
+    "Wall time of one drift check (preview --refresh of a tenant stack).",
+    [1, 2.5, 5, 10, 20, 30, 60, 120, 300],
+  );
+  readonly reconciles = new Counter(
+    "basphere_drift_reconciles_total",
+    "Reconciles (up --refresh queued for a drift) that ended, by final status.",
+  );
   readonly authFailures = new Counter(
     "basphere_auth_failures_total",
     "Requests refused for a missing or wrong token (401) or a token of another tenant (403).",
@@ -104,6 +117,10 @@ export class Metrics {
   /** The full exposition, with store gauges read now. */
   async render(store: Store, extra: { running: number; concurrency: number }): Promise<string> {
     const c = await store.counts();
+    const now = Date.now();
+    const ages: [Labels, number][] = (await store.listTenants())
+      .filter((t) => t.drift !== null)
+      .map((t) => [{ tenant: t.name }, Math.max(0, (now - Date.parse(t.drift!.checkedAt)) / 1000)]);
     const gauge = (name: string, help: string, rows: [Labels, number][]) =>
       [...header(name, help, "gauge"), ...rows.map(([l, v]) => `${name}${labelKey(l)} ${v}`)].join("\n");
     const parts = [
@@ -112,6 +129,18 @@ export class Metrics {
       this.operationsFinished.render(),
       this.operationDuration.render(),
       this.authFailures.render(),
+      this.driftChecks.render(),
+      this.driftCheckDuration.render(),
+      this.reconciles.render(),
+      gauge("basphere_tenants_drifted", "Tenants whose last drift check found drift.", [
+        [{}, c.tenants.drifted],
+      ]),
+      gauge("basphere_drift_last_check_age_seconds", "Seconds since each tenant's last drift check.", ages),
+      gauge(
+        "basphere_drift_oldest_check_age_seconds",
+        "Seconds since the oldest last drift check of any tenant (0 when none was checked).",
+        [[{}, ages.reduce((m, [, v]) => Math.max(m, v), 0)]],
+      ),
       gauge("basphere_tenants", "Tenants by status.", byLabel("status", c.tenants)),
       gauge("basphere_operations", "Operations in the store by status.", byLabel("status", c.operations)),
       gauge("basphere_queue_depth", "Operations waiting in the queue.", [[{}, c.operations.queued]]),

@@ -4,6 +4,8 @@
  * is checked by the spec validator (zod, strict) in the handler and documented as components.schemas.TenantSpec.
  */
 import { tenantAllocationsJsonSchema } from "../allocator/demand";
+import { DRIFT_POLICIES } from "../../model/drift";
+import { OPERATION_KINDS, TENANT_STATUSES } from "../store/types";
 
 /** Tenant names: DNS labels of 1-20 chars starting with a letter (the spec's TENANT_NAME_MAX), so `tenant-<name>` is a valid stack name. */
 export const TENANT_NAME_PATTERN = "^[a-z](?:[a-z0-9-]{0,18}[a-z0-9])?$";
@@ -115,10 +117,15 @@ export const operationSchema = {
       description:
         "Id of the tenant incarnation the operation belongs to (a tenant created again under a deleted one's name is a new incarnation)",
     },
-    kind: { type: "string", enum: ["up", "preview", "refresh", "destroy"] },
+    kind: { type: "string", enum: [...OPERATION_KINDS] },
     status: { type: "string", enum: ["queued", "running", "succeeded", "failed", "cancelled"] },
     specVersion: { type: ["integer", "null"] },
     requestedBy: { type: "string" },
+    reason: {
+      type: ["string", "null"],
+      description: "Why the service queued it (a reconcile: the drift it puts back); null for a user's operation",
+    },
+    refresh: { type: "boolean", description: "up: the state is refreshed from the live systems first (up --refresh)" },
     attempt: { type: "integer" },
     cancelRequested: { type: "boolean" },
     error: { type: ["string", "null"] },
@@ -142,7 +149,11 @@ export const tenantSchema = {
       description: "Id of this incarnation of the tenant (new when a deleted name is created again)",
     },
     name: { type: "string" },
-    status: { type: "string", enum: ["creating", "updating", "ready", "failed", "deleting"] },
+    status: {
+      type: "string",
+      enum: [...TENANT_STATUSES],
+      description: "`drifted`: ready, but the last drift check found the live systems differ (GET …/drift)",
+    },
     specVersion: { type: "integer" },
     appliedVersion: { type: ["integer", "null"] },
     spec: { type: "object", additionalProperties: true },
@@ -155,8 +166,49 @@ export const tenantSchema = {
     },
     secretOutputKeys: { type: "array", items: { type: "string" } },
     lastError: { type: ["string", "null"] },
+    driftPolicy: { type: "string", enum: [...DRIFT_POLICIES] },
+    drift: { oneOf: [{ type: "null" }, { $ref: "DriftCheck#" }] },
+    driftNextCheckAt: { type: ["string", "null"] },
+    lastReconcile: {
+      type: ["object", "null"],
+      properties: { operationId: { type: "string" }, at: { type: "string" }, reason: { type: "string" } },
+    },
     createdAt: { type: "string" },
     updatedAt: { type: "string" },
+  },
+} as const;
+
+/** The last drift check of a tenant (model/drift.ts DriftCheck). */
+export const driftSchema = {
+  $id: "DriftCheck",
+  type: "object",
+  required: ["state", "checkedAt", "operationId", "resources"],
+  properties: {
+    state: { type: "string", enum: ["clean", "drifted", "failed"] },
+    checkedAt: { type: "string" },
+    operationId: { type: "string" },
+    specVersion: { type: ["integer", "null"] },
+    resources: {
+      type: "array",
+      items: {
+        type: "object",
+        required: ["urn", "type", "name", "op", "properties"],
+        properties: {
+          urn: { type: "string" },
+          type: { type: "string" },
+          name: { type: "string" },
+          op: { type: "string", enum: ["update", "replace", "create", "delete"] },
+          properties: {
+            type: "array",
+            items: { type: "string" },
+            description: "Property paths that differ; never values",
+          },
+        },
+      },
+    },
+    error: { type: ["string", "null"] },
+    durationSeconds: { type: ["number", "null"] },
+    reconciledBy: { type: "string", description: "The up --refresh that put this drift back" },
   },
 } as const;
 

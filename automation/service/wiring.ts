@@ -14,6 +14,8 @@ import { DEFAULT_POOLS, PoolsConfig, buildPools } from "../allocator/pools";
 import { SqliteStore } from "../store/sqliteStore";
 import { OperationBus } from "../worker/bus";
 import { EngineDriver } from "../worker/engineDriver";
+import { RECONCILE_REQUESTER } from "../worker/drift";
+import { DriftScheduler } from "../worker/driftScheduler";
 import { RecoveryPolicy, Worker } from "../worker/worker";
 import { buildApp } from "./app";
 import type { ConfigValidator, SpecPinner, SpecValidator } from "./context";
@@ -64,13 +66,31 @@ export interface ServiceConfig {
   env?: NodeJS.ProcessEnv;
   /** More plugin folders for the real engine's PATH (the box's vSphere provider simulator). Default none. */
   pluginPath?: string[];
+  /** Drift detection (see {@link DriftConfig}). Default: every 10 minutes, jitter 0.1, one check at a time. */
+  drift?: Partial<DriftConfig>;
 }
+
+/** How the service checks its tenants for drift. */
+export interface DriftConfig {
+  /** Interval between two checks of a tenant, ms; 0 turns the scheduled checks off. Default 600000 (10 min). */
+  intervalMs: number;
+  /** Jitter as a fraction of the interval (0–0.5). Default 0.1. */
+  jitter: number;
+  /** Drift checks running at once at most (below `concurrency`: user operations keep a slot). Default 1. */
+  concurrency: number;
+  /** How often due tenants are looked for, ms. Default min(interval / 10, 30 s). */
+  tickMs?: number;
+}
+
+export const DEFAULT_DRIFT: DriftConfig = { intervalMs: 600_000, jitter: 0.1, concurrency: 1 };
 
 export interface Service {
   app: FastifyInstance;
   store: SqliteStore;
   worker: Worker;
   bus: OperationBus;
+  /** The drift scheduler (undefined when the interval is 0 or there is no engine). */
+  drift?: DriftScheduler;
   dataDir: string;
   /** The admin token when this start generated it (print it once); undefined otherwise. */
   generatedAdminToken?: string;
@@ -122,6 +142,7 @@ export async function createService(cfg: ServiceConfig = {}): Promise<Service> {
     const bus = new OperationBus();
     const metrics = new Metrics();
     const logger = cfg.logger ?? false;
+    const drift: DriftConfig = { ...DEFAULT_DRIFT, ...cfg.drift };
     const worker = new Worker({
       store,
       driver,
@@ -131,11 +152,34 @@ export async function createService(cfg: ServiceConfig = {}): Promise<Service> {
       recovery: cfg.recovery,
       demandOf: demandOfSpec,
       log: logger || undefined,
+      driftLimit: drift.concurrency,
+      driftIntervalMs: drift.intervalMs || DEFAULT_DRIFT.intervalMs,
       onFinished: (op, seconds) => {
         metrics.operationsFinished.inc({ kind: op.kind, status: op.status });
         metrics.operationDuration.observe({ kind: op.kind }, seconds);
+        if (op.kind === "drift") {
+          const state = op.status === "succeeded" ? String(op.result?.state ?? "clean") : op.status;
+          metrics.driftChecks.inc({ result: state });
+          if (op.status === "succeeded") metrics.driftCheckDuration.observe({}, seconds);
+        }
+        if (op.requestedBy === RECONCILE_REQUESTER) metrics.reconciles.inc({ status: op.status });
       },
     });
+    const scheduler =
+      drift.intervalMs > 0 && driver
+        ? new DriftScheduler({
+            store,
+            intervalMs: drift.intervalMs,
+            jitter: drift.jitter,
+            maxConcurrent: drift.concurrency,
+            tickMs: drift.tickMs,
+            log: logger || undefined,
+            onQueued: (op) => {
+              bus.publishOperation(op);
+              worker.kick();
+            },
+          })
+        : undefined;
     const app = await buildApp({
       store,
       worker,
@@ -155,14 +199,17 @@ export async function createService(cfg: ServiceConfig = {}): Promise<Service> {
       metrics,
       logger,
       bodyLimit: cfg.bodyLimit,
+      drift: scheduler,
     });
     await worker.start();
+    scheduler?.start();
     let closed = false;
     return {
       app,
       store,
       worker,
       bus,
+      drift: scheduler,
       dataDir,
       adminTokenFile,
       generatedAdminToken: admin.generated ? admin.token : undefined,
@@ -174,6 +221,7 @@ export async function createService(cfg: ServiceConfig = {}): Promise<Service> {
       async close() {
         if (closed) return;
         closed = true;
+        await scheduler?.stop();
         await worker.stop(cfg.drainMs ?? 10000);
         await app.close();
         store.close();

@@ -106,4 +106,47 @@ UPDATE operations SET tenant_id = COALESCE(
 CREATE INDEX operations_by_tenant_id ON operations(tenant_id, seq);
 `,
   },
+  {
+    version: 4,
+    name: "drift: operation kind 'drift', operation options (reason, refresh), tenant drift policy, last check, next check, last reconcile",
+    // SQLite cannot change a CHECK constraint in place: the operations table is rebuilt (nothing references it by
+    // a foreign key) with the same rows, sequence numbers and indexes. Tenants only gain columns.
+    sql: `
+CREATE TABLE operations_v4 (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  tenant TEXT NOT NULL,
+  tenant_id TEXT NOT NULL DEFAULT '',
+  kind TEXT NOT NULL CHECK (kind IN ('up','preview','refresh','destroy','drift')),
+  status TEXT NOT NULL CHECK (status IN ('queued','running','succeeded','failed','cancelled')),
+  spec_version INTEGER,
+  proposed_spec TEXT,
+  requested_by TEXT NOT NULL,
+  reason TEXT,
+  refresh INTEGER NOT NULL DEFAULT 0 CHECK (refresh IN (0, 1)),
+  attempt INTEGER NOT NULL DEFAULT 1,
+  cancel_requested INTEGER NOT NULL DEFAULT 0,
+  error TEXT,
+  result TEXT,
+  engine_processes TEXT NOT NULL DEFAULT '[]',
+  created_at TEXT NOT NULL,
+  started_at TEXT,
+  finished_at TEXT
+);
+INSERT INTO operations_v4 (seq, id, tenant, tenant_id, kind, status, spec_version, proposed_spec, requested_by,
+  attempt, cancel_requested, error, result, engine_processes, created_at, started_at, finished_at)
+SELECT seq, id, tenant, tenant_id, kind, status, spec_version, proposed_spec, requested_by,
+  attempt, cancel_requested, error, result, engine_processes, created_at, started_at, finished_at FROM operations;
+DROP TABLE operations;
+ALTER TABLE operations_v4 RENAME TO operations;
+CREATE UNIQUE INDEX operations_one_running_per_tenant ON operations(tenant) WHERE status = 'running';
+CREATE INDEX operations_by_status ON operations(status, seq);
+CREATE INDEX operations_by_tenant ON operations(tenant, seq);
+CREATE INDEX operations_by_tenant_id ON operations(tenant_id, seq);
+ALTER TABLE tenants ADD COLUMN drift_policy TEXT NOT NULL DEFAULT 'detect' CHECK (drift_policy IN ('detect','reconcile'));
+ALTER TABLE tenants ADD COLUMN drift TEXT;
+ALTER TABLE tenants ADD COLUMN drift_next_check_at TEXT;
+ALTER TABLE tenants ADD COLUMN last_reconcile TEXT;
+`,
+  },
 ];

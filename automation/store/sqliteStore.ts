@@ -7,15 +7,18 @@ import { randomUUID } from "node:crypto";
 import { DatabaseSync, SQLInputValue } from "node:sqlite";
 import { Allocation, AllocationDemand, checkDemand } from "../allocator/demand";
 import { POOL_NAMES, Pool, PoolName, buildPools, pickFree } from "../allocator/pools";
+import type { DriftCheck, DriftPolicy } from "../../model/drift";
 import { MIGRATIONS } from "./migrations";
 import {
   ConflictError,
+  DriftSkip,
   EngineProcessRef,
   NewOperation,
   NotFoundError,
   OPERATION_STATUSES,
   Operation,
   OperationEvent,
+  OperationKind,
   OperationStatus,
   Store,
   StoreCounts,
@@ -42,15 +45,21 @@ const json = (v: unknown): string => JSON.stringify(v ?? null);
 const parse = (s: unknown): any => (typeof s === "string" ? JSON.parse(s) : null);
 
 function tenantOf(r: Row): Tenant {
+  const drift = parse(r.drift) as DriftCheck | null;
   return {
     id: r.id,
     name: r.name,
-    status: r.status,
+    // `drifted` is shown, not stored: a ready tenant whose last check found drift.
+    status: r.status === "ready" && drift?.state === "drifted" ? "drifted" : r.status,
     specVersion: Number(r.spec_version),
     appliedVersion: r.applied_version === null ? null : Number(r.applied_version),
     outputs: parse(r.outputs) ?? {},
     secretOutputKeys: parse(r.secret_output_keys) ?? [],
     lastError: r.last_error ?? null,
+    driftPolicy: r.drift_policy ?? "detect",
+    drift,
+    driftNextCheckAt: r.drift_next_check_at ?? null,
+    lastReconcile: parse(r.last_reconcile),
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
@@ -65,6 +74,8 @@ function operationOf(r: Row): Operation {
     status: r.status,
     specVersion: r.spec_version === null ? null : Number(r.spec_version),
     requestedBy: r.requested_by,
+    reason: r.reason ?? null,
+    refresh: Number(r.refresh) === 1,
     attempt: Number(r.attempt),
     cancelRequested: Number(r.cancel_requested) === 1,
     error: r.error ?? null,
@@ -172,7 +183,7 @@ export class SqliteStore implements Store {
   private insertOperation(t: Tenant, op: NewOperation, specVersion: number | null): Operation {
     const id = randomUUID();
     this.run(
-      "INSERT INTO operations (id, tenant, tenant_id, kind, status, spec_version, proposed_spec, requested_by, created_at) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?)",
+      "INSERT INTO operations (id, tenant, tenant_id, kind, status, spec_version, proposed_spec, requested_by, reason, refresh, created_at) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?)",
       id,
       t.name,
       t.id,
@@ -180,9 +191,34 @@ export class SqliteStore implements Store {
       specVersion,
       op.proposedSpec === undefined ? null : json(op.proposedSpec),
       op.requestedBy,
+      op.reason ?? null,
+      op.refresh === true ? 1 : 0,
       this.now(),
     );
+    // A drift check queued before this (any other kind) would only check what it is about to change.
+    if (op.kind !== "drift") this.cancelQueuedDriftChecks(t.name, `superseded by ${op.kind} ${id}`);
     return operationOf(this.get("SELECT * FROM operations WHERE id = ?", id)!);
+  }
+
+  /** Cancels the tenant's queued drift checks (another operation is queued: the next interval checks again). */
+  private cancelQueuedDriftChecks(tenant: string, why: string): void {
+    this.run(
+      "UPDATE operations SET status = 'cancelled', error = ?, finished_at = ? WHERE tenant = ? AND kind = 'drift' AND status = 'queued'",
+      why,
+      this.now(),
+      tenant,
+    );
+  }
+
+  /** Whether the tenant has an operation queued or running (other than `except`). */
+  private busy(tenant: string, except?: string): boolean {
+    return (
+      this.get(
+        "SELECT 1 FROM operations WHERE tenant = ? AND status IN ('queued','running') AND id != ? LIMIT 1",
+        tenant,
+        except ?? "",
+      ) !== undefined
+    );
   }
 
   async createTenant(input: {
@@ -353,8 +389,8 @@ export class SqliteStore implements Store {
 
   async updateTenant(
     name: string,
-    patch: Partial<Pick<Tenant, "status" | "appliedVersion" | "outputs" | "secretOutputKeys" | "lastError">>,
-  ): Promise<Tenant> {
+    patch: Parameters<Store["updateTenant"]>[1],
+): Promise<Tenant> {
     return this.tx(() => {
       const sets: string[] = [];
       const args: SQLInputValue[] = [];
@@ -362,15 +398,78 @@ export class SqliteStore implements Store {
         sets.push(`${col} = ?`);
         args.push(v);
       };
-      if (patch.status !== undefined) put("status", patch.status);
+      // `drifted` is `ready` with a drifted check (see tenantOf).
+      if (patch.status !== undefined) put("status", patch.status === "drifted" ? "ready" : patch.status);
       if (patch.appliedVersion !== undefined) put("applied_version", patch.appliedVersion);
       if (patch.outputs !== undefined) put("outputs", json(patch.outputs));
       if (patch.secretOutputKeys !== undefined) put("secret_output_keys", json(patch.secretOutputKeys));
       if (patch.lastError !== undefined) put("last_error", patch.lastError);
+      if (patch.drift !== undefined) put("drift", patch.drift === null ? null : json(patch.drift));
+      if (patch.driftNextCheckAt !== undefined) put("drift_next_check_at", patch.driftNextCheckAt);
       put("updated_at", this.now());
       const r = this.run(`UPDATE tenants SET ${sets.join(", ")} WHERE name = ?`, ...args, name);
       if (r.changes === 0) throw new NotFoundError("tenant", name);
       return this.tenantRow(name);
+    });
+  }
+
+  async setDriftPolicy(name: string, policy: DriftPolicy): Promise<Tenant> {
+    return this.tx(() => {
+      const r = this.run("UPDATE tenants SET drift_policy = ?, updated_at = ? WHERE name = ?", policy, this.now(), name);
+      if (r.changes === 0) throw new NotFoundError("tenant", name);
+      return this.tenantRow(name);
+    });
+  }
+
+  async driftDue(now: string, limit: number): Promise<string[]> {
+    return this.all(
+      `SELECT t.name FROM tenants t
+        WHERE t.status = 'ready' AND t.applied_version = t.spec_version
+          AND (t.drift_next_check_at IS NULL OR t.drift_next_check_at <= ?)
+          AND NOT EXISTS (SELECT 1 FROM operations o WHERE o.tenant = t.name AND o.status IN ('queued','running'))
+        ORDER BY COALESCE(t.drift_next_check_at, ''), t.name LIMIT ?`,
+      now,
+      limit,
+    ).map((r) => r.name as string);
+  }
+
+  async enqueueDriftCheck(
+    name: string,
+    input: { requestedBy: string; nextCheckAt: string },
+  ): Promise<{ operation: Operation } | { skipped: DriftSkip }> {
+    return this.tx(() => {
+      const r = this.get("SELECT * FROM tenants WHERE name = ?", name);
+      if (!r) return { skipped: "deleted" as const };
+      const t = tenantOf(r);
+      if (r.status !== "ready") return { skipped: "not-ready" as const };
+      if (t.appliedVersion !== t.specVersion) return { skipped: "not-applied" as const };
+      if (this.busy(name)) return { skipped: "busy" as const };
+      this.run("UPDATE tenants SET drift_next_check_at = ? WHERE name = ?", input.nextCheckAt, name);
+      return {
+        operation: this.insertOperation(t, { kind: "drift", requestedBy: input.requestedBy }, t.specVersion),
+      };
+    });
+  }
+
+  async enqueueReconcile(
+    name: string,
+    input: { reason: string; requestedBy: string; checkId: string },
+  ): Promise<Operation | undefined> {
+    return this.tx(() => {
+      const r = this.get("SELECT * FROM tenants WHERE name = ?", name);
+      if (!r || r.status !== "ready" || this.busy(name, input.checkId)) return undefined;
+      const t = tenantOf(r);
+      const operation = this.insertOperation(
+        t,
+        { kind: "up", requestedBy: input.requestedBy, reason: input.reason, refresh: true },
+        t.specVersion,
+      );
+      this.run(
+        "UPDATE tenants SET last_reconcile = ? WHERE name = ?",
+        json({ operationId: operation.id, at: operation.createdAt, reason: input.reason }),
+        name,
+      );
+      return operation;
     });
   }
 
@@ -490,11 +589,16 @@ export class SqliteStore implements Store {
     tenant?: string;
     tenantId?: string;
     status?: OperationStatus;
+    kind?: OperationKind;
     limit: number;
     before?: string;
   }): Promise<Operation[]> {
     const where: string[] = [];
     const args: SQLInputValue[] = [];
+    if (filter.kind !== undefined) {
+      where.push("kind = ?");
+      args.push(filter.kind);
+    }
     if (filter.tenant !== undefined) {
       where.push("tenant = ?");
       args.push(filter.tenant);
@@ -522,17 +626,29 @@ export class SqliteStore implements Store {
     return parse(r.proposed_spec);
   }
 
-  async claimNext(limit: number): Promise<Operation[]> {
+  async claimNext(limit: number, opts: { driftLimit?: number } = {}): Promise<Operation[]> {
     if (limit <= 0) return [];
     return this.tx(() => {
-      const rows = this.all(
-        `SELECT o.id FROM operations o
+      // Drift checks last, and only for a tenant with nothing else queued (an earlier-queued check does not hold
+      // back the user's operation queued after it).
+      const candidates = this.all(
+        `SELECT o.id, o.kind FROM operations o
           WHERE o.status = 'queued'
             AND NOT EXISTS (SELECT 1 FROM operations r WHERE r.tenant = o.tenant AND r.status = 'running')
-            AND NOT EXISTS (SELECT 1 FROM operations q WHERE q.tenant = o.tenant AND q.status = 'queued' AND q.seq < o.seq)
-          ORDER BY o.seq LIMIT ?`,
+            AND NOT EXISTS (SELECT 1 FROM operations q WHERE q.tenant = o.tenant AND q.status = 'queued' AND q.id != o.id
+                  AND CASE WHEN o.kind = 'drift' THEN q.kind != 'drift' OR q.seq < o.seq
+                           ELSE q.kind != 'drift' AND q.seq < o.seq END)
+          ORDER BY o.kind = 'drift', o.seq LIMIT ?`,
         limit,
       );
+      let driftRoom =
+        opts.driftLimit === undefined
+          ? Infinity
+          : opts.driftLimit -
+            Number(
+              this.get("SELECT COUNT(*) AS n FROM operations WHERE kind = 'drift' AND status = 'running'")!.n,
+            );
+      const rows = candidates.filter((r) => r.kind !== "drift" || driftRoom-- > 0);
       const now = this.now();
       return rows.map((r) => {
         this.run("UPDATE operations SET status = 'running', started_at = ? WHERE id = ?", now, r.id);
@@ -647,8 +763,11 @@ export class SqliteStore implements Store {
 
   async counts(): Promise<StoreCounts> {
     const tenants = Object.fromEntries(TENANT_STATUSES.map((s) => [s, 0])) as Record<TenantStatus, number>;
-    for (const r of this.all("SELECT status, COUNT(*) AS n FROM tenants GROUP BY status"))
-      tenants[r.status as TenantStatus] = Number(r.n);
+    for (const r of this.all(
+      `SELECT CASE WHEN status = 'ready' AND json_extract(drift, '$.state') = 'drifted' THEN 'drifted' ELSE status END AS shown,
+              COUNT(*) AS n FROM tenants GROUP BY shown`,
+    ))
+      tenants[r.shown as TenantStatus] = Number(r.n);
     const operations = Object.fromEntries(OPERATION_STATUSES.map((s) => [s, 0])) as Record<
       OperationStatus,
       number

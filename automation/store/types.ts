@@ -8,11 +8,17 @@
  */
 import { Allocation, AllocationDemand } from "../allocator/demand";
 import { PoolName } from "../allocator/pools";
+import type { DriftCheck, DriftPolicy, ReconcileRecord } from "../../model/drift";
 
-export const TENANT_STATUSES = ["creating", "updating", "ready", "failed", "deleting"] as const;
+/**
+ * Tenant statuses. `drifted` is `ready` whose last drift check found drift: stored as `ready` with the check, shown
+ * as `drifted` (a `drifted` written back through {@link Store.updateTenant} is stored as `ready`).
+ */
+export const TENANT_STATUSES = ["creating", "updating", "ready", "drifted", "failed", "deleting"] as const;
 export type TenantStatus = (typeof TENANT_STATUSES)[number];
 
-export const OPERATION_KINDS = ["up", "preview", "refresh", "destroy"] as const;
+/** `drift`: a drift check (`preview --refresh`), queued by the drift scheduler behind every other kind. */
+export const OPERATION_KINDS = ["up", "preview", "refresh", "destroy", "drift"] as const;
 export type OperationKind = (typeof OPERATION_KINDS)[number];
 
 export const OPERATION_STATUSES = ["queued", "running", "succeeded", "failed", "cancelled"] as const;
@@ -36,6 +42,14 @@ export interface Tenant {
   /** Names of secret stack outputs (their values are never stored by the service). */
   secretOutputKeys: string[];
   lastError: string | null;
+  /** What a drift check that finds drift leads to (default `detect`). */
+  driftPolicy: DriftPolicy;
+  /** The last drift check (null before the first). */
+  drift: DriftCheck | null;
+  /** When the drift scheduler checks next (null: as soon as it may). */
+  driftNextCheckAt: string | null;
+  /** The last reconcile queued for a drift (null: none yet). */
+  lastReconcile: ReconcileRecord | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -53,8 +67,12 @@ export interface Operation {
   status: OperationStatus;
   /** Spec version the operation applies (up/refresh/destroy), null for a preview of a proposed spec. */
   specVersion: number | null;
-  /** Who asked: `admin` or `tenant:<name>` or `service` (recovery). */
+  /** Who asked: `admin` or `tenant:<name>` or `service` (recovery) or `service:drift` / `service:reconcile`. */
   requestedBy: string;
+  /** Why the service queued it (a reconcile: the drift it puts back); null for what a user asked. */
+  reason: string | null;
+  /** For `up`: refresh the state from the live systems first (`up --refresh`; what a reconcile runs). */
+  refresh: boolean;
   attempt: number;
   cancelRequested: boolean;
   error: string | null;
@@ -90,7 +108,14 @@ export interface NewOperation {
   requestedBy: string;
   /** For previews of a proposed spec: the spec (stored with the operation, not as a version). */
   proposedSpec?: unknown;
+  /** See {@link Operation.reason}. */
+  reason?: string;
+  /** See {@link Operation.refresh}. */
+  refresh?: boolean;
 }
+
+/** Why {@link Store.enqueueDriftCheck} queued nothing. */
+export type DriftSkip = "busy" | "not-ready" | "not-applied" | "deleted";
 
 export class NotFoundError extends Error {
   constructor(
@@ -114,6 +139,7 @@ export class ConflictError extends Error {
 }
 
 export interface StoreCounts {
+  /** By status as shown (`drifted` counted apart from `ready`). */
   tenants: Record<TenantStatus, number>;
   operations: Record<OperationStatus, number>;
   allocations: Record<PoolName, number>;
@@ -171,12 +197,42 @@ export interface Store {
     name: string;
     requestedBy: string;
   }): Promise<{ tenant: Tenant; operation: Operation; cancelled: string[] }>;
-  /** Enqueues a preview or refresh for an existing tenant. */
+  /** Enqueues a preview, refresh or up of the current spec; queued drift checks of the tenant are cancelled (superseded). */
   enqueue(tenant: string, op: NewOperation): Promise<Operation>;
   updateTenant(
     name: string,
-    patch: Partial<Pick<Tenant, "status" | "appliedVersion" | "outputs" | "secretOutputKeys" | "lastError">>,
+    patch: Partial<
+      Pick<
+        Tenant,
+        "status" | "appliedVersion" | "outputs" | "secretOutputKeys" | "lastError" | "drift" | "driftNextCheckAt"
+      >
+    >,
   ): Promise<Tenant>;
+
+  /** Sets the tenant's drift policy. */
+  setDriftPolicy(name: string, policy: DriftPolicy): Promise<Tenant>;
+  /**
+   * Tenants whose drift check is due at `now`, most overdue first: `ready` (or drifted), their newest spec applied,
+   * nothing queued or running, next check time passed (or never set).
+   */
+  driftDue(now: string, limit: number): Promise<string[]>;
+  /**
+   * Queues a drift check of the tenant's applied spec — only while the tenant is ready (or drifted), its newest
+   * spec applied and nothing of it queued or running (all checked in the same transaction) — and sets its next
+   * check time to `nextCheckAt`. Resolves with the operation, or with why nothing was queued.
+   */
+  enqueueDriftCheck(
+    name: string,
+    input: { requestedBy: string; nextCheckAt: string },
+  ): Promise<{ operation: Operation } | { skipped: DriftSkip }>;
+  /**
+   * Queues the `up --refresh` that puts a drift back and records it as the tenant's last reconcile — only while
+   * nothing of the tenant is queued or running besides `checkId` (the check that found it). Undefined otherwise.
+   */
+  enqueueReconcile(
+    name: string,
+    input: { reason: string; requestedBy: string; checkId: string },
+  ): Promise<Operation | undefined>;
   /** After a successful destroy + stack removal: releases the allocations, deletes the tenant and marks `opId` succeeded — all or nothing. */
   completeDelete(name: string, opId: string, result: Record<string, unknown>): Promise<{ released: number }>;
 
@@ -197,13 +253,18 @@ export interface Store {
     tenant?: string;
     tenantId?: string;
     status?: OperationStatus;
+    kind?: OperationKind;
     limit: number;
     before?: string;
   }): Promise<Operation[]>;
   /** The proposed spec of a preview operation. */
   operationSpec(id: string): Promise<unknown>;
-  /** Atomically moves up to `limit` eligible queued operations to running (oldest first, one per tenant, none for a tenant already running). */
-  claimNext(limit: number): Promise<Operation[]>;
+  /**
+   * Atomically moves up to `limit` eligible queued operations to running (oldest first, one per tenant, none for a
+   * tenant already running). Drift checks come after every other kind, never while their tenant has other work
+   * queued, and at most `driftLimit` of them run at once (default: no limit beyond `limit`).
+   */
+  claimNext(limit: number, opts?: { driftLimit?: number }): Promise<Operation[]>;
   finishOperation(
     id: string,
     status: "succeeded" | "failed" | "cancelled",

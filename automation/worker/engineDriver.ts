@@ -3,6 +3,7 @@
  * automation/engine's Engine (the real `pulumi` CLI, one workspace per stack); tests use a recording double. Every long call takes an `AbortSignal`: when it fires,
  * the driver cancels the engine operation and rejects (any error is fine; the worker records "cancelled").
  */
+import type { DriftedResource } from "../../model/drift";
 import { TenantAllocations } from "../allocator/demand";
 import type { RecoveryReport as EngineRecoveryReport } from "../engine/engine";
 
@@ -28,6 +29,8 @@ export interface EngineResult {
   changes?: Record<string, number>;
   /** Human-readable diff or summary (previews). */
   diff?: string;
+  /** For a drift check: the resources whose live state differs from what the program makes (names only). */
+  drift?: DriftedResource[];
   [key: string]: unknown;
 }
 
@@ -51,18 +54,31 @@ export interface EngineProcess {
 /** Called (synchronously, right after the spawn) with each engine process an operation starts. */
 export type OnProcess = (process: EngineProcess) => void;
 
-/** One engine operation on a stack (`up`, `preview`, `refresh`, `destroy`): writes `config`, then runs. */
+/** Options of one engine operation. */
+export interface StackOperationOptions {
+  /** `up` only: refresh the state from the live systems first (`up --refresh`). */
+  refresh?: boolean;
+}
+
+/** One engine operation on a stack (`up`, `preview`, `refresh`, `destroy`, `drift`): writes `config`, then runs. */
 export type StackOperation = (
   stack: string,
   config: TenantStackConfig,
   onEvent: OnEvent,
   signal: AbortSignal,
   onProcess?: OnProcess,
+  options?: StackOperationOptions,
 ) => Promise<EngineResult>;
 
 export interface EngineDriver {
   up: StackOperation;
   preview: StackOperation;
+  /**
+   * A drift check: reads every resource back from the live systems and compares it with what the program makes
+   * (`pulumi preview --refresh`), without changing the state or anything else; the result's `drift` lists what
+   * differs.
+   */
+  drift: StackOperation;
   refresh: StackOperation;
   destroy: StackOperation;
   /** Removes the (empty) stack; must succeed when the stack does not exist. */

@@ -7,6 +7,7 @@
 import { Allocation, AllocationDemand, allocationsObject, demandOfSpec } from "../allocator/demand";
 import { Operation, Store, Tenant } from "../store/types";
 import { OperationBus } from "./bus";
+import { settleDriftCheck } from "./drift";
 import {
   EngineDriver,
   EngineEvent,
@@ -45,6 +46,13 @@ export interface WorkerOptions {
   demandOf?: (spec: unknown) => AllocationDemand;
   /** Called when an operation ends (metrics). */
   onFinished?: (op: Operation, seconds: number) => void;
+  /**
+   * Drift checks running at once at most (they come after every other operation; with a limit below
+   * `concurrency`, user operations always find a free slot). Default 1.
+   */
+  driftLimit?: number;
+  /** The drift check interval: a reconcile is queued at most once per interval. Default 10 minutes. */
+  driftIntervalMs?: number;
 }
 
 /** Whether an allocation is one of the keys `demand` asks for (pools the demand does not name are kept whole). */
@@ -159,7 +167,7 @@ export class Worker {
         if (this.stopped) break;
         const free = this.concurrency - this.running.size;
         if (free <= 0) break;
-        const ops = await this.store.claimNext(free);
+        const ops = await this.store.claimNext(free, { driftLimit: this.opts.driftLimit ?? 1 });
         for (const op of ops) this.launch(op);
         if (ops.length === 0) this.checkIdle();
       } while (this.again);
@@ -286,9 +294,18 @@ export class Worker {
       let result: EngineResult;
       switch (op.kind) {
         case "up": {
-          result = await driver.up(stack, config, onEvent, signal, onProcess);
+          if (op.reason) await this.event(op.id, "operation.reason", { reason: op.reason, refresh: op.refresh });
+          result = await driver.up(stack, config, onEvent, signal, onProcess, { refresh: op.refresh });
           await chain;
           await this.afterApply(op, spec, await driver.outputs(stack), "up");
+          break;
+        }
+        case "drift": {
+          const started = Date.now();
+          result = await driver.drift(stack, config, onEvent, signal, onProcess);
+          await chain;
+          await this.afterDriftCheck(op, result.drift ?? [], undefined, (Date.now() - started) / 1000);
+          result = { ...result, state: (result.drift ?? []).length ? "drifted" : "clean" };
           break;
         }
         case "refresh": {
@@ -327,6 +344,10 @@ export class Worker {
       const current = await this.store.getOperation(op.id);
       const cancelled = signal.aborted || current?.cancelRequested === true;
       const message = cancelled ? `cancelled: ${errorText(e)}` : errorText(e);
+      if (op.kind === "drift" && !cancelled)
+        await this.afterDriftCheck(op, undefined, message, null).catch((err) =>
+          this.log.warn({ op: op.id, err: errorText(err) }, "worker: recording a failed drift check failed"),
+        );
       await this.event(op.id, cancelled ? "operation.cancelled" : "operation.failed", { error: message });
       if (op.kind === "up" || op.kind === "destroy") {
         const what = op.kind === "up" ? "update" : "delete";
@@ -335,6 +356,33 @@ export class Worker {
       if (current && current.status === "running")
         await this.store.finishOperation(op.id, cancelled ? "cancelled" : "failed", { error: message });
     }
+  }
+
+  /** Records a drift check (or its failure) on the tenant and queues its reconcile by policy. */
+  private async afterDriftCheck(
+    op: Operation,
+    resources: EngineResult["drift"],
+    error: string | undefined,
+    durationSeconds: number | null,
+  ): Promise<void> {
+    const { check, decision, reconcile } = await settleDriftCheck({
+      store: this.store,
+      op,
+      resources,
+      error,
+      durationSeconds,
+      intervalMs: this.opts.driftIntervalMs ?? 600_000,
+    });
+    await this.event(op.id, "drift.checked", {
+      state: check.state,
+      // Resource names, types and property names: never values.
+      resources: check.resources.map((r) => ({ name: r.name, type: r.type, op: r.op, properties: r.properties })),
+    });
+    if (reconcile) {
+      await this.event(op.id, "drift.reconcile.queued", { operation: reconcile.id, reason: reconcile.reason });
+      this.bus.publishOperation(reconcile);
+    } else if (decision && !decision.reconcile && check.state === "drifted")
+      await this.event(op.id, "drift.reconcile.skipped", { reason: decision.why });
   }
 
   /**
@@ -375,6 +423,21 @@ export class Worker {
             reason: "no longer needed by the spec",
           });
       }
+      // An up --refresh (a reconcile) put the live systems back: the drift it found is gone; any up of a drifted
+      // tenant gets its drift checked again at once (a plain up does not read the live systems).
+      const drift = tenant.drift;
+      const driftPatch =
+        drift?.state === "drifted"
+          ? {
+              drift: op.refresh ? { ...drift, state: "clean" as const, reconciledBy: op.id } : drift,
+              driftNextCheckAt: new Date().toISOString(),
+            }
+          : tenant.driftNextCheckAt === null
+            ? // The first check of a new tenant comes one interval after its first up.
+              {
+                driftNextCheckAt: new Date(Date.now() + (this.opts.driftIntervalMs ?? 600_000)).toISOString(),
+              }
+            : {};
       await this.store.updateTenant(op.tenant, {
         // A pending delete keeps "deleting"; an older spec's up leaves the status of the newer one.
         status: latest && tenant.status !== "deleting" ? "ready" : tenant.status,
@@ -382,6 +445,7 @@ export class Worker {
         outputs: plain,
         secretOutputKeys: secretKeys,
         lastError: null,
+        ...driftPatch,
       });
     } else {
       await this.store.updateTenant(op.tenant, { outputs: plain, secretOutputKeys: secretKeys });

@@ -215,7 +215,13 @@ export class TenantCluster extends pulumi.ComponentResource {
     const provider = args.provider;
     const ns = new k8s.core.v1.Namespace(
       `${name}-ns`,
-      { metadata: { name: this.namespace, labels: { "basphere.io/tenant": args.tenantName } } },
+      {
+        metadata: {
+          name: this.namespace,
+          labels: { "basphere.io/tenant": args.tenantName },
+          annotations: { ...OWNED_ANNOTATIONS },
+        },
+      },
       { parent: this, provider, dependsOn: args.dependsOn },
     );
     const names = clusterObjectNames(this.name);
@@ -226,7 +232,12 @@ export class TenantCluster extends pulumi.ComponentResource {
     const manifests = new k8s.core.v1.ConfigMap(
       `${name}-cpi-manifests`,
       {
-        metadata: { name: addon.manifests, namespace: this.namespace, labels: addonLabels },
+        metadata: {
+          name: addon.manifests,
+          namespace: this.namespace,
+          labels: addonLabels,
+          annotations: { ...OWNED_ANNOTATIONS },
+        },
         data: pulumi
           .all([p.server, p.datacenterName, p.thumbprint])
           .apply(([server, datacenter, thumbprint]) => ({
@@ -243,7 +254,12 @@ export class TenantCluster extends pulumi.ComponentResource {
     const credentials = new k8s.core.v1.Secret(
       `${name}-cpi-credentials`,
       {
-        metadata: { name: addon.credentials, namespace: this.namespace, labels: addonLabels },
+        metadata: {
+          name: addon.credentials,
+          namespace: this.namespace,
+          labels: addonLabels,
+          annotations: { ...OWNED_ANNOTATIONS },
+        },
         type: RESOURCE_SET_SECRET_TYPE,
         stringData: pulumi.secret(
           pulumi.all([p.server, args.cpiCredentials]).apply(([server, c]) => ({
@@ -256,7 +272,12 @@ export class TenantCluster extends pulumi.ComponentResource {
     const crs = renderCpiResourceSet(this.name, this.namespace);
     const resourceSet = new k8s.apiextensions.CustomResource(
       `${name}-cpi`,
-      { apiVersion: crs.apiVersion, kind: crs.kind, metadata: crs.metadata, spec: crs.spec },
+      {
+        apiVersion: crs.apiVersion,
+        kind: crs.kind,
+        metadata: { ...crs.metadata, annotations: { ...crs.metadata.annotations, ...OWNED_ANNOTATIONS } },
+        spec: crs.spec,
+      },
       { parent: this, provider, dependsOn: [ns, manifests, credentials] },
     );
     this.cpi = { resourceSet, manifests, credentials };
@@ -267,7 +288,7 @@ export class TenantCluster extends pulumi.ComponentResource {
       if (!roles.has(role)) continue;
       const object = rendered.apply((o) => o[role] as KubeObject);
       const template = objectHeader(role, this.name, this.namespace);
-      const annotations: Record<string, string> = {};
+      const annotations: Record<string, string> = { ...OWNED_ANNOTATIONS };
       if (role === "cluster") {
         annotations["pulumi.com/waitFor"] = "jsonpath={.status.initialization.controlPlaneInitialized}=true";
         annotations["pulumi.com/timeoutSeconds"] = String(args.timeoutSeconds ?? 1800);
@@ -279,7 +300,7 @@ export class TenantCluster extends pulumi.ComponentResource {
           kind: template.kind,
           metadata: {
             ...template.metadata,
-            annotations: Object.keys(annotations).length ? annotations : undefined,
+            annotations,
           },
           spec: object.apply((o) => o.spec),
         },
@@ -319,6 +340,13 @@ export class TenantCluster extends pulumi.ComponentResource {
     });
   }
 }
+
+/**
+ * On every object the cluster's program owns: its fields are the program's, so an `up` takes them back from whoever
+ * changed them by hand (server-side apply with force) instead of failing on the field conflict — and a drift check
+ * (`preview --refresh`) shows the changed field instead of that conflict.
+ */
+export const OWNED_ANNOTATIONS: Readonly<Record<string, string>> = { "pulumi.com/patchForce": "true" };
 
 function kebab(s: string): string {
   return s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);

@@ -139,6 +139,12 @@ export class KubeClient {
     return this.request<T>("POST", collectionPath, obj);
   }
 
+  /** JSON merge patch (RFC 7386) of the object at `path`, as `kubectl patch --type merge` sends it. */
+  patch<T = any>(path: string, patch: unknown, fieldManager?: string): Promise<T> {
+    const q = fieldManager ? `?fieldManager=${encodeURIComponent(fieldManager)}` : "";
+    return this.request<T>("PATCH", `${path}${q}`, patch, "application/merge-patch+json");
+  }
+
   /** Server-side apply of `obj` at its resource path (created when missing). */
   apply<T = any>(path: string, obj: unknown, fieldManager: string): Promise<T> {
     return this.request<T>(

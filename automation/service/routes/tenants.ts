@@ -2,12 +2,12 @@
  * /v1/tenants: create (admin), list (admin), show, replace spec, delete, preview, refresh, rotate token
  * (admin or the tenant's own token). Every change is an operation in the queue; the answer is 202 with it.
  */
-import { FastifyInstance, FastifyRequest } from "fastify";
+import { FastifyInstance } from "fastify";
 import { allocationsObject } from "../../allocator/demand";
 import { Tenant } from "../../store/types";
 import { stackName } from "../../worker/engineDriver";
-import { principalId, hashToken, mayAccess, newTenantToken } from "../auth";
-import { Context, checkConfig, checkSpec, pinSpec, principalOf, requireEngine } from "../context";
+import { principalId, hashToken, newTenantToken } from "../auth";
+import { Context, checkConfig, checkSpec, mustTenant, pinSpec, principalOf, requireEngine } from "../context";
 import { ApiError } from "../errors";
 import {
   TENANT_NAME_PATTERN,
@@ -59,24 +59,6 @@ function withName(spec: Record<string, unknown>, name: string): Record<string, u
   return spec;
 }
 
-/**
- * The tenant named in the path; 404 when there is none. A tenant token must be of its current incarnation (the auth
- * hook checked the name; this closes the gap where the tenant was deleted and created again since): 403 otherwise.
- */
-async function mustTenant(ctx: Context, req: FastifyRequest, name: string): Promise<Tenant> {
-  const t = await ctx.store.getTenant(name);
-  if (!t)
-    throw new ApiError(404, "not_found", `tenant ${JSON.stringify(name)} not found`, [
-      { field: "params.name", message: "names no tenant" },
-    ]);
-  if (!mayAccess(principalOf(req), t)) {
-    ctx.metrics.authFailures.inc({ reason: "forbidden" });
-    throw new ApiError(403, "forbidden", "this token grants access to its own tenant only", [
-      { field: "headers.authorization", message: "is the token of an earlier tenant of this name" },
-    ]);
-  }
-  return t;
-}
 
 /**
  * The program's config check of the spec as the client sent it (so a 400 names the fields it wrote, `cluster.…`

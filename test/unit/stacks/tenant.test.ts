@@ -249,7 +249,8 @@ describe("tenant stack (full example, under mocks)", function () {
       if (o !== cluster) assert.ok(cluster.dependsOn.includes(o.urn), `Cluster after ${o.name}`);
     const kcp = harness.ofType("KubeadmControlPlane")[0];
     assert.ok(!kcp.dependsOn.includes(cluster.urn));
-    assert.equal(kcp.inputs.metadata.annotations, undefined);
+    // Owned by the program: a hand edit is taken back at the next up (server-side apply with force).
+    assert.deepEqual(kcp.inputs.metadata.annotations, { "pulumi.com/patchForce": "true" });
     // The kubeconfig is read only after the Cluster reports an initialised control plane.
     const read = harness.get("tenant-full-cluster-kubeconfig", "kubernetes:core/v1:Secret");
     assert.equal(read.inputs.data, undefined, "a read, not a managed Secret");

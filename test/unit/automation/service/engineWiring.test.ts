@@ -271,6 +271,7 @@ describe("service wiring of the real engine", () => {
           return {};
         },
         preview: async () => ({}),
+        drift: async () => ({}),
         refresh: async () => ({}),
         destroy: async () => ({}),
         removeStack: async () => {},

@@ -195,7 +195,12 @@ describe("service under hostile input generated from its OpenAPI document", func
           bodySchema
             ? template === "/v1/tenants"
               ? { name: `fz-${fresh++}`, spec: {} }
-              : { spec: {} }
+              : bodySchema.properties?.spec
+                ? { spec: {} }
+                : // Any other body: its required properties, each the first value its schema allows.
+                  Object.fromEntries(
+                    (bodySchema.required ?? []).map((k: string) => [k, bodySchema.properties[k].enum?.[0]]),
+                  )
             : undefined;
         const where = `${method.toUpperCase()} ${template}`;
 
