@@ -71,7 +71,10 @@ export interface BoxServe {
  * Starts the service on the box (the running one is reused). With `trace`, the whole process tree runs under
  * `strace -f -e trace=connect`, so the test can check every address anything connected to.
  */
-export async function startBoxServe(sandbox: BoxSandbox, opts: { trace?: boolean } = {}): Promise<BoxServe> {
+export async function startBoxServe(
+  sandbox: BoxSandbox,
+  opts: { trace?: boolean; args?: string[] } = {},
+): Promise<BoxServe> {
   const args = [
     path.join(PROJECT_ROOT, "dist", "automation", "cli", "main.js"),
     "serve",
@@ -84,6 +87,7 @@ export async function startBoxServe(sandbox: BoxSandbox, opts: { trace?: boolean
     sandbox.dataDir,
     "--log-level",
     "warn",
+    ...(opts.args ?? []),
   ];
   const traceFile = opts.trace ? path.join(sandbox.dir, "connect.trace") : undefined;
   const [command, argv] = traceFile

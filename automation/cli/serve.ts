@@ -27,7 +27,9 @@ export function durationMs(name: string, v: string): number {
   const m = /^(\d+)(s|m|h)?$/.exec(v.trim());
   const n = m ? Number(m[1]) * { s: 1, m: 60, h: 3600 }[(m[2] ?? "s") as "s" | "m" | "h"] : NaN;
   if (!Number.isSafeInteger(n) || n > 7 * 24 * 3600)
-    throw new Error(`--${name} must be a duration like 600, 90s, 10m or 1h (at most 7 days) or off, got ${JSON.stringify(v)}`);
+    throw new Error(
+      `--${name} must be a duration like 600, 90s, 10m or 1h (at most 7 days) or off, got ${JSON.stringify(v)}`,
+    );
   return n * 1000;
 }
 

@@ -1,5 +1,5 @@
 /**
- * `basphere tenants create|list|show|delete|preview` against the API (BASPHERE_URL / BASPHERE_TOKEN or flags),
+ * `basphere tenants create|list|show|update|preview|delete|drift|drift-policy|reconcile` against the API (BASPHERE_URL / BASPHERE_TOKEN or flags),
  * following the operation's events while it runs.
  */
 import { readFileSync } from "node:fs";
@@ -150,4 +150,69 @@ export function registerTenantsCommand(program: Command): void {
       const r = await c.request("DELETE", `/v1/tenants/${encodeURIComponent(name)}`);
       await follow(c, r.operation, o.wait);
     });
+
+  tenants
+    .command("drift <name>")
+    .description(
+      "the last drift check: resources and properties whose live state differs (--check: check now)",
+    )
+    .option("--check", "queue a drift check now and wait for it")
+    .option("--json", "print the drift record as JSON")
+    .action(async (name: string, o: { check?: boolean; json?: boolean }, cmd: Command) => {
+      const c = client(common(cmd));
+      const base = `/v1/tenants/${encodeURIComponent(name)}`;
+      if (o.check) {
+        const r = await c.request("POST", `${base}/drift/check`);
+        await follow(c, r.operation, true);
+      }
+      const d = await c.request("GET", `${base}/drift`);
+      if (o.json) print(d);
+      else process.stdout.write(formatDrift(d));
+      if (d.check?.state === "drifted") process.exitCode = 2;
+    });
+
+  tenants
+    .command("drift-policy <name> <policy>")
+    .description(
+      "detect (record drift) or reconcile (also put it back with an up --refresh, once per interval)",
+    )
+    .action(async (name: string, policy: string, _o: unknown, cmd: Command) => {
+      const d = await client(common(cmd)).request(
+        "PUT",
+        `/v1/tenants/${encodeURIComponent(name)}/drift/policy`,
+        { policy },
+      );
+      process.stdout.write(`${d.tenant}: drift policy ${d.policy}\n`);
+    });
+
+  tenants
+    .command("reconcile <name>")
+    .description("put the live systems back to the applied spec now (up --refresh) and follow it")
+    .option("--no-wait", "return once queued")
+    .action(async (name: string, o: { wait: boolean }, cmd: Command) => {
+      const c = client(common(cmd));
+      const r = await c.request("POST", `/v1/tenants/${encodeURIComponent(name)}/reconcile`);
+      await follow(c, r.operation, o.wait);
+    });
+}
+
+/** The drift record for a terminal: status, last check, each drifted resource with its properties. */
+export function formatDrift(d: any): string {
+  const lines = [`${d.tenant}: ${d.status} (policy ${d.policy})`];
+  const c = d.check;
+  if (!c) lines.push("not checked yet" + (d.nextCheckAt ? `; first check at ${d.nextCheckAt}` : ""));
+  else {
+    lines.push(
+      `last check ${c.checkedAt} (${c.operationId}): ${c.state}${c.error ? `: ${c.error}` : ""}` +
+        (c.reconciledBy ? `; put back by ${c.reconciledBy}` : ""),
+    );
+    for (const r of c.resources ?? [])
+      lines.push(`  ${r.op.padEnd(7)} ${r.name}  ${r.properties.join(", ")}`.trimEnd() + `  (${r.type})`);
+  }
+  if (d.nextCheckAt && c) lines.push(`next check at ${d.nextCheckAt}`);
+  if (d.lastReconcile)
+    lines.push(
+      `last reconcile ${d.lastReconcile.at} (${d.lastReconcile.operationId}): ${d.lastReconcile.reason}`,
+    );
+  return lines.join("\n") + "\n";
 }

@@ -24,7 +24,15 @@ import { registerDriftRoutes } from "./routes/drift";
 import { registerOperationRoutes } from "./routes/operations";
 import { registerSystemRoutes } from "./routes/system";
 import { registerTenantRoutes } from "./routes/tenants";
-import { driftSchema, errorSchema, eventSchema, noQuery, operationSchema, specSchema, tenantSchema } from "./schemas";
+import {
+  driftSchema,
+  errorSchema,
+  eventSchema,
+  noQuery,
+  operationSchema,
+  specSchema,
+  tenantSchema,
+} from "./schemas";
 
 export type { Access, ConfigValidator, Context, ServiceDeps, SpecValidation, SpecValidator } from "./context";
 

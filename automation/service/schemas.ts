@@ -123,9 +123,13 @@ export const operationSchema = {
     requestedBy: { type: "string" },
     reason: {
       type: ["string", "null"],
-      description: "Why the service queued it (a reconcile: the drift it puts back); null for a user's operation",
+      description:
+        "Why the service queued it (a reconcile: the drift it puts back); null for a user's operation",
     },
-    refresh: { type: "boolean", description: "up: the state is refreshed from the live systems first (up --refresh)" },
+    refresh: {
+      type: "boolean",
+      description: "up: the state is refreshed from the live systems first (up --refresh)",
+    },
     attempt: { type: "integer" },
     cancelRequested: { type: "boolean" },
     error: { type: ["string", "null"] },

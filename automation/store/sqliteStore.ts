@@ -387,10 +387,7 @@ export class SqliteStore implements Store {
     });
   }
 
-  async updateTenant(
-    name: string,
-    patch: Parameters<Store["updateTenant"]>[1],
-): Promise<Tenant> {
+  async updateTenant(name: string, patch: Parameters<Store["updateTenant"]>[1]): Promise<Tenant> {
     return this.tx(() => {
       const sets: string[] = [];
       const args: SQLInputValue[] = [];
@@ -415,7 +412,12 @@ export class SqliteStore implements Store {
 
   async setDriftPolicy(name: string, policy: DriftPolicy): Promise<Tenant> {
     return this.tx(() => {
-      const r = this.run("UPDATE tenants SET drift_policy = ?, updated_at = ? WHERE name = ?", policy, this.now(), name);
+      const r = this.run(
+        "UPDATE tenants SET drift_policy = ?, updated_at = ? WHERE name = ?",
+        policy,
+        this.now(),
+        name,
+      );
       if (r.changes === 0) throw new NotFoundError("tenant", name);
       return this.tenantRow(name);
     });

@@ -204,7 +204,13 @@ export interface Store {
     patch: Partial<
       Pick<
         Tenant,
-        "status" | "appliedVersion" | "outputs" | "secretOutputKeys" | "lastError" | "drift" | "driftNextCheckAt"
+        | "status"
+        | "appliedVersion"
+        | "outputs"
+        | "secretOutputKeys"
+        | "lastError"
+        | "drift"
+        | "driftNextCheckAt"
       >
     >,
   ): Promise<Tenant>;

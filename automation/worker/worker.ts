@@ -294,7 +294,8 @@ export class Worker {
       let result: EngineResult;
       switch (op.kind) {
         case "up": {
-          if (op.reason) await this.event(op.id, "operation.reason", { reason: op.reason, refresh: op.refresh });
+          if (op.reason)
+            await this.event(op.id, "operation.reason", { reason: op.reason, refresh: op.refresh });
           result = await driver.up(stack, config, onEvent, signal, onProcess, { refresh: op.refresh });
           await chain;
           await this.afterApply(op, spec, await driver.outputs(stack), "up");
@@ -376,10 +377,18 @@ export class Worker {
     await this.event(op.id, "drift.checked", {
       state: check.state,
       // Resource names, types and property names: never values.
-      resources: check.resources.map((r) => ({ name: r.name, type: r.type, op: r.op, properties: r.properties })),
+      resources: check.resources.map((r) => ({
+        name: r.name,
+        type: r.type,
+        op: r.op,
+        properties: r.properties,
+      })),
     });
     if (reconcile) {
-      await this.event(op.id, "drift.reconcile.queued", { operation: reconcile.id, reason: reconcile.reason });
+      await this.event(op.id, "drift.reconcile.queued", {
+        operation: reconcile.id,
+        reason: reconcile.reason,
+      });
       this.bus.publishOperation(reconcile);
     } else if (decision && !decision.reconcile && check.state === "drifted")
       await this.event(op.id, "drift.reconcile.skipped", { reason: decision.why });

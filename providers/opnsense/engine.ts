@@ -192,7 +192,10 @@ export async function read(
   const client = clientFactory.make(parseConnection(props.connection), secretsOf(kind, props));
   const rec = await client.getRecord(spec.base, spec.item, spec.wrapper, id);
   if (!rec) return {};
-  return { id, props: { ...props, ...decodeRecord(spec, rec), uuid: id } };
+  // The engine's wire format (protobuf Struct) has no `undefined`: a field the router leaves out of a record
+  // (a WireGuard server's decoded `peers`, for one) must be absent, not undefined, or every refresh fails with
+  // "Unexpected struct type".
+  return { id, props: definedOnly({ ...props, ...decodeRecord(spec, rec), uuid: id }) };
 }
 
 export async function update(
@@ -278,4 +281,16 @@ export function check(kind: string, news: Record<string, any>) {
     failures.push({ property: f.split(".")[1] ?? f, reason: (e as Error).message });
   }
   return failures.length ? { inputs: news, failures } : { inputs: news };
+}
+
+/** A copy of `v` without `undefined` values, at any depth (arrays keep their length: undefined becomes null). */
+export function definedOnly<T>(v: T): T {
+  if (Array.isArray(v)) return v.map((x) => (x === undefined ? null : definedOnly(x))) as T;
+  if (v !== null && typeof v === "object")
+    return Object.fromEntries(
+      Object.entries(v as Record<string, unknown>)
+        .filter(([, x]) => x !== undefined)
+        .map(([k, x]) => [k, definedOnly(x)]),
+    ) as T;
+  return v;
 }

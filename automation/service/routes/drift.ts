@@ -72,7 +72,8 @@ export function registerDriftRoutes(app: FastifyInstance, ctx: Context): void {
       schema: {
         tags: ["drift"],
         operationId: "setTenantDriftPolicy",
-        summary: "detect (record drift) or reconcile (also put it back with an up --refresh, at most once per interval)",
+        summary:
+          "detect (record drift) or reconcile (also put it back with an up --refresh, at most once per interval)",
         params: tenantNameParam,
         querystring: noQuery,
         body: {
@@ -97,7 +98,8 @@ export function registerDriftRoutes(app: FastifyInstance, ctx: Context): void {
       schema: {
         tags: ["drift"],
         operationId: "checkTenantDrift",
-        summary: "Queue a drift check now (behind every other operation); 409 while the tenant has work queued",
+        summary:
+          "Queue a drift check now (behind every other operation); 409 while the tenant has work queued",
         params: tenantNameParam,
         querystring: noQuery,
         response: { 202: accepted, ...bodyErrors(404, 409, 503) },

@@ -59,7 +59,6 @@ function withName(spec: Record<string, unknown>, name: string): Record<string, u
   return spec;
 }
 
-
 /**
  * The program's config check of the spec as the client sent it (so a 400 names the fields it wrote, `cluster.…`
  * rather than the `clusters[0].…` it is stored as), then of the spec as it will be stored (pinned addresses).

@@ -60,7 +60,13 @@ describe("drift: the store's queue rules", () => {
   it("is at schema version 4 and queues a check only for a ready, applied, idle tenant", async () => {
     assert.equal(store.schemaVersion, 4);
     const spec = { ...smallSpec(), name: "new" };
-    await store.createTenant({ name: "new", spec, tokenHash: "x", demand: demandOfSpec(spec), requestedBy: "a" });
+    await store.createTenant({
+      name: "new",
+      spec,
+      tokenHash: "x",
+      demand: demandOfSpec(spec),
+      requestedBy: "a",
+    });
     assert.deepEqual(await store.enqueueDriftCheck("new", { requestedBy: "t", nextCheckAt: soon() }), {
       skipped: "not-ready",
     });
@@ -151,10 +157,10 @@ describe("drift: the reconcile rule", () => {
     lastReconcileStatus: undefined,
   };
   it("detect never reconciles; reconcile does, naming what differs", () => {
-    assert.deepEqual(
-      reconcileDecision({ ...base, tenant: { driftPolicy: "detect", lastReconcile: null } }),
-      { reconcile: false, why: "policy is detect" },
-    );
+    assert.deepEqual(reconcileDecision({ ...base, tenant: { driftPolicy: "detect", lastReconcile: null } }), {
+      reconcile: false,
+      why: "policy is detect",
+    });
     const d = reconcileDecision({ ...base, tenant: { driftPolicy: "reconcile", lastReconcile: null } });
     assert.ok(d.reconcile);
     assert.equal(
@@ -167,16 +173,26 @@ describe("drift: the reconcile rule", () => {
       driftPolicy: "reconcile" as const,
       lastReconcile: { operationId: "r1", at: new Date(base.now - ms).toISOString(), reason: "x" },
     });
-    assert.equal(reconcileDecision({ ...base, tenant: at(60_000), lastReconcileStatus: "succeeded" }).reconcile, false);
-    assert.equal(reconcileDecision({ ...base, tenant: at(700_000), lastReconcileStatus: "succeeded" }).reconcile, true);
+    assert.equal(
+      reconcileDecision({ ...base, tenant: at(60_000), lastReconcileStatus: "succeeded" }).reconcile,
+      false,
+    );
+    assert.equal(
+      reconcileDecision({ ...base, tenant: at(700_000), lastReconcileStatus: "succeeded" }).reconcile,
+      true,
+    );
     const failed = reconcileDecision({ ...base, tenant: at(7_000_000), lastReconcileStatus: "failed" });
     assert.deepEqual(failed, {
       reconcile: false,
       why: "the last reconcile (r1) failed; no reconcile until an up succeeds",
     });
     assert.equal(
-      reconcileDecision({ ...base, tenant: at(7_000_000), lastReconcileStatus: "failed", succeededSince: true })
-        .reconcile,
+      reconcileDecision({
+        ...base,
+        tenant: at(7_000_000),
+        lastReconcileStatus: "failed",
+        succeededSince: true,
+      }).reconcile,
       true,
     );
   });
@@ -231,7 +247,10 @@ describe("drift: checks and reconciles through the service", function () {
     assert.equal(d.body.status, "drifted");
     assert.deepEqual(
       d.body.check.resources.map((r: DriftedResource) => `${r.name}: ${r.properties.join(",")}`),
-      ["tenant-acme-router-out-lan2: description", "tenant-acme-cluster-dev-machine-deployment: spec.replicas"],
+      [
+        "tenant-acme-router-out-lan2: description",
+        "tenant-acme-cluster-dev-machine-deployment: spec.replicas",
+      ],
     );
     assert.equal((await t.req("GET", "/v1/tenants/acme")).body.status, "drifted");
     const ev = await t.req("GET", `/v1/operations/${drifted.id}/events`);
@@ -299,7 +318,10 @@ describe("drift: checks and reconciles through the service", function () {
   });
 
   it("the scheduler checks due tenants only, never one with work queued, and never two operations of a tenant at once", async () => {
-    t = await startService({ drift: { intervalMs: 400, jitter: 0.1, concurrency: 1, tickMs: 50 }, delayMs: 30 });
+    t = await startService({
+      drift: { intervalMs: 400, jitter: 0.1, concurrency: 1, tickMs: 50 },
+      delayMs: 30,
+    });
     await created("a");
     await created("b");
     // A tenant with work queued is not checked meanwhile: hold the engine, queue b's refresh, see no check of b.
@@ -311,22 +333,30 @@ describe("drift: checks and reconciles through the service", function () {
     await t.waitOp(r.body.operation.id);
     await new Promise((res) => setTimeout(res, 1500));
     const drifts = t.driver.of("drift");
-    assert.ok(drifts.some((c) => c.stack === "tenant-a"), "a was checked");
-    assert.ok(drifts.some((c) => c.stack === "tenant-b"), "b was checked after its refresh");
+    assert.ok(
+      drifts.some((c) => c.stack === "tenant-a"),
+      "a was checked",
+    );
+    assert.ok(
+      drifts.some((c) => c.stack === "tenant-b"),
+      "b was checked after its refresh",
+    );
     const refresh = t.driver.of("refresh")[0];
     for (const c of drifts.filter((x) => x.stack === "tenant-b"))
-      assert.ok(
-        c.at >= refresh.endedAt! || c.endedAt! <= refresh.at,
-        "no check of b overlaps its refresh",
-      );
+      assert.ok(c.at >= refresh.endedAt! || c.endedAt! <= refresh.at, "no check of b overlaps its refresh");
     assert.equal(t.driver.maxPerStack, 1, "never two operations of one stack at once");
-    const checks = (await t.req("GET", "/v1/operations?limit=100")).body.items.filter((o: any) => o.kind === "drift");
+    const checks = (await t.req("GET", "/v1/operations?limit=100")).body.items.filter(
+      (o: any) => o.kind === "drift",
+    );
     const running = checks.filter((o: any) => o.status === "running").length;
     assert.ok(running <= 1);
     for (const [i, a] of checks.entries())
       for (const b of checks.slice(i + 1))
         if (a.startedAt && b.startedAt && a.finishedAt && b.finishedAt)
-          assert.ok(a.finishedAt <= b.startedAt || b.finishedAt <= a.startedAt, "at most one check at a time");
+          assert.ok(
+            a.finishedAt <= b.startedAt || b.finishedAt <= a.startedAt,
+            "at most one check at a time",
+          );
   });
 
   it("a tenant token sees its own drift only", async () => {

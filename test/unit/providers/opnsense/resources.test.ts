@@ -35,6 +35,14 @@ describe("opnsense dynamic resources against the emulator", () => {
           // read: what the router has, decoded back to arguments; no drift on an unchanged record.
           const read = await p.read(created.id, created.outs);
           assert.equal(read.id, created.id);
+          // What the engine can carry (a protobuf Struct): no undefined anywhere, or every refresh fails.
+          const undefinedAt = (v: unknown, at: string): string[] =>
+            v === undefined
+              ? [at]
+              : v !== null && typeof v === "object"
+                ? Object.entries(v).flatMap(([k, x]) => undefinedAt(x, `${at}.${k}`))
+                : [];
+          assert.deepEqual(undefinedAt(read.props, "props"), [], "read returns no undefined values");
           const noDrift = await p.diff(created.id, read.props, inputs);
           assert.equal(noDrift.changes, false, `no changes after read: ${JSON.stringify(noDrift)}`);
 
