@@ -6,6 +6,7 @@ import { ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import * as YAML from "yaml";
 import { BoxState, boxDown, boxUp } from "../box/box";
 import { openBoxEngine, upBoxOnpremStack } from "../box/onpremStack";
 import { KubeClient } from "../providers/kubernetes/client";
@@ -16,6 +17,12 @@ export { PROJECT_ROOT, requireEngine, waitFor } from "./engine";
 
 export const ADMIN_TOKEN = "bspa.e2e-box-admin-token-0123456789abcdef0123";
 export const PASSPHRASE = "e2e-box-passphrase-0123456789";
+
+/** The tenant spec of an example stack file (`stacks/Pulumi.<stack>.yaml`: its `basphere:tenant`). */
+export function exampleTenant(stack: string): any {
+  const file = path.join(PROJECT_ROOT, "stacks", `Pulumi.${stack}.yaml`);
+  return YAML.parse(fs.readFileSync(file, "utf8")).config["basphere:tenant"];
+}
 
 /** A box on its own data folder. */
 export class BoxSandbox {

@@ -3,7 +3,7 @@
  * run on specs and principals. app.ts builds the context and registers the routes; the routes import this module,
  * never app.ts (one-way: app -> routes -> context).
  */
-import type { FastifyRequest } from "fastify";
+import type { FastifyReply, FastifyRequest } from "fastify";
 import type pino from "pino";
 import { Allocation, AllocationDemand, TenantAllocations, allocationsObject } from "../allocator/demand";
 import { Store, Tenant } from "../store/types";
@@ -161,4 +161,10 @@ export async function mustTenant(ctx: Context, req: FastifyRequest, name: string
     ]);
   }
   return t;
+}
+
+/** An operation was queued: wakes the worker and answers 202 with the operation's location. */
+export function accepted202(ctx: Context, reply: FastifyReply, operation: { id: string }): void {
+  ctx.worker.kick();
+  reply.code(202).header("location", `/v1/operations/${operation.id}`);
 }

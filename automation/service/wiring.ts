@@ -14,7 +14,7 @@ import { DEFAULT_POOLS, PoolsConfig, buildPools } from "../allocator/pools";
 import { SqliteStore } from "../store/sqliteStore";
 import { OperationBus } from "../worker/bus";
 import { EngineDriver } from "../worker/engineDriver";
-import { RECONCILE_REQUESTER } from "../worker/drift";
+import { DEFAULT_DRIFT_INTERVAL_MS, RECONCILE_REQUESTER } from "../worker/drift";
 import { DriftScheduler } from "../worker/driftScheduler";
 import { RecoveryPolicy, Worker } from "../worker/worker";
 import { buildApp } from "./app";
@@ -82,7 +82,11 @@ export interface DriftConfig {
   tickMs?: number;
 }
 
-export const DEFAULT_DRIFT: DriftConfig = { intervalMs: 600_000, jitter: 0.1, concurrency: 1 };
+export const DEFAULT_DRIFT: DriftConfig = {
+  intervalMs: DEFAULT_DRIFT_INTERVAL_MS,
+  jitter: 0.1,
+  concurrency: 1,
+};
 
 export interface Service {
   app: FastifyInstance;

@@ -7,6 +7,9 @@
 import { DriftCheck, DriftedResource, driftSummary } from "../../model/drift";
 import { Operation, Store, Tenant } from "../store/types";
 
+/** The drift check interval when none is configured: 10 minutes. */
+export const DEFAULT_DRIFT_INTERVAL_MS = 600_000;
+
 /** Who queues the drift checks and the reconciles (as `requestedBy`). */
 export const DRIFT_REQUESTER = "service:drift";
 export const RECONCILE_REQUESTER = "service:reconcile";

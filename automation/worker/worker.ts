@@ -7,7 +7,7 @@
 import { Allocation, AllocationDemand, allocationsObject, demandOfSpec } from "../allocator/demand";
 import { Operation, Store, Tenant } from "../store/types";
 import { OperationBus } from "./bus";
-import { settleDriftCheck } from "./drift";
+import { DEFAULT_DRIFT_INTERVAL_MS, settleDriftCheck } from "./drift";
 import {
   EngineDriver,
   EngineEvent,
@@ -372,7 +372,7 @@ export class Worker {
       resources,
       error,
       durationSeconds,
-      intervalMs: this.opts.driftIntervalMs ?? 600_000,
+      intervalMs: this.opts.driftIntervalMs ?? DEFAULT_DRIFT_INTERVAL_MS,
     });
     await this.event(op.id, "drift.checked", {
       state: check.state,
@@ -444,7 +444,9 @@ export class Worker {
           : tenant.driftNextCheckAt === null
             ? // The first check of a new tenant comes one interval after its first up.
               {
-                driftNextCheckAt: new Date(Date.now() + (this.opts.driftIntervalMs ?? 600_000)).toISOString(),
+                driftNextCheckAt: new Date(
+                  Date.now() + (this.opts.driftIntervalMs ?? DEFAULT_DRIFT_INTERVAL_MS),
+                ).toISOString(),
               }
             : {};
       await this.store.updateTenant(op.tenant, {

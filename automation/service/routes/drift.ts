@@ -5,9 +5,9 @@
 import { FastifyInstance } from "fastify";
 import { DRIFT_POLICIES, DriftPolicy } from "../../../model/drift";
 import { Tenant } from "../../store/types";
-import { DRIFT_REQUESTER } from "../../worker/drift";
+import { DEFAULT_DRIFT_INTERVAL_MS, DRIFT_REQUESTER } from "../../worker/drift";
 import { principalId } from "../auth";
-import { Context, mustTenant, principalOf, requireEngine } from "../context";
+import { Context, accepted202, mustTenant, principalOf, requireEngine } from "../context";
 import { ApiError } from "../errors";
 import { authErrors, bodyErrors, noQuery, tenantNameParam } from "../schemas";
 
@@ -111,14 +111,13 @@ export function registerDriftRoutes(app: FastifyInstance, ctx: Context): void {
       const next = ctx.drift?.nextCheckAt() ?? null;
       const r = await ctx.store.enqueueDriftCheck(req.params.name, {
         requestedBy: `${principalId(principalOf(req))} (${DRIFT_REQUESTER})`,
-        nextCheckAt: next ?? new Date(Date.now() + 600_000).toISOString(),
+        nextCheckAt: next ?? new Date(Date.now() + DEFAULT_DRIFT_INTERVAL_MS).toISOString(),
       });
       if ("skipped" in r)
         throw new ApiError(409, "conflict", `no drift check queued: ${SKIPPED[r.skipped]}`, [
           { field: "params.name", message: SKIPPED[r.skipped] },
         ]);
-      ctx.worker.kick();
-      reply.code(202).header("location", `/v1/operations/${r.operation.id}`);
+      accepted202(ctx, reply, r.operation);
       return { operation: r.operation };
     },
   );
@@ -150,8 +149,7 @@ export function registerDriftRoutes(app: FastifyInstance, ctx: Context): void {
         refresh: true,
         reason: `reconcile requested by ${who}`,
       });
-      ctx.worker.kick();
-      reply.code(202).header("location", `/v1/operations/${operation.id}`);
+      accepted202(ctx, reply, operation);
       return { operation };
     },
   );

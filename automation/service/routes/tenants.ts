@@ -7,7 +7,16 @@ import { allocationsObject } from "../../allocator/demand";
 import { Tenant } from "../../store/types";
 import { stackName } from "../../worker/engineDriver";
 import { principalId, hashToken, newTenantToken } from "../auth";
-import { Context, checkConfig, checkSpec, mustTenant, pinSpec, principalOf, requireEngine } from "../context";
+import {
+  Context,
+  accepted202,
+  checkConfig,
+  checkSpec,
+  mustTenant,
+  pinSpec,
+  principalOf,
+  requireEngine,
+} from "../context";
 import { ApiError } from "../errors";
 import {
   TENANT_NAME_PATTERN,
@@ -119,8 +128,7 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: Context): void {
         requestedBy: principalId(principalOf(req)),
         check: (rows) => checkBoth(ctx, parsed, spec, rows),
       });
-      ctx.worker.kick();
-      reply.code(202).header("location", `/v1/operations/${operation.id}`);
+      accepted202(ctx, reply, operation);
       return { tenant: await tenantView(ctx, tenant), operation, token };
     },
   );
@@ -247,8 +255,7 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: Context): void {
         requestedBy: principalId(principalOf(req)),
         check: (rows) => checkBoth(ctx, parsed, spec, rows),
       });
-      ctx.worker.kick();
-      reply.code(202).header("location", `/v1/operations/${operation.id}`);
+      accepted202(ctx, reply, operation);
       return { tenant: await tenantView(ctx, tenant), operation };
     },
   );
@@ -274,8 +281,7 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: Context): void {
         name: req.params.name,
         requestedBy: principalId(principalOf(req)),
       });
-      ctx.worker.kick();
-      reply.code(202).header("location", `/v1/operations/${operation.id}`);
+      accepted202(ctx, reply, operation);
       return { tenant: await tenantView(ctx, tenant), operation, cancelledOperations: cancelled };
     },
   );
@@ -315,8 +321,7 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: Context): void {
         requestedBy: principalId(principalOf(req)),
         proposedSpec: proposed,
       });
-      ctx.worker.kick();
-      reply.code(202).header("location", `/v1/operations/${operation.id}`);
+      accepted202(ctx, reply, operation);
       return { operation };
     },
   );
@@ -341,8 +346,7 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: Context): void {
         kind: "refresh",
         requestedBy: principalId(principalOf(req)),
       });
-      ctx.worker.kick();
-      reply.code(202).header("location", `/v1/operations/${operation.id}`);
+      accepted202(ctx, reply, operation);
       return { operation };
     },
   );

@@ -8,8 +8,6 @@
  */
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as path from "node:path";
-import * as YAML from "yaml";
 import { openBoxEngine } from "../../../box/onpremStack";
 import { resourcePath } from "../../../providers/kubernetes/client";
 import { OpnsenseClient } from "../../../providers/opnsense/client";
@@ -18,14 +16,13 @@ import {
   ADMIN_TOKEN,
   BoxSandbox,
   BoxServe,
+  exampleTenant,
   PROJECT_ROOT,
   requireEngine,
   startBoxServe,
 } from "../../../support/box";
 
-const example = YAML.parse(
-  fs.readFileSync(path.join(PROJECT_ROOT, "stacks", "Pulumi.tenant-full.yaml"), "utf8"),
-).config["basphere:tenant"];
+const example = exampleTenant("tenant-full");
 const TENANT = "drift";
 const INTERVAL_S = 20;
 

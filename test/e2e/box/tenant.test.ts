@@ -7,8 +7,6 @@
  */
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as path from "node:path";
-import * as YAML from "yaml";
 import { resourcePath } from "../../../providers/kubernetes/client";
 import { openBoxEngine } from "../../../box/onpremStack";
 import { readSimulatorState } from "../../../box/vsphereSimulator/status";
@@ -19,15 +17,14 @@ import {
   BoxServe,
   PROJECT_ROOT,
   crdPlural,
+  exampleTenant,
   missingLeaves,
   nonLoopbackConnects,
   requireEngine,
   startBoxServe,
 } from "../../../support/box";
 
-const example = YAML.parse(
-  fs.readFileSync(path.join(PROJECT_ROOT, "stacks", "Pulumi.tenant-full.yaml"), "utf8"),
-).config["basphere:tenant"];
+const example = exampleTenant("tenant-full");
 const TENANT = "full";
 const NS = `tenant-${TENANT}`;
 
@@ -202,9 +199,7 @@ describe("datacenter in a box: the full example tenant through the service", fun
   });
 
   it("a tenant with a Dev (Talos) and a Prod (kubeadm) cluster comes up; removing Dev deletes only Dev's objects", async () => {
-    const multi = YAML.parse(
-      fs.readFileSync(path.join(PROJECT_ROOT, "stacks", "Pulumi.tenant-multi.yaml"), "utf8"),
-    ).config["basphere:tenant"];
+    const multi = exampleTenant("tenant-multi");
     const { name: _n, ...spec } = multi;
     const c = await req("POST", "/v1/tenants", { body: { name: "multi", spec } });
     assert.equal(c.status, 202, JSON.stringify(c.body));
