@@ -23,6 +23,9 @@ import { pulumiCommand } from "./command";
 import { EngineEnvironment, engineEnvironment, ensureEngineDirectories } from "./environment";
 import { EngineOperationError, OperationKind, OperationResult, runOperation } from "./operation";
 import { ProcessRef, isAlive, killSession, listProcesses, sessionMembers } from "./processes";
+import { FileStateBackend, StackLock, StateBackend, stateBackendOf } from "./stateBackend";
+
+export type { StackLock } from "./stateBackend";
 
 /** Options of {@link Engine.open}. */
 export interface EngineOptions {
@@ -64,14 +67,6 @@ export interface RefreshOptions extends OperationOptions {
   clearPendingCreates?: boolean;
 }
 
-/** A lock file of the file backend. */
-export interface StackLock {
-  file: string;
-  pid?: number;
-  hostname?: string;
-  username?: string;
-  timestamp?: string;
-}
 
 /** Options of {@link Engine.recover}. */
 export interface RecoverOptions {
@@ -181,6 +176,8 @@ export class Engine {
   /** Folder of the stacks' settings files (`Pulumi.<stack>.yaml`): the project's `stackConfigDir`, or workDir. */
   readonly stackConfigDir: string;
   private readonly stacks = new Map<string, Promise<EngineStack>>();
+  /** The state backend (`file://` folder or the CLI's `postgres://` backend) recovery reads. */
+  readonly backend: StateBackend;
 
   private constructor(environment: EngineEnvironment, workDir: string) {
     this.environment = environment;
@@ -188,6 +185,7 @@ export class Engine {
     const settings = projectSettings(workDir);
     this.project = settings.name;
     this.stackConfigDir = settings.stackConfigDir;
+    this.backend = stateBackendOf(environment.backendUrl);
   }
 
   /** Checks the engine binaries (throws EngineMissingError telling to run `npm run engine`) and prepares folders. */
@@ -217,6 +215,7 @@ export class Engine {
     let handle = this.stacks.get(name);
     if (!handle) {
       handle = (async () => {
+        await this.restoreStackSettings(name);
         const ws = await this.workspace();
         const stack = await serialized(workspaceLocks, this.workspaceKey, () =>
           Stack.createOrSelect(name, ws),
@@ -230,9 +229,23 @@ export class Engine {
   }
 
   /** True when the backend holds a checkpoint of the stack (the file backend's `<stack>.json[.gz]`). */
-  hasStack(name: string): boolean {
-    const dir = path.join(this.environment.backendDir, ".pulumi", "stacks", this.project);
-    return [".json", ".json.gz"].some((ext) => fs.existsSync(path.join(dir, name + ext)));
+  hasStack(name: string): Promise<boolean> {
+    return this.backend.hasStack(this.project, name);
+  }
+
+  /**
+   * A shared backend (PostgreSQL) holds the stack, but this machine has not got its settings file (another replica
+   * created the stack): the file gets the secrets salt the checkpoint records, so that this replica encrypts the
+   * stack's config with the same key instead of starting a new salt. Nothing happens on the file backend.
+   */
+  private async restoreStackSettings(name: string): Promise<void> {
+    if (this.backend.kind === "file") return;
+    const file = this.stackConfigFile(name);
+    if (fs.existsSync(file)) return;
+    const salt = await this.backend.secretsSalt(this.project, name);
+    if (!salt) return;
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, YAML.stringify({ encryptionsalt: salt }), { mode: 0o600, flag: "wx" });
   }
 
   /**
@@ -240,7 +253,7 @@ export class Engine {
    * not created to be removed: nothing happens.
    */
   async removeStack(name: string, opts: { force?: boolean } = {}): Promise<void> {
-    if (!this.hasStack(name) && !this.stacks.has(name)) return;
+    if (!(await this.hasStack(name)) && !this.stacks.has(name)) return;
     const handle = await this.stack(name);
     await handle.exclusive(async () => {
       await serialized(workspaceLocks, this.workspaceKey, () =>
@@ -257,27 +270,12 @@ export class Engine {
 
   /** Lock folder of a stack in the file backend. */
   lockDir(stack: string): string {
-    return path.join(this.environment.backendDir, ".pulumi", "locks", "organization", this.project, stack);
+    return new FileStateBackend(this.environment.backendDir).lockDir(this.project, stack);
   }
 
   /** Lock files of a stack (a lock left by a crashed CLI blocks every later operation). */
-  locks(stack: string): StackLock[] {
-    const dir = this.lockDir(stack);
-    let files: string[];
-    try {
-      files = fs.readdirSync(dir).filter((f) => f.endsWith(".json"));
-    } catch {
-      return [];
-    }
-    return files.map((f) => {
-      const file = path.join(dir, f);
-      try {
-        const c = JSON.parse(fs.readFileSync(file, "utf8"));
-        return { file, pid: c.pid, hostname: c.hostname, username: c.username, timestamp: c.timestamp };
-      } catch {
-        return { file };
-      }
-    });
+  locks(stack: string): Promise<StackLock[]> {
+    return this.backend.locks(this.project, stack);
   }
 
   /**
@@ -303,9 +301,11 @@ export class Engine {
         );
       }
     }
-    if (!this.hasStack(name) && !this.stacks.has(name)) {
-      const stale = this.locks(name);
-      for (const lock of stale) fs.rmSync(lock.file, { force: true });
+    if (!(await this.hasStack(name)) && !this.stacks.has(name)) {
+      const stale = await this.locks(name);
+      // A stack that does not exist cannot be `pulumi cancel`led: its stale lock files go by hand (file backend;
+      // the PostgreSQL backend's lock rows of a stack it does not hold are left, and block nothing).
+      if (this.backend.kind === "file") for (const lock of stale) fs.rmSync(lock.file, { force: true });
       if (stale.length) {
         report.removedLocks = stale;
         report.actions.push(`removed ${stale.length} lock file(s) of a stack that does not exist`);
@@ -315,7 +315,7 @@ export class Engine {
     }
     const handle = await this.stack(name);
     return handle.exclusive(async () => {
-      const locks = this.locks(name);
+      const locks = await this.locks(name);
       for (const lock of locks) {
         if (lock.pid !== undefined && lock.hostname === os.hostname() && isAlive(lock.pid)) {
           const proc = listProcesses().find((p) => p.pid === lock.pid);
@@ -326,9 +326,10 @@ export class Engine {
           }
         }
       }
-      // Nothing writes the stack now: repair what a kill can leave half-written before the CLI reads it.
+      // Nothing writes the stack now: repair what a kill can leave half-written before the CLI reads it (the file
+      // backend's two writes per blob; a PostgreSQL row is written in one statement).
       const pulumiDir = path.join(this.environment.backendDir, ".pulumi");
-      const repair = repairStackBlobs(
+      const repair = this.backend.kind !== "file" ? { removedAttrs: [], removedTemps: [] } : repairStackBlobs(
         path.join(pulumiDir, "stacks", this.project),
         [
           this.lockDir(name),
@@ -352,7 +353,7 @@ export class Engine {
         );
       if (locks.length > 0) {
         await handle.stack.cancel();
-        const left = this.locks(name);
+        const left = await this.locks(name);
         if (left.length > 0)
           throw new Error(`stack ${name}: lock files remain after cancel: ${left.map((l) => l.file)}`);
         report.removedLocks = locks;

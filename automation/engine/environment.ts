@@ -3,7 +3,8 @@
  * `node dist/automation/engine/environment.js`, which prints `export` lines) the README's shell instructions.
  *
  * - CLI and plugins: `<project>/.pulumi-root/bin` (built by `npm run engine`, see tools/README.md).
- * - State: the DIY file backend under the data folder (`<data>/pulumi-state`), never the Pulumi Cloud.
+ * - State: the DIY file backend under the data folder (`<data>/pulumi-state`), or the CLI's own PostgreSQL backend
+ *   (`backendUrl: postgres://…`, several service replicas sharing one database), never the Pulumi Cloud.
  * - Secrets: the passphrase provider (`PULUMI_CONFIG_PASSPHRASE` or `PULUMI_CONFIG_PASSPHRASE_FILE`).
  * - `PULUMI_HOME` isolated under the data folder (plugin cache, workspace.json, credentials).
  * - No network: update check skipped, automatic plugin downloads disabled.
@@ -19,6 +20,11 @@ export interface EngineEnvironmentOptions {
   dataDir?: string;
   /** Backend folder (file:// backend). Default: `<dataDir>/pulumi-state`. */
   backendDir?: string;
+  /**
+   * A `postgres://` state backend instead of the folder (the CLI's pkg/backend/diy/postgres: one table of blobs).
+   * Contains the database password: never log it. Default none (the folder).
+   */
+  backendUrl?: string;
   /** PULUMI_HOME. Default: `<dataDir>/pulumi-home`. */
   pulumiHome?: string;
   /** Passphrase of the secrets provider. Default: `$PULUMI_CONFIG_PASSPHRASE`. */
@@ -44,7 +50,7 @@ export interface EngineEnvironment {
   backendDir: string;
   backendUrl: string;
   pulumiHome: string;
-  /** Variables for the CLI and everything it starts. Contains the passphrase: never log it. */
+  /** Variables for the CLI and everything it starts. Contains the passphrase (and a database URL): never log it. */
   env: Record<string, string>;
 }
 
@@ -85,8 +91,10 @@ export function engineEnvironment(opts: EngineEnvironmentOptions = {}): EngineEn
     );
   }
 
+  if (opts.backendUrl !== undefined && !opts.backendUrl.startsWith("postgres://"))
+    throw new Error("backendUrl: only postgres:// URLs (else the file backend in the data folder)");
   const env: Record<string, string> = {
-    PULUMI_BACKEND_URL: `file://${backendDir}`,
+    PULUMI_BACKEND_URL: opts.backendUrl ?? `file://${backendDir}`,
     PULUMI_HOME: pulumiHome,
     PULUMI_SKIP_UPDATE_CHECK: "true",
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",

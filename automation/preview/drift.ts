@@ -30,7 +30,11 @@ function driftOp(op: string): DriftedResource["op"] | undefined {
   }
 }
 
-/** Property paths of a step: the provider's detailed diff or changed keys, else live outputs vs. program inputs. */
+/**
+ * Property paths of a step: the provider's detailed diff or changed keys, else live outputs vs. program inputs —
+ * only leaves the program sets (a provider without a detailed diff also returns computed outputs, e.g. a disk's
+ * uuid or a default timeout, that the program never asks for: not drift).
+ */
 function propertiesOf(m: NonNullable<EngineEvent["resourcePreEvent"]>["metadata"]): string[] {
   const detailed = Object.keys(m.detailedDiff ?? {});
   const keys = detailed.length ? detailed : (m.diffs ?? []);
@@ -39,7 +43,11 @@ function propertiesOf(m: NonNullable<EngineEvent["resourcePreEvent"]>["metadata"
   const wanted = (m.new?.inputs ?? {}) as Record<string, unknown>;
   const paths = Object.keys(wanted)
     .filter((k) => !k.startsWith("__"))
-    .flatMap((k) => diffValues(valueAt(live, k), wanted[k], k).map((c) => c.path));
+    .flatMap((k) =>
+      diffValues(valueAt(live, k), wanted[k], k)
+        .filter((c) => c.after !== undefined)
+        .map((c) => c.path),
+    );
   return [...new Set(paths)].sort();
 }
 

@@ -48,6 +48,11 @@ export interface RealEngineOptions {
   env?: NodeJS.ProcessEnv;
   /** More plugin folders for the engine's PATH (the box's vSphere provider simulator). */
   pluginPath?: string[];
+  /**
+   * The stacks' state in this PostgreSQL database (the CLI's `postgres://` backend) instead of the data folder:
+   * what several replicas share. Default none.
+   */
+  backendUrl?: string;
 }
 
 /**
@@ -82,6 +87,7 @@ export async function loadRealEngine(
       projectRoot,
       dataDir: opts.dataDir,
       pluginPath: opts.pluginPath,
+      backendUrl: opts.backendUrl,
       ...(passphrase.kind === "env"
         ? { passphrase: env.PULUMI_CONFIG_PASSPHRASE }
         : { passphraseFile: passphrase.file }),

@@ -11,6 +11,8 @@ import { join, resolve } from "node:path";
 import type pino from "pino";
 import { demandOfSpec } from "../allocator/demand";
 import { DEFAULT_POOLS, PoolsConfig, buildPools } from "../allocator/pools";
+import { PostgresStore } from "../store/postgresStore";
+import { SqlStore } from "../store/sqlStore";
 import { SqliteStore } from "../store/sqliteStore";
 import { OperationBus } from "../worker/bus";
 import { EngineDriver } from "../worker/engineDriver";
@@ -34,6 +36,16 @@ import {
 export interface ServiceConfig {
   /** Data folder (SQLite file, admin token file, pid lock). Default `.data`. */
   dataDir?: string;
+  /**
+   * `postgres://…`: the store and the stacks' state in this PostgreSQL database, shared by every replica (then the
+   * admin token and the secrets passphrase must come from the environment, the same for all). Default: SQLite in
+   * the data folder and the file state backend.
+   */
+  storeUrl?: string;
+  /** This replica's id in operation leases. Default `<host>/<pid>/<random>`. */
+  replicaId?: string;
+  /** Lease of a claimed operation, ms (see WorkerOptions.leaseMs). Default 30000. */
+  leaseMs?: number;
   /** Admin token; default: env BASPHERE_ADMIN_TOKEN, else the file, else generated once and stored there. */
   adminToken?: string;
   /** Admin token file. Default env BASPHERE_ADMIN_TOKEN_FILE, else `<dataDir>/admin-token`. */
@@ -90,7 +102,7 @@ export const DEFAULT_DRIFT: DriftConfig = {
 
 export interface Service {
   app: FastifyInstance;
-  store: SqliteStore;
+  store: SqlStore;
   worker: Worker;
   bus: OperationBus;
   /** The drift scheduler (undefined when the interval is 0 or there is no engine). */
@@ -129,9 +141,27 @@ export async function createService(cfg: ServiceConfig = {}): Promise<Service> {
     const adminTokenFile = resolve(
       cfg.adminTokenFile ?? env.BASPHERE_ADMIN_TOKEN_FILE ?? join(dataDir, "admin-token"),
     );
+    const shared = cfg.storeUrl !== undefined;
+    if (shared && !cfg.storeUrl!.startsWith("postgres://"))
+      throw new Error("store: only postgres://user@host:port/database URLs (without --store: SQLite in the data folder)");
+    if (shared && !cfg.adminToken && !env.BASPHERE_ADMIN_TOKEN && !env.BASPHERE_ADMIN_TOKEN_FILE && !cfg.adminTokenFile)
+      throw new Error(
+        "store postgres://: every replica needs the same admin token: set BASPHERE_ADMIN_TOKEN or BASPHERE_ADMIN_TOKEN_FILE",
+      );
+    if (
+      shared &&
+      cfg.driver === undefined &&
+      !env.PULUMI_CONFIG_PASSPHRASE &&
+      !env.PULUMI_CONFIG_PASSPHRASE_FILE
+    )
+      throw new Error(
+        "store postgres://: every replica needs the same secrets passphrase: set PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE",
+      );
     const admin = resolveAdminToken({ adminToken: cfg.adminToken, file: adminTokenFile, env });
     const pools = buildPools(loadPools(cfg.pools));
-    const store = new SqliteStore({ path: join(dataDir, "basphere.sqlite"), pools });
+    const store: SqlStore = shared
+      ? await PostgresStore.open({ url: cfg.storeUrl!, pools })
+      : new SqliteStore({ path: join(dataDir, "basphere.sqlite"), pools });
     let driver: EngineDriver | undefined;
     let engineUnavailable: string | undefined;
     let passphrase: PassphraseSource | undefined;
@@ -142,7 +172,13 @@ export async function createService(cfg: ServiceConfig = {}): Promise<Service> {
         driver,
         reason: engineUnavailable,
         passphrase,
-      } = await loadRealEngine({ dataDir, workDir: cfg.workDir, env, pluginPath: cfg.pluginPath }));
+      } = await loadRealEngine({
+        dataDir,
+        workDir: cfg.workDir,
+        env,
+        pluginPath: cfg.pluginPath,
+        backendUrl: cfg.storeUrl,
+      }));
     const bus = new OperationBus();
     const metrics = new Metrics();
     const logger = cfg.logger ?? false;
@@ -158,6 +194,8 @@ export async function createService(cfg: ServiceConfig = {}): Promise<Service> {
       log: logger || undefined,
       driftLimit: drift.concurrency,
       driftIntervalMs: drift.intervalMs || DEFAULT_DRIFT.intervalMs,
+      replicaId: cfg.replicaId,
+      leaseMs: cfg.leaseMs,
       onFinished: (op, seconds) => {
         metrics.operationsFinished.inc({ kind: op.kind, status: op.status });
         metrics.operationDuration.observe({ kind: op.kind }, seconds);
@@ -228,7 +266,7 @@ export async function createService(cfg: ServiceConfig = {}): Promise<Service> {
         await scheduler?.stop();
         await worker.stop(cfg.drainMs ?? 10000);
         await app.close();
-        store.close();
+        await store.close();
         unlock();
       },
     };

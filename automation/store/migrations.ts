@@ -149,4 +149,15 @@ ALTER TABLE tenants ADD COLUMN drift_next_check_at TEXT;
 ALTER TABLE tenants ADD COLUMN last_reconcile TEXT;
 `,
   },
+  {
+    version: 5,
+    name: "operation leases: the replica running an operation and until when its claim holds",
+    // A running operation belongs to the replica that claimed it while its lease holds; the replica renews it,
+    // another takes it over (with the recovery steps of a restart) once it has expired.
+    sql: `
+ALTER TABLE operations ADD COLUMN lease_owner TEXT;
+ALTER TABLE operations ADD COLUMN lease_expires_at TEXT;
+CREATE INDEX operations_by_lease ON operations(status, lease_expires_at);
+`,
+  },
 ];

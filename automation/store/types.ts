@@ -83,6 +83,10 @@ export interface Operation {
    * the service kills those still running before it clears the stack's lock. Not part of the API.
    */
   engineProcesses: EngineProcessRef[];
+  /** The service replica that claimed the running (or last) attempt; null before any claim. Not part of the API. */
+  leaseOwner: string | null;
+  /** Until when the claim of a running operation holds unless its replica renews it (ISO time); else null. */
+  leaseExpiresAt: string | null;
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
@@ -92,6 +96,36 @@ export interface Operation {
 export interface EngineProcessRef {
   pid: number;
   startTime: number;
+  /** Host the process runs on (a replica only kills processes of its own host); absent = the recording host. */
+  host?: string;
+}
+
+/** A claim's lease: who holds it and for how long from now. */
+export interface LeaseRequest {
+  /** The replica's id (unique per process). */
+  owner: string;
+  /** How long the claim holds from now unless renewed, ms. */
+  ms: number;
+}
+
+/** A running operation whose lease was taken over, with whom it had. */
+export interface TakenOver {
+  op: Operation;
+  /** The replica that held it (null: claimed before leases existed). */
+  previousOwner: string | null;
+  /** When its lease ended (null: it had none). */
+  expiredAt: string | null;
+}
+
+/** Raised when a replica writes to an operation whose lease another replica now holds. */
+export class LeaseLostError extends Error {
+  constructor(
+    readonly opId: string,
+    readonly owner: string | null,
+  ) {
+    super(`operation ${opId}: its lease is held by ${owner ?? "no replica"} now (this replica was fenced)`);
+    this.name = "LeaseLostError";
+  }
 }
 
 export interface OperationEvent {
@@ -148,7 +182,7 @@ export interface StoreCounts {
 export interface Store {
   /** Applied schema version. */
   readonly schemaVersion: number;
-  close(): void;
+  close(): Promise<void>;
 
   /** Creates the tenant, its spec version 1, its allocations and an `up` operation — all or nothing. */
   createTenant(input: {
@@ -240,7 +274,12 @@ export interface Store {
     input: { reason: string; requestedBy: string; checkId: string },
   ): Promise<Operation | undefined>;
   /** After a successful destroy + stack removal: releases the allocations, deletes the tenant and marks `opId` succeeded — all or nothing. */
-  completeDelete(name: string, opId: string, result: Record<string, unknown>): Promise<{ released: number }>;
+  completeDelete(
+    name: string,
+    opId: string,
+    result: Record<string, unknown>,
+    opts?: { owner?: string },
+  ): Promise<{ released: number }>;
 
   /** Takes values for `tenant` until it holds `demand` of each pool (own transaction). */
   allocate(tenant: string, demand: AllocationDemand): Promise<Allocation[]>;
@@ -270,18 +309,34 @@ export interface Store {
    * tenant already running). Drift checks come after every other kind, never while their tenant has other work
    * queued, and at most `driftLimit` of them run at once (default: no limit beyond `limit`).
    */
-  claimNext(limit: number, opts?: { driftLimit?: number }): Promise<Operation[]>;
+  claimNext(limit: number, opts?: { driftLimit?: number; lease?: LeaseRequest }): Promise<Operation[]>;
+  /**
+   * Extends the leases `owner` holds on `ids` (running operations) by `ms` from now. Returns those still held, each
+   * with whether a cancel was requested (a cancel may reach any replica); an id missing was lost (taken over).
+   */
+  renewLeases(owner: string, ids: readonly string[], ms: number): Promise<{ id: string; cancelRequested: boolean }[]>;
+  /**
+   * Takes over running operations (all of them with `all`, else those whose lease has expired or that have none):
+   * the lease becomes `lease`'s, atomically, so that two replicas never take over the same one.
+   */
+  takeOverRunning(lease: LeaseRequest, opts?: { all?: boolean }): Promise<TakenOver[]>;
+  /** Whether several processes share this store (several replicas: leases decide who runs what). */
+  readonly shared: boolean;
+  /**
+   * Finishes a running operation. With `owner`, only while that replica holds its lease ({@link LeaseLostError}
+   * otherwise): a fenced replica never overwrites what the replica that took over records.
+   */
   finishOperation(
     id: string,
     status: "succeeded" | "failed" | "cancelled",
-    detail: { error?: string; result?: Record<string, unknown> },
+    detail: { error?: string; result?: Record<string, unknown>; owner?: string },
   ): Promise<Operation>;
   /** Queued → cancelled at once; running → cancelRequested; terminal → ConflictError. */
   requestCancel(id: string): Promise<Operation>;
   /** Records an engine process started by a running operation (see {@link Operation.engineProcesses}). */
   addEngineProcess(id: string, process: EngineProcessRef): Promise<void>;
   /** Puts an interrupted running operation back in the queue with attempt + 1 (its engine processes forgotten). */
-  requeue(id: string): Promise<Operation>;
+  requeue(id: string, opts?: { owner?: string }): Promise<Operation>;
   runningOperations(): Promise<Operation[]>;
 
   appendEvent(opId: string, type: string, data?: unknown): Promise<OperationEvent>;

@@ -3,9 +3,16 @@
  * most `concurrency` at a time, drives the engine, records every engine event, and finishes each operation with
  * its result or the engine's message. On start it recovers operations a previous process left running: engine
  * recovery of the stack (lock, pending operations), then requeue or fail by policy — nothing stays "running".
+ *
+ * Several replicas may share one store (PostgreSQL). Each claim is then a lease the replica renews while the
+ * operation runs; a replica that cannot renew stops its engine processes before the lease can expire (fencing), and
+ * another replica takes an expired lease over with the same recovery steps as a restart. With a store of its own
+ * (SQLite: one process per file) the worker takes over everything left running at start, as after a crash.
  */
+import { randomBytes } from "node:crypto";
+import * as os from "node:os";
 import { Allocation, AllocationDemand, allocationsObject, demandOfSpec } from "../allocator/demand";
-import { Operation, Store, Tenant } from "../store/types";
+import { LeaseLostError, Operation, Store, TakenOver, Tenant } from "../store/types";
 import { OperationBus } from "./bus";
 import { DEFAULT_DRIFT_INTERVAL_MS, settleDriftCheck } from "./drift";
 import {
@@ -53,6 +60,21 @@ export interface WorkerOptions {
   driftLimit?: number;
   /** The drift check interval: a reconcile is queued at most once per interval. Default 10 minutes. */
   driftIntervalMs?: number;
+  /** This replica's id in leases and events. Default `<host>/<pid>/<random>`. */
+  replicaId?: string;
+  /**
+   * How long a claim holds unless renewed, ms (renewed every quarter of it; a replica that could not renew for half
+   * of it stops its engine processes; another replica takes over once it expired). Default 30 s.
+   */
+  leaseMs?: number;
+}
+
+/** Default {@link WorkerOptions.leaseMs}. */
+export const DEFAULT_LEASE_MS = 30_000;
+
+/** A replica id: host, pid and a random part (a restarted process with a reused pid is another replica). */
+export function newReplicaId(): string {
+  return `${os.hostname()}/${process.pid}/${randomBytes(3).toString("hex")}`;
 }
 
 /** Whether an allocation is one of the keys `demand` asks for (pools the demand does not name are kept whole). */
@@ -73,6 +95,8 @@ interface Running {
   op: Operation;
   controller: AbortController;
   done: Promise<void>;
+  /** Why this replica stopped the operation's engine without finishing it (its lease is or will be lost). */
+  fenced?: string;
 }
 
 export class Worker {
@@ -85,7 +109,15 @@ export class Worker {
   private readonly recovery: RecoveryPolicy;
   private readonly pollIntervalMs: number;
   private readonly running = new Map<string, Running>();
+  readonly replicaId: string;
+  readonly leaseMs: number;
+  /** When the leases of running operations were last renewed (ms since epoch). */
+  private renewedAt = Date.now();
+  private renewing = false;
+  private taking = false;
   private timer: NodeJS.Timeout | undefined;
+  private leaseTimer: NodeJS.Timeout | undefined;
+  private takeoverTimer: NodeJS.Timeout | undefined;
   private ticking = false;
   private again = false;
   private stopped = true;
@@ -104,6 +136,12 @@ export class Worker {
       maxAttempts: opts.recovery?.maxAttempts ?? 3,
     };
     this.pollIntervalMs = opts.pollIntervalMs ?? 500;
+    this.replicaId = opts.replicaId ?? newReplicaId();
+    this.leaseMs = Math.max(1000, opts.leaseMs ?? DEFAULT_LEASE_MS);
+  }
+
+  private get lease() {
+    return { owner: this.replicaId, ms: this.leaseMs };
   }
 
   /** Whether the worker can run operations (an engine is wired). */
@@ -122,10 +160,18 @@ export class Worker {
   /** Recovers interrupted operations, then starts taking work. */
   async start(): Promise<{ recovered: Operation[] }> {
     this.shuttingDown = false;
-    const recovered = await this.recover();
+    const recovered = await this.recover({ all: !this.store.shared });
     this.stopped = false;
+    this.renewedAt = Date.now();
     this.timer = setInterval(() => this.kick(), this.pollIntervalMs);
     this.timer.unref();
+    this.leaseTimer = setInterval(() => void this.renewLeases(), Math.max(100, this.leaseMs / 4));
+    this.leaseTimer.unref();
+    if (this.store.shared) {
+      // Another replica's expired leases: taken over (recovered) by whichever replica looks first.
+      this.takeoverTimer = setInterval(() => void this.takeOverExpired(), Math.max(200, this.leaseMs / 2));
+      this.takeoverTimer.unref();
+    }
     this.kick();
     return { recovered };
   }
@@ -138,14 +184,92 @@ export class Worker {
   async stop(drainMs = 0): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
+    if (this.takeoverTimer) clearInterval(this.takeoverTimer);
+    this.timer = this.takeoverTimer = undefined;
     const all = () => Promise.all([...this.running.values()].map((r) => r.done));
     if (drainMs > 0 && this.running.size)
       await Promise.race([all(), new Promise((r) => setTimeout(r, drainMs).unref())]);
     if (this.running.size) {
       this.shuttingDown = true;
+      const interrupted = [...this.running.keys()];
       for (const r of this.running.values()) r.controller.abort(new Error("service shutting down"));
       await all();
+      // Their engine has stopped: the leases end now, so that another replica takes them over at once (a rolling
+      // restart does not wait for them to expire).
+      if (this.store.shared)
+        await this.store
+          .renewLeases(this.replicaId, interrupted, 0)
+          .catch((e) => this.log.warn({ err: errorText(e) }, "worker: releasing leases failed"));
+    }
+    // Leases are renewed until the last engine call ended (an interrupted operation's lease then runs out, and
+    // another replica takes it over once it has expired; a restart of this one takes it over at once with SQLite).
+    if (this.leaseTimer) clearInterval(this.leaseTimer);
+    this.leaseTimer = undefined;
+  }
+
+  /**
+   * Renews the leases of the operations running here. One the store no longer gives this replica (taken over) is
+   * fenced at once; when renewing fails for half a lease (database unreachable), every running operation is fenced,
+   * so that its engine processes have stopped before another replica may take it over. A cancel requested through
+   * another replica reaches the operation here.
+   */
+  async renewLeases(): Promise<void> {
+    if (this.renewing) return;
+    this.renewing = true;
+    try {
+      const ids = [...this.running.values()].filter((r) => !r.fenced).map((r) => r.op.id);
+      if (ids.length === 0) {
+        this.renewedAt = Date.now();
+        return;
+      }
+      let held: { id: string; cancelRequested: boolean }[];
+      try {
+        held = await this.store.renewLeases(this.replicaId, ids, this.leaseMs);
+      } catch (e) {
+        const since = Date.now() - this.renewedAt;
+        this.log.warn({ err: errorText(e), sinceMs: since }, "worker: renewing leases failed");
+        if (since >= this.leaseMs / 2)
+          for (const id of ids)
+            this.fence(
+              id,
+              `lease not renewed for ${Math.round(since / 1000)} s (${errorText(e)}): engine stopped before the lease expires`,
+            );
+        return;
+      }
+      this.renewedAt = Date.now();
+      const byId = new Map(held.map((h) => [h.id, h]));
+      for (const id of ids) {
+        const h = byId.get(id);
+        if (!h) this.fence(id, "lease lost: another replica took this operation over");
+        else if (h.cancelRequested) this.running.get(id)?.controller.abort(new Error("cancelled by request"));
+      }
+    } finally {
+      this.renewing = false;
+    }
+  }
+
+  /** Stops an operation's engine without finishing the operation: the replica holding its lease finishes it. */
+  private fence(id: string, why: string): void {
+    const r = this.running.get(id);
+    if (!r || r.fenced) return;
+    r.fenced = why;
+    this.log.error({ op: id, replica: this.replicaId, reason: why }, "worker: operation fenced");
+    r.controller.abort(new Error(why));
+  }
+
+  /** Takes over (recovers) operations whose lease has expired: their replica is gone or fenced. */
+  async takeOverExpired(): Promise<Operation[]> {
+    if (this.taking || this.stopped || !this.driver) return [];
+    this.taking = true;
+    try {
+      const out = await this.recover({ all: false });
+      if (out.length) this.kick();
+      return out;
+    } catch (e) {
+      this.log.error({ err: errorText(e) }, "worker: taking over expired leases failed");
+      return [];
+    } finally {
+      this.taking = false;
     }
   }
 
@@ -167,7 +291,10 @@ export class Worker {
         if (this.stopped) break;
         const free = this.concurrency - this.running.size;
         if (free <= 0) break;
-        const ops = await this.store.claimNext(free, { driftLimit: this.opts.driftLimit ?? 1 });
+        const ops = await this.store.claimNext(free, {
+          driftLimit: this.opts.driftLimit ?? 1,
+          lease: this.lease,
+        });
         for (const op of ops) this.launch(op);
         if (ops.length === 0) this.checkIdle();
       } while (this.again);
@@ -202,6 +329,7 @@ export class Worker {
   /** Cancels an operation: a queued one at once, a running one by aborting its engine call. */
   async cancel(id: string): Promise<Operation> {
     const op = await this.store.requestCancel(id);
+    // Running on another replica: that one sees the request when it renews its lease.
     const r = this.running.get(id);
     if (r) r.controller.abort(new Error("cancelled by request"));
     if (op.status === "cancelled") {
@@ -277,13 +405,19 @@ export class Worker {
     // of the service, recovery kills those that outlived it.
     const onProcess = (p: EngineProcess) => {
       this.store
-        .addEngineProcess(op.id, p)
+        .addEngineProcess(op.id, { ...p, host: os.hostname() })
         .catch((err) =>
           this.log.warn({ op: op.id, err: errorText(err) }, "worker: recording an engine process failed"),
         );
       onEvent({ type: "process", message: `engine process ${p.pid} started`, data: { pid: p.pid } });
     };
-    await this.event(op.id, "operation.started", { kind: op.kind, stack, attempt: op.attempt });
+    await this.event(op.id, "operation.started", {
+      kind: op.kind,
+      stack,
+      attempt: op.attempt,
+      replica: this.replicaId,
+    });
+    const owner = this.replicaId;
     try {
       const { config, spec, tentative } = await this.stackConfig(op);
       await this.event(op.id, "stack.config", {
@@ -326,16 +460,25 @@ export class Worker {
           await this.event(op.id, "stack.destroyed", { stack });
           await driver.removeStack(stack);
           await this.event(op.id, "stack.removed", { stack });
-          const { released } = await this.store.completeDelete(op.tenant, op.id, { ...result });
+          const { released } = await this.store.completeDelete(op.tenant, op.id, { ...result }, { owner });
           await this.event(op.id, "allocations.released", { count: released });
           await this.event(op.id, "operation.succeeded", {});
           return;
         }
       }
-      await this.store.finishOperation(op.id, "succeeded", { result: { ...result } });
+      await this.store.finishOperation(op.id, "succeeded", { result: { ...result }, owner });
       await this.event(op.id, "operation.succeeded", { changes: result.changes ?? null });
     } catch (e) {
       await chain;
+      const fenced = this.running.get(op.id)?.fenced ?? (e instanceof LeaseLostError ? e.message : undefined);
+      if (fenced) {
+        // Not finished here: the replica that takes the lease over recovers it (best effort: the database may be
+        // what this replica cannot reach).
+        await this.event(op.id, "operation.fenced", { replica: this.replicaId, reason: fenced }).catch(
+          () => undefined,
+        );
+        return;
+      }
       if (this.shuttingDown) {
         await this.event(op.id, "operation.interrupted", {
           reason: "service shutting down; the next start recovers this operation",
@@ -355,7 +498,7 @@ export class Worker {
         await this.tenantFailed(op, `${what} ${op.id} ${cancelled ? "cancelled" : "failed"}: ${message}`);
       }
       if (current && current.status === "running")
-        await this.store.finishOperation(op.id, cancelled ? "cancelled" : "failed", { error: message });
+        await this.store.finishOperation(op.id, cancelled ? "cancelled" : "failed", { error: message, owner });
     }
   }
 
@@ -464,20 +607,39 @@ export class Worker {
     await this.event(op.id, "outputs.stored", { keys: Object.keys(plain), secretKeys });
   }
 
-  /** Recovers operations left running by a previous process. */
-  async recover(): Promise<Operation[]> {
+  /**
+   * Recovers operations left running: with `all` (a store of its own, at start) every one, as after a crash of the
+   * previous process; else those whose lease expired (their replica is gone). Each is first taken over (its lease
+   * becomes this replica's, atomically), so no two replicas recover the same operation.
+   */
+  async recover(opts: { all?: boolean } = { all: true }): Promise<Operation[]> {
     const out: Operation[] = [];
-    for (const op of await this.store.runningOperations()) {
-      if (this.running.has(op.id)) continue;
+    const taken: TakenOver[] = (await this.store.takeOverRunning(this.lease, { all: opts.all })).filter(
+      (t) => !this.running.has(t.op.id),
+    );
+    for (const { op, previousOwner, expiredAt } of taken) {
       const stack = stackName(op.tenant);
+      const handover = opts.all
+        ? {}
+        : { takenOverFrom: previousOwner, leaseExpiredAt: expiredAt, replica: this.replicaId };
       await this.event(op.id, "recovery.started", {
-        reason: "the service stopped while this operation ran",
+        reason: opts.all
+          ? "the service stopped while this operation ran"
+          : `the lease of replica ${previousOwner ?? "(none)"} expired${expiredAt ? ` at ${expiredAt}` : ""}`,
         attempt: op.attempt,
+        ...handover,
       });
+      // Processes of another host are out of reach: that replica stopped them when it could not renew its lease
+      // (fencing), or they went with its machine.
+      const here = os.hostname();
+      const ours = op.engineProcesses.filter((p) => p.host === undefined || p.host === here);
+      const elsewhere = op.engineProcesses.length - ours.length;
       let engineNote = "engine unavailable: stack not recovered";
       if (this.driver) {
         try {
-          const report = await this.driver.recover(stack, op.engineProcesses);
+          const report = await this.driver.recover(stack, ours);
+          if (elsewhere)
+            report.actions.push(`${elsewhere} engine process(es) of another host left to that replica's fencing`);
           engineNote = `engine recovery: ${report.actions.join(", ") || "nothing to do"}`;
           await this.event(op.id, "recovery.engine", report);
         } catch (e) {
@@ -492,11 +654,11 @@ export class Worker {
         op.attempt < this.recovery.maxAttempts;
       let fin: Operation;
       if (retry) {
-        fin = await this.store.requeue(op.id);
+        fin = await this.store.requeue(op.id, { owner: this.replicaId });
         await this.event(op.id, "recovery.requeued", { attempt: fin.attempt });
       } else {
         const error = `interrupted: the service stopped during attempt ${op.attempt}; ${engineNote}`;
-        fin = await this.store.finishOperation(op.id, "failed", { error });
+        fin = await this.store.finishOperation(op.id, "failed", { error, owner: this.replicaId });
         await this.event(op.id, "operation.failed", { error });
         if (op.kind === "up" || op.kind === "destroy") await this.tenantFailed(op, error);
       }

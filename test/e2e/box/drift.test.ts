@@ -1,14 +1,15 @@
 /**
  * Drift on the datacenter in a box: the service (`basphere serve --box --drift-interval 20s`) keeps the full
- * example tenant checked with the real engine. A firewall rule edited on the router through its own API and a
- * MachineDeployment patched in the real API server (as `kubectl edit` would) are each reported within one
- * interval, naming the resource and the property; under `reconcile` one `up --refresh` puts both back (the router
- * and the API server hold the program's values again) and the next check is clean; no check ever runs beside
- * another operation of the tenant. Prints the cost of one check (wall time, CPU seconds of the engine processes).
+ * example tenant checked with the real engine. A firewall rule edited on the router through its own API, a
+ * MachineDeployment patched in the real API server (as `kubectl edit` would) and a VM resized in the simulated
+ * vCenter are each reported within one interval, naming the resource and the property; under `reconcile` one
+ * `up --refresh` puts all back (the router, the API server and vCenter hold the program's values again) and the
+ * next check is clean; no check ever runs beside another operation of the tenant. Prints the cost of one check (wall time, CPU seconds of the engine processes).
  */
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import { openBoxEngine } from "../../../box/onpremStack";
+import { SimulatorStore } from "../../../box/vsphereSimulator/store";
 import { resourcePath } from "../../../providers/kubernetes/client";
 import { OpnsenseClient } from "../../../providers/opnsense/client";
 import { client, waitOperation } from "../../../support/service";
@@ -56,6 +57,8 @@ describe("datacenter in a box: drift detection and reconcile through the service
   let rule: { uuid: string; name: string; description: string; connection: any };
   let md: { path: string; replicas: number; name: string };
   let router: OpnsenseClient;
+  let vm: { id: string; name: string; memory: number };
+  const simulator = () => SimulatorStore.open(sandbox.state.vsphere.statePath, () => []);
   let edited = 0;
 
   before(async function () {
@@ -118,6 +121,16 @@ describe("datacenter in a box: drift detection and reconcile through the service
       description: "edited by hand",
     });
     await sandbox.kube.patch(md.path, { spec: { replicas: md.replicas + 2 } }, "kubectl-edit");
+    // Resized in vCenter: the simulated inventory every provider process reads.
+    const sim = simulator();
+    try {
+      const o = sim.list("VirtualMachine", (x) => x.name === `tenant-${TENANT}-web-1`)[0];
+      const r = resources.find((x) => x.id === o.id);
+      vm = { id: o.id, name: r.urn.split("::").pop(), memory: Number(o.props.memory) };
+      sim.update({ ...o, props: { ...o.props, memory: vm.memory * 2 } });
+    } finally {
+      sim.close();
+    }
     await until(
       "a check after the edits",
       async () => {
@@ -132,7 +145,8 @@ describe("datacenter in a box: drift detection and reconcile through the service
     const seen = Object.fromEntries(d.check.resources.map((r: any) => [r.name, r.properties]));
     assert.deepEqual(seen[rule.name], ["description"], JSON.stringify(d.check.resources));
     assert.deepEqual(seen[md.name], ["spec.replicas"], JSON.stringify(d.check.resources));
-    assert.equal(d.check.resources.length, 2, "nothing else differs");
+    assert.deepEqual(seen[vm.name], ["memory"], JSON.stringify(d.check.resources));
+    assert.equal(d.check.resources.length, 3, "nothing else differs");
     const found = (Date.parse(d.check.checkedAt) - edited) / 1000;
     assert.ok(found <= INTERVAL_S + 30, `reported ${found} s after the edit`);
     // Detect only: nothing was put back.
@@ -162,6 +176,12 @@ describe("datacenter in a box: drift detection and reconcile through the service
       rule.description,
     );
     assert.equal((await sandbox.kube.get(md.path)).spec.replicas, md.replicas);
+    const sim = simulator();
+    try {
+      assert.equal(Number(sim.get(vm.id)!.props.memory), vm.memory);
+    } finally {
+      sim.close();
+    }
     const reconciled = (await drift()).check.checkedAt;
     await until(
       "the check after the reconcile",

@@ -44,7 +44,7 @@ describe("engine cancel, listeners and lock recovery (real engine)", function ()
       (e: unknown) => e instanceof EngineOperationError && e.cancelled && /did not start/.test(e.message),
     );
     assert.deepEqual(filesIn(outDir), []);
-    assert.deepEqual(engine.locks("cancel"), []);
+    assert.deepEqual((await engine.locks("cancel")), []);
   });
 
   it("an operation aborted while queued behind another one is rejected at once and never runs", async () => {
@@ -82,7 +82,7 @@ describe("engine cancel, listeners and lock recovery (real engine)", function ()
       /up on stack cancel succeeded, but a listener \(onEvent\/onOutput\) threw: listener bug/,
     );
     assert.deepEqual(filesIn(outDir), ["a", "b", "c"], "the up ran to its end");
-    assert.deepEqual(engine.locks("cancel"), []);
+    assert.deepEqual((await engine.locks("cancel")), []);
   });
 
   it("recovery refuses to remove the lock of a live pulumi process, and works once it has ended", async () => {
@@ -91,7 +91,7 @@ describe("engine cancel, listeners and lock recovery (real engine)", function ()
     const otherStack = await other.stack("cancel");
     await stack.setConfig({ "files:records": JSON.stringify({ a: "10", b: "20", c: "30" }) });
     const running = otherStack.up();
-    const lock = await waitFor("the running up's lock", () => engine.locks("cancel")[0]);
+    const lock = await waitFor("the running up's lock", async () => (await engine.locks("cancel"))[0]);
     await assert.rejects(
       engine.recover("cancel"),
       (e: unknown) =>
@@ -100,7 +100,7 @@ describe("engine cancel, listeners and lock recovery (real engine)", function ()
         /running pulumi/.test(e.message),
     );
     assert.deepEqual(
-      engine.locks("cancel").map((l) => l.file),
+      (await engine.locks("cancel")).map((l) => l.file),
       [lock.file],
       "the live process keeps its lock",
     );

@@ -31,7 +31,7 @@ describe("engine e2e: recovery of orphaned engine processes", function () {
     const report = await engine.recover("never-created");
     assert.deepEqual(report.actions, ["nothing to recover (the stack does not exist)"]);
     await engine.removeStack("never-created");
-    assert.equal(engine.hasStack("never-created"), false);
+    assert.equal(await engine.hasStack("never-created"), false);
     const stacksDir = path.join(engine.environment.backendDir, ".pulumi", "stacks", engine.project);
     assert.deepEqual(filesIn(stacksDir), []);
   });
@@ -93,13 +93,13 @@ describe("engine e2e: recovery of orphaned engine processes", function () {
     assert.ok(err instanceof EngineOperationError && err.signal === "SIGKILL", String(err));
     assert.equal(report.removedLocks.length, 1, JSON.stringify(report));
     assert.ok(report.droppedPendingOperations.length >= 1, JSON.stringify(report));
-    assert.deepEqual(engine.locks("orphan"), []);
+    assert.deepEqual((await engine.locks("orphan")), []);
 
     await stack.setConfig({ "files:delayMs": "0" });
     await stack.up();
     assert.deepEqual(filesIn(outDir), ["a", "b"]);
     await stack.destroy();
     await engine.removeStack("orphan");
-    assert.equal(engine.hasStack("orphan"), false);
+    assert.equal(await engine.hasStack("orphan"), false);
   });
 });

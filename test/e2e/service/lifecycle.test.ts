@@ -110,7 +110,7 @@ describe("service e2e: a tenant's life through the real engine", function () {
     ]);
     assert.deepEqual(t.secretOutputKeys, ["accessKey"]);
     assert.equal(t.outputs.accessKey, "[secret]");
-    const stored = svc.store.db.prepare("SELECT outputs FROM tenants WHERE name = 'acme'").get() as {
+    const stored = (await svc.store.sql.get("SELECT outputs FROM tenants WHERE name = 'acme'", [])) as {
       outputs: string;
     };
     assert.ok(!stored.outputs.includes("accessKey"), "the secret value is never stored by the service");

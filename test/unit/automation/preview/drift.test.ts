@@ -58,6 +58,33 @@ describe("drift from a preview --refresh", () => {
     assert.ok(!text.includes("edited by hand") && !text.includes("tenant lan2 out"));
   });
 
+  it("a provider without a detailed diff: only leaves the program sets count, not computed outputs", () => {
+    const VM = "vsphere:index/virtualMachine:VirtualMachine";
+    const vm = pre("update", VM, "tenant-drift-vm-db", {
+      old: {
+        outputs: {
+          memory: 8192,
+          numCpus: 2,
+          disks: [{ label: "disk0", size: 40, uuid: "6000C29a" }],
+          clone: { templateUuid: "t1", timeout: 30 },
+          moid: "vm-42",
+        },
+      },
+      new: {
+        inputs: { memory: 4096, numCpus: 2, disks: [{ label: "disk0", size: 40 }], clone: { templateUuid: "t1" } },
+      },
+    });
+    assert.deepEqual(
+      driftFromEvents([vm]).map((r) => r.properties),
+      [["memory"]],
+    );
+    const gone = pre("update", VM, "tenant-drift-vm-web", {
+      old: { outputs: { memory: 4096, disks: [] } },
+      new: { inputs: { memory: 4096, disks: [{ label: "disk0", size: 40 }] } },
+    });
+    assert.deepEqual(driftFromEvents([gone])[0].properties, ["disks[0]"]);
+  });
+
   it("a clean preview has no drift", () => {
     assert.deepEqual(driftFromEvents([pre("refresh", RULE, "a"), pre("same", RULE, "a")]), []);
   });

@@ -48,7 +48,7 @@ describe("service API contract", function () {
       ]);
       assert.notEqual(r.body.tenant.allocations.lan1VlanId, 2000);
       assert.equal((await t.waitOp(r.body.operation.id)).status, "succeeded");
-      const raw = t.svc.store.db.prepare("SELECT token_hash FROM tenants WHERE name = 'beta'").get() as any;
+      const raw = (await t.svc.store.sql.get("SELECT token_hash FROM tenants WHERE name = 'beta'", [])) as any;
       assert.match(raw.token_hash, /^[0-9a-f]{64}$/);
       assert.ok(!JSON.stringify(raw).includes(r.body.token.split(".")[2]), "token stored hashed");
     });
@@ -135,8 +135,8 @@ describe("service API contract", function () {
       assert.match(r.body.outputs.kubeconfig, /kubeconfig of tenant-acme/);
       assertError(await t.req("GET", "/v1/tenants/acme?showSecrets=true"), 403, "querystring.showSecrets");
       const stored =
-        JSON.stringify(t.svc.store.db.prepare("SELECT * FROM tenants").all()) +
-        JSON.stringify(t.svc.store.db.prepare("SELECT * FROM events").all());
+        JSON.stringify(await t.svc.store.sql.all("SELECT * FROM tenants", [])) +
+        JSON.stringify(await t.svc.store.sql.all("SELECT * FROM events", []));
       assert.ok(!stored.includes("kubeconfig of"), "secret output values are never stored");
     });
     it("404 unknown tenant, 400 bad name or query", async () => {

@@ -53,7 +53,7 @@ describe("service secrets: logs, events, database", function () {
     await t.waitOp(up.body.operation.id);
     const d = await t.req("DELETE", "/v1/tenants/acme", { token: rotated });
     await t.waitOp(d.body.operation.id);
-    const events = t.svc.store.db.prepare("SELECT * FROM events").all();
+    const events = await t.svc.store.sql.all("SELECT * FROM events", []);
     await t.svc.close();
 
     const secrets = {
