@@ -19,6 +19,10 @@ export interface ServeOptions {
   driftInterval: string;
   driftJitter: string;
   driftConcurrency: string;
+  /** postgres://… : the shared store of several replicas (default: SQLite in the data folder). */
+  store?: string;
+  replicaId?: string;
+  lease: string;
 }
 
 /** A duration flag: `600`, `600s`, `10m`, `1h` → ms; `0`/`off` → 0. */
@@ -51,6 +55,13 @@ export async function serve(opts: ServeOptions): Promise<void> {
   if (!(driftJitter >= 0 && driftJitter <= 0.5))
     throw new Error(`--drift-jitter must be a number 0-0.5, got ${JSON.stringify(opts.driftJitter)}`);
   const driftConcurrency = int("drift-concurrency", opts.driftConcurrency, 1, concurrency);
+  const leaseMs = durationMs("lease", opts.lease);
+  if (leaseMs < 5000 || leaseMs > 600_000)
+    throw new Error(`--lease must be from 5s to 10m, got ${JSON.stringify(opts.lease)}`);
+  if (opts.replicaId !== undefined && !/^[A-Za-z0-9._\/:-]{1,128}$/.test(opts.replicaId))
+    throw new Error(
+      `--replica-id must be 1-128 letters, digits or . _ / : -, got ${JSON.stringify(opts.replicaId)}`,
+    );
   const logger = createLogger(undefined, opts.logLevel);
   const box = opts.box ?? opts.workDir === undefined;
   let onBox: Awaited<ReturnType<typeof startBox>> | undefined;
@@ -65,6 +76,9 @@ export async function serve(opts: ServeOptions): Promise<void> {
     pluginPath: onBox?.pluginPath,
     logger,
     drift: { intervalMs: driftIntervalMs, jitter: driftJitter, concurrency: driftConcurrency },
+    storeUrl: opts.store || undefined,
+    replicaId: opts.replicaId,
+    leaseMs,
   });
   const url = await svc.listen(port, opts.host);
   if (svc.generatedAdminToken) {
@@ -192,6 +206,21 @@ export function registerServeCommand(program: Command): void {
       "--drift-concurrency <n>",
       "drift checks running at once at most (at most --concurrency; user operations go first)",
       "1",
+    )
+    .option(
+      "--store <url>",
+      "shared store of several replicas, postgres://user@host:port/db (stack state goes there too; default: SQLite in the data folder)",
+      process.env.BASPHERE_STORE_URL,
+    )
+    .option(
+      "--replica-id <id>",
+      "this replica's name in leases and events (default <host>/<pid>/<random>)",
+      process.env.BASPHERE_REPLICA_ID,
+    )
+    .option(
+      "--lease <duration>",
+      "how long a claimed operation holds without renewal (5s-10m); another replica takes it over after",
+      process.env.BASPHERE_LEASE ?? "30s",
     )
     .action(async (opts: ServeOptions) => serve(opts));
 }

@@ -141,9 +141,13 @@ export async function createService(cfg: ServiceConfig = {}): Promise<Service> {
     const adminTokenFile = resolve(
       cfg.adminTokenFile ?? env.BASPHERE_ADMIN_TOKEN_FILE ?? join(dataDir, "admin-token"),
     );
-    const shared = cfg.storeUrl !== undefined;
-    if (shared && !cfg.storeUrl!.startsWith("postgres://"))
-      throw new Error("store: only postgres://user@host:port/database URLs (without --store: SQLite in the data folder)");
+    // postgresql:// (what CloudNativePG's app Secret holds) is the same URL; the Pulumi CLI's backend takes postgres://.
+    const storeUrl = cfg.storeUrl?.replace(/^postgresql:\/\//, "postgres://");
+    const shared = storeUrl !== undefined;
+    if (shared && !storeUrl.startsWith("postgres://"))
+      throw new Error(
+        "store: only postgres://user@host:port/database URLs (without --store: SQLite in the data folder)",
+      );
     if (shared && !cfg.adminToken && !env.BASPHERE_ADMIN_TOKEN && !env.BASPHERE_ADMIN_TOKEN_FILE && !cfg.adminTokenFile)
       throw new Error(
         "store postgres://: every replica needs the same admin token: set BASPHERE_ADMIN_TOKEN or BASPHERE_ADMIN_TOKEN_FILE",
@@ -160,7 +164,7 @@ export async function createService(cfg: ServiceConfig = {}): Promise<Service> {
     const admin = resolveAdminToken({ adminToken: cfg.adminToken, file: adminTokenFile, env });
     const pools = buildPools(loadPools(cfg.pools));
     const store: SqlStore = shared
-      ? await PostgresStore.open({ url: cfg.storeUrl!, pools })
+      ? await PostgresStore.open({ url: storeUrl, pools })
       : new SqliteStore({ path: join(dataDir, "basphere.sqlite"), pools });
     let driver: EngineDriver | undefined;
     let engineUnavailable: string | undefined;
@@ -177,7 +181,7 @@ export async function createService(cfg: ServiceConfig = {}): Promise<Service> {
         workDir: cfg.workDir,
         env,
         pluginPath: cfg.pluginPath,
-        backendUrl: cfg.storeUrl,
+        backendUrl: storeUrl,
       }));
     const bus = new OperationBus();
     const metrics = new Metrics();

@@ -64,6 +64,9 @@ const eventsQuery = {
 } as const;
 
 /** Formats one SSE message. `data` is a single JSON line, so no newline can break the framing. */
+/** How often an event stream reads the database when another replica may be writing its events, ms. */
+export const SHARED_POLL_MS = 500;
+
 export function sseMessage(ev: OperationEvent): string {
   return `id: ${ev.seq}\nevent: ${ev.type}\ndata: ${JSON.stringify(ev)}\n\n`;
 }
@@ -217,10 +220,23 @@ export function registerOperationRoutes(app: FastifyInstance, ctx: Context): voi
       let finished = TERMINAL_STATUSES.includes(op.status);
       const heartbeat = setInterval(() => raw.write(`: keepalive\n\n`), 15000);
       heartbeat.unref();
+      // With a shared store another replica may be running the operation: its events reach this stream from the
+      // database, read every SHARED_POLL_MS (the bus only knows this replica's operations).
+      const poll = ctx.store.shared
+        ? setInterval(() => {
+            if (pumping) return;
+            void ctx.store.getOperation(op.id).then((o) => {
+              if (o && TERMINAL_STATUSES.includes(o.status)) finished = true;
+              return pump();
+            }, () => undefined);
+          }, SHARED_POLL_MS)
+        : undefined;
+      poll?.unref();
       const close = () => {
         if (closed) return;
         closed = true;
         clearInterval(heartbeat);
+        if (poll) clearInterval(poll);
         unwatch();
         raw.end();
       };

@@ -7,7 +7,7 @@ import { POSTGRES_MIGRATIONS } from "../../../../automation/store/postgresMigrat
 import { PostgresStore } from "../../../../automation/store/postgresStore";
 import { SqlStore } from "../../../../automation/store/sqlStore";
 import { SqliteStore } from "../../../../automation/store/sqliteStore";
-import { ConflictError } from "../../../../automation/store/types";
+import { ConflictError, LeaseLostError } from "../../../../automation/store/types";
 import { TestPostgres, startPostgres } from "../../../../support/postgres";
 import { tempDir } from "../../../../support/serviceApp";
 
@@ -21,6 +21,10 @@ for (const backend of ["sqlite", "postgres"] as const)
     let store: SqlStore;
     let pg: TestPostgres | undefined;
     let databases = 0;
+    /** The stores' clock (leases expire by it): starts at a fixed instant for every test, moved by `advance`. */
+    let clock = 0;
+    const now = () => new Date(clock).toISOString();
+    const advance = (ms: number) => (clock += ms);
     const pools = buildPools({
       ...DEFAULT_POOLS,
       floatingIp: { first: "192.168.200.100", last: "192.168.200.102" },
@@ -30,11 +34,12 @@ for (const backend of ["sqlite", "postgres"] as const)
     });
     after(async () => pg?.stop());
     beforeEach(async () => {
+      clock = Date.parse("2026-06-01T00:00:00.000Z");
       dir = tempDir("basphere-store-");
       store =
         backend === "sqlite"
-          ? new SqliteStore({ path: join(dir, "db.sqlite"), pools })
-          : await PostgresStore.open({ url: await pg!.database(`t${databases++}`), pools });
+          ? new SqliteStore({ path: join(dir, "db.sqlite"), pools, now })
+          : await PostgresStore.open({ url: await pg!.database(`t${databases++}`), pools, now });
     });
     /** Creates tenant `name` (admin, token hash "h") demanding two VLANs, a router WAN address and `fips`. */
     const createTenant = (name: string, fips: string[] = [], spec: unknown = {}) =>
@@ -178,6 +183,64 @@ for (const backend of ["sqlite", "postgres"] as const)
         store.sql.run("UPDATE operations SET status = 'running' WHERE tenant = 'b'"),
         /UNIQUE|unique constraint/,
       );
+    });
+
+    it("leases: a claim holds for its replica, renewals extend it, only an expired one is taken over", async () => {
+      await createTenant("a");
+      await createTenant("b");
+      const [opA, opB] = await store.claimNext(2, { lease: { owner: "r1", ms: 30_000 } });
+      assert.equal(opA.leaseOwner, "r1");
+      assert.equal(opA.leaseExpiresAt, "2026-06-01T00:00:30.000Z");
+      // Nothing to take over while the lease holds.
+      advance(20_000);
+      assert.deepEqual(await store.takeOverRunning({ owner: "r2", ms: 30_000 }), []);
+      // r1 renews a; b is left to run out (r1 went away with it).
+      assert.deepEqual(await store.renewLeases("r1", [opA.id], 30_000), [{ id: opA.id, cancelRequested: false }]);
+      // Another replica cannot renew what it does not hold.
+      assert.deepEqual(await store.renewLeases("r2", [opA.id, opB.id], 30_000), []);
+      advance(15_000);
+      const taken = await store.takeOverRunning({ owner: "r2", ms: 30_000 });
+      assert.deepEqual(
+        taken.map((t) => [t.op.id, t.previousOwner, t.expiredAt, t.op.leaseOwner]),
+        [[opB.id, "r1", "2026-06-01T00:00:30.000Z", "r2"]],
+      );
+      // Taking over is atomic: a third replica finds nothing left.
+      assert.deepEqual(await store.takeOverRunning({ owner: "r3", ms: 30_000 }), []);
+      // The fenced replica's renewal no longer returns b: it learns the lease is lost.
+      assert.deepEqual(
+        (await store.renewLeases("r1", [opA.id, opB.id], 30_000)).map((h) => h.id),
+        [opA.id],
+      );
+      // A cancel requested through any replica reaches the holder with its renewal.
+      await store.requestCancel(opA.id);
+      assert.deepEqual(await store.renewLeases("r1", [opA.id], 30_000), [{ id: opA.id, cancelRequested: true }]);
+    });
+
+    it("fencing: a replica that lost a lease can neither finish nor requeue nor release its operation", async () => {
+      const { operation } = await createTenant("a");
+      await store.claimNext(1, { lease: { owner: "r1", ms: 10_000 } });
+      advance(10_001);
+      await store.takeOverRunning({ owner: "r2", ms: 10_000 });
+      for (const attempt of [
+        () => store.finishOperation(operation.id, "succeeded", { owner: "r1" }),
+        () => store.requeue(operation.id, { owner: "r1" }),
+      ])
+        await assert.rejects(attempt(), (e: Error) => e instanceof LeaseLostError && /r2/.test(e.message));
+      assert.equal((await store.getOperation(operation.id))!.status, "running", "untouched by r1");
+      const done = await store.finishOperation(operation.id, "succeeded", { owner: "r2" });
+      assert.equal(done.status, "succeeded");
+      assert.equal(done.leaseExpiresAt, null, "a finished operation holds no lease");
+      // A released lease (renewed for 0 ms: a replica stopping) is taken over at once.
+      await store.enqueue("a", { kind: "refresh", requestedBy: "admin" });
+      const [r] = await store.claimNext(1, { lease: { owner: "r3", ms: 10_000 } });
+      await store.renewLeases("r3", [r.id], 0);
+      advance(1);
+      assert.deepEqual(
+        (await store.takeOverRunning({ owner: "r4", ms: 10_000 })).map((t) => t.op.id),
+        [r.id],
+      );
+      // `all` (a restart of the only replica) takes over every running operation, expired or not.
+      assert.equal((await store.takeOverRunning({ owner: "r5", ms: 10_000 }, { all: true })).length, 1);
     });
 
     it("cancels queued at once, flags running, refuses finished", async () => {

@@ -57,8 +57,8 @@ describe("drift: the store's queue rules", () => {
   }
   const soon = () => new Date(Date.now() + 600_000).toISOString();
 
-  it("is at schema version 4 and queues a check only for a ready, applied, idle tenant", async () => {
-    assert.equal(store.schemaVersion, 4);
+  it("is at schema version 5 (drift since 4) and queues a check only for a ready, applied, idle tenant", async () => {
+    assert.equal(store.schemaVersion, 5);
     const spec = { ...smallSpec(), name: "new" };
     await store.createTenant({
       name: "new",
