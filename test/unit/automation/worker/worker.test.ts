@@ -4,6 +4,8 @@ import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ADMIN, TestService, smallSpec, startService, tempDir } from "../../../../support/serviceApp";
 import { FakeDriver } from "../../../../support/fakeDriver";
+import { SqliteStore } from "../../../../automation/store/sqliteStore";
+import { Worker } from "../../../../automation/worker/worker";
 
 async function create(t: TestService, name: string, spec: Record<string, unknown> = smallSpec()) {
   const r = await t.req("POST", "/v1/tenants", { body: { name, spec } });
@@ -222,5 +224,61 @@ describe("worker", function () {
     t = undefined;
     rmSync(dir, { recursive: true, force: true });
     void ADMIN;
+  });
+});
+
+describe("worker leases (fencing)", function () {
+  this.timeout(30000);
+  it("stops its engine before the lease can expire when it cannot renew, and leaves the operation to the next holder", async () => {
+    const dir = tempDir("basphere-fence-");
+    const store = new SqliteStore({ path: join(dir, "db.sqlite") });
+    const driver = new FakeDriver({ delayMs: 60000 });
+    // The database answers everything but the renewals (as when this replica's connection is cut).
+    let renewalsFail = false;
+    let lastRenewed = 0;
+    const flaky = new Proxy(store, {
+      get(target, prop, receiver) {
+        if (prop === "renewLeases")
+          return async (...a: Parameters<SqliteStore["renewLeases"]>) => {
+            if (renewalsFail) throw new Error("connection terminated unexpectedly");
+            const held = await target.renewLeases(...a);
+            lastRenewed = Date.now();
+            return held;
+          };
+        const v = Reflect.get(target, prop, receiver);
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    });
+    const worker = new Worker({ store: flaky, driver, pollIntervalMs: 20, leaseMs: 2000, replicaId: "r1" });
+    try {
+      const { operation } = await store.createTenant({
+        name: "acme",
+        spec: smallSpec(),
+        tokenHash: "h",
+        demand: { vlan: ["lan1", "lan2"], routerWan: ["router"], floatingIp: ["web"] },
+        requestedBy: "admin",
+      });
+      await worker.start();
+      while (driver.running === 0) await new Promise((r) => setTimeout(r, 10));
+      const held = await store.getOperation(operation.id);
+      assert.equal(held!.leaseOwner, "r1");
+      while (lastRenewed === 0) await new Promise((r) => setTimeout(r, 10));
+      renewalsFail = true;
+      const cut = lastRenewed;
+      while (driver.running > 0) await new Promise((r) => setTimeout(r, 10));
+      const stoppedAfter = Date.now() - cut;
+      // Stopped after half a lease without renewal, well before the lease (2 s from the last renewal) runs out.
+      assert.ok(stoppedAfter >= 1000 && stoppedAfter < 2000, `engine stopped ${stoppedAfter} ms after the last renewal`);
+      const op = (await store.getOperation(operation.id))!;
+      assert.equal(op.status, "running", "not finished by the fenced replica: the next holder recovers it");
+      const events = await store.listEvents(operation.id, 0, 100);
+      const fenced = events.find((e) => e.type === "operation.fenced");
+      assert.ok(fenced, "operation.fenced recorded");
+      assert.match(String((fenced.data as any).reason), /lease not renewed/);
+    } finally {
+      await worker.stop();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
