@@ -89,21 +89,23 @@ describe("engine e2e: stack state in PostgreSQL shared by two replicas", functio
 
   it("each continues what the other did: replica 1 adds a record, replica 0 sees it and removes one", async () => {
     await stacks[1].setConfig(config({ a: "alpha", b: "bravo", c: "charlie" }));
-    assert.deepEqual((await stacks[1].up()).resourceChanges, { create: 1, same: 2 });
+    assert.deepEqual((await stacks[1].up()).resourceChanges, { create: 1, same: 3 });
     assert.deepEqual((await stacks[0].outputs()).ids.value, ["a", "b", "c"]);
     await stacks[0].setConfig(config({ a: "alpha", c: "charlie" }));
-    assert.deepEqual((await stacks[0].up()).resourceChanges, { delete: 1, same: 2 });
+    assert.deepEqual((await stacks[0].up()).resourceChanges, { delete: 1, same: 3 });
     assert.deepEqual(filesIn(outDir), ["a", "c"]);
   });
 
-  it("replica 1 destroys and removes the stack; the database holds none of it", async () => {
+  it("replica 1 destroys and removes the stack; its checkpoint leaves the database (the CLI keeps its backups)", async () => {
     await stacks[1].destroy();
     await engines[1].removeStack("shared");
     assert.equal(await engines[0].hasStack("shared"), false);
     assert.deepEqual(filesIn(outDir), []);
+    const keys = await stateKeys();
     assert.deepEqual(
-      (await stateKeys()).filter((k) => k.includes("/shared")),
+      keys.filter((k) => /stacks\/engine-files\/shared\.json$/.test(k)),
       [],
     );
+    assert.ok(keys.some((k) => k.includes("/backups/engine-files/shared/")), "backups as on the file backend");
   });
 });
