@@ -5,6 +5,9 @@
  * 2. API p99 per replica: GET /v1/tenants at BENCH_RPS requests/s on every replica while the operations run;
  * 3. failover: a replica killed with SIGKILL mid-operation → the operation running again on another (lease
  *    BENCH_LEASE_MS).
+ * 4. with BENCH_REAL=1 (needs the engine: `npm run engine`): operations/minute with 1 and 2 replicas of the real
+ *    `basphere serve` (`pulumi up` of the e2e program, store and stack state in the same PostgreSQL), BENCH_REAL_OPS
+ *    creates queued at once.
  * `npm run bench:replicas`. Needs PostgreSQL 15 from Debian's packages (started on 127.0.0.1 with its own folder).
  * Prints one JSON object at the end.
  */
@@ -12,12 +15,26 @@ import { rmSync } from "node:fs";
 import { startEmulator } from "../providers/opnsense/emulator";
 import { startPostgres } from "../support/postgres";
 import { ReplicaSet, replicaRequest } from "../support/replicas";
+import {
+  ADMIN_TOKEN,
+  ServeProcess,
+  ServiceSandbox,
+  client,
+  programEnv,
+  requireEngine,
+  startServe,
+  waitOperation,
+} from "../support/service";
+import type { Emulator } from "../providers/opnsense/emulator";
+import type { TestPostgres } from "../support/postgres";
 import { tempDir } from "../support/serviceApp";
 
 const OP_MS = Number(process.env.BENCH_OP_MS ?? 500);
 const OPS = Number(process.env.BENCH_OPS ?? 60);
 const RPS = Number(process.env.BENCH_RPS ?? 20);
 const LEASE_MS = Number(process.env.BENCH_LEASE_MS ?? 5000);
+const REAL = process.env.BENCH_REAL === "1";
+const REAL_OPS = Number(process.env.BENCH_REAL_OPS ?? 12);
 const spec = { vms: [{ name: "web", cpus: 2, memoryMiB: 2048, diskGb: 20 }], floatingIps: [] };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -35,6 +52,48 @@ async function waitDone(base: string, ids: string[]): Promise<void> {
     if (failed.length) throw new Error(`operations failed: ${failed.join(", ")}`);
     if (open.length === 0) return;
     await sleep(100);
+  }
+}
+
+/** Real engine: `n` replicas of `basphere serve` on one database; REAL_OPS creates queued at once → ops/minute. */
+async function realPhase(pg: TestPostgres, emulator: Emulator, n: number) {
+  const url = (await pg.database(`real${n}`)) + "?sslmode=disable";
+  const sandboxes = Array.from({ length: n }, (_, i) => new ServiceSandbox(`bench-real-${n}-${i}`));
+  const serves: ServeProcess[] = [];
+  try {
+    for (const [i, sb] of sandboxes.entries())
+      serves.push(
+        await startServe(sb, {
+          env: {
+            ...process.env,
+            ...programEnv(emulator),
+            BASPHERE_ADMIN_TOKEN: ADMIN_TOKEN,
+            PULUMI_CONFIG_PASSPHRASE: "bench-passphrase",
+            BASPHERE_LOG_LEVEL: "warn",
+          },
+          args: ["--store", url, "--replica-id", `bench-${i}`, "--concurrency", "2"],
+        }),
+      );
+    const t0 = performance.now();
+    const ids: string[] = [];
+    for (let k = 0; k < REAL_OPS; k++) {
+      const r = await client(serves[k % n].url)("POST", "/v1/tenants", {
+        body: { name: `q${n}x${k}`, spec: { vms: [{ name: "app", address: `10.0.1.${20 + k}` }], floatingIps: [] } },
+      });
+      if (r.status !== 202) throw new Error(`create: ${r.status} ${JSON.stringify(r.body)}`);
+      ids.push(r.body.operation.id);
+    }
+    for (const id of ids) {
+      const op = await waitOperation(client(serves[0].url), id, 600000);
+      if (op.status !== "succeeded") throw new Error(`operation ${id} ${op.status}: ${op.error}`);
+    }
+    return { opsPerMinute: Number((REAL_OPS / ((performance.now() - t0) / 60000)).toFixed(1)) };
+  } finally {
+    for (const s of serves) {
+      s.child.kill("SIGTERM");
+      await s.exited;
+    }
+    for (const sb of sandboxes) sb.dispose();
   }
 }
 
@@ -114,6 +173,13 @@ async function main() {
       } finally {
         await set.stopAll();
         rmSync(dir, { recursive: true, force: true });
+      }
+    }
+    if (REAL) {
+      await requireEngine();
+      for (const n of [1, 2]) {
+        results[`realReplicas${n}`] = await realPhase(pg, router, n);
+        process.stderr.write(`real engine, ${n} replica(s): ${JSON.stringify(results[`realReplicas${n}`])}\n`);
       }
     }
   } finally {
