@@ -14,6 +14,9 @@
  *   harborAdminPassword, harborSecretKey (16 chars), harborDatabasePassword, harborRegistryPassword (required while
  *   Harbor is on), giteaAdminPassword, giteaDatabasePassword, giteaValkeyPassword (required while Gitea is on),
  *   capvPassword. None of them may be a chart's published default.
+ *   automationService {enabled, replicas, image, namespace, secretName, postgres {instances, storageSize,
+ *   storageClass}}: the automation service and its CloudNativePG PostgreSQL on the workers (the Secret with its
+ *   admin token and passphrase is the operator's).
  *
  * Platform-wide tenant settings (exported for every `tenant-*` stack, which may still override each one; see
  * stacks/tenant.ts for the precedence):
@@ -39,6 +42,11 @@ import {
   KNOWN_DEFAULT_SECRET_VALUES,
   ServiceKey,
 } from "../components/onprem/platformCharts";
+import { AutomationService } from "../components/onprem/automationService";
+import {
+  AUTOMATION_SERVICE_DEFAULTS,
+  imagePinProblem,
+} from "../components/onprem/automationServiceManifests";
 import { DEFAULT_ROUTER_TEMPLATE } from "../components/tenant/tenantRouter";
 import { sha256Fingerprint } from "../model/tenant/fields";
 
@@ -112,6 +120,62 @@ const SERVICE_SECRETS = {
   harbor: ["harborAdminPassword", "harborSecretKey", "harborDatabasePassword", "harborRegistryPassword"],
   gitea: ["giteaAdminPassword", "giteaDatabasePassword", "giteaValkeyPassword"],
 } as const;
+
+const k8sName = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "must be a DNS label (a Kubernetes object name)");
+const quantity = z.string().regex(/^(\d+(\.\d+)?)(Mi|Gi|Ti)$/, "must be a size such as 10Gi (Mi, Gi or Ti)");
+
+/** The automation service on the management cluster's workers (components/onprem/automationService.ts). */
+const automationService = z
+  .strictObject({
+    enabled: z.boolean().default(true).describe("Deploy the automation service and its PostgreSQL"),
+    replicas: z
+      .number()
+      .int()
+      .min(2, "must be at least 2 (one node or rollout never stops the service)")
+      .max(20)
+      .default(AUTOMATION_SERVICE_DEFAULTS.replicas)
+      .describe("Replicas of the service, one per worker (at least 2)"),
+    image: z
+      .string()
+      .superRefine((s, ctx) => {
+        const problem = imagePinProblem(s);
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
+      })
+      .optional()
+      .describe(
+        "The service image, pinned by a tag (not latest) or a digest; built by the operator's CI from deploy/automation-service/Dockerfile; required while enabled",
+      ),
+    namespace: k8sName
+      .default(AUTOMATION_SERVICE_DEFAULTS.namespace)
+      .describe("Namespace of the service and its database"),
+    secretName: k8sName
+      .default(AUTOMATION_SERVICE_DEFAULTS.secretName)
+      .describe(
+        "Secret the operator creates in the namespace before pulumi up, keys admin-token and pulumi-config-passphrase",
+      ),
+    postgres: z
+      .strictObject({
+        instances: z
+          .number()
+          .int()
+          .min(1)
+          .max(9)
+          .default(AUTOMATION_SERVICE_DEFAULTS.postgres.instances)
+          .describe("PostgreSQL instances (CloudNativePG), each on its own worker"),
+        storageSize: quantity
+          .default(AUTOMATION_SERVICE_DEFAULTS.postgres.storageSize)
+          .describe("Volume size of each instance"),
+        storageClass: k8sName
+          .optional()
+          .describe("Storage class of the volumes; default: the cluster's default"),
+      })
+      .prefault({})
+      .describe("The service's PostgreSQL store (CloudNativePG Cluster)"),
+  })
+  .optional()
+  .describe("The automation service on the management cluster's workers; default: not deployed");
 
 /** The `onprem` stack's config schema. */
 export const configSchema = z
@@ -371,6 +435,7 @@ export const configSchema = z
         required("routerTemplate {name, apiKey, apiSecret, fingerprint}: the golden OPNsense template"),
       )
       .describe("The golden OPNsense template every tenant router is cloned from"),
+    automationService,
     /** Settings every tenant cluster shares. */
     tenantClusters: z
       .strictObject(
@@ -435,6 +500,33 @@ export const configSchema = z
           code: "custom",
           path: ["tenantClusters", "identity"],
           message: "needs capvUsername and capvPassword: the identity's vCenter account (or omit identity)",
+        });
+      }
+    }
+    const svc = c.automationService;
+    if (svc?.enabled) {
+      if (svc.image === undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["automationService", "image"],
+          message:
+            "required while automationService is enabled: the pinned image the operator's CI built (…/automation-service:0.1.0)",
+        });
+      }
+      // Required anti-affinity: a rolling update's extra pod needs a worker without a replica.
+      const workers = c.cluster.workers.count;
+      if (svc.replicas + 1 > workers) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["automationService", "replicas"],
+          message: `needs replicas + 1 workers (one replica per worker, one more for a rolling update); cluster.workers.count is ${workers}`,
+        });
+      }
+      if (svc.postgres.instances > workers) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["automationService", "postgres", "instances"],
+          message: `needs one worker per instance; cluster.workers.count is ${workers}`,
         });
       }
     }
@@ -507,7 +599,7 @@ export async function run(
     kubeconfig: c.managementKubeconfig !== undefined ? pulumi.secret(c.managementKubeconfig) : undefined,
   });
 
-  new PlatformServices(
+  const platform = new PlatformServices(
     "platform",
     {
       kubeconfig: mgmt.kubeconfig,
@@ -530,6 +622,18 @@ export async function run(
     },
     { dependsOn: [mgmt] },
   );
+
+  const svc = c.automationService;
+  if (svc?.enabled) {
+    new AutomationService("automation", {
+      provider: platform.provider,
+      image: svc.image!,
+      replicas: svc.replicas,
+      namespace: svc.namespace,
+      secretName: svc.secretName,
+      postgres: svc.postgres,
+    });
+  }
 
   return {
     ...siteOutputs(c, site, rootFolder.path),

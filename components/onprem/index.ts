@@ -9,3 +9,5 @@ export * from "./talosNode";
 export * from "./managementCluster";
 export * from "./capvIdentity";
 export * from "./platformServices";
+export * from "./automationServiceManifests";
+export * from "./automationService";

@@ -61,10 +61,103 @@ describe("onprem stack", () => {
   });
 
   it("installs the platform services after the template sync", () => {
+    // 9 platform services and the CloudNativePG operator of the automation service.
     const releases = harness.ofType("kubernetes:helm.sh/v3:Release");
-    assert.equal(releases.length, 9);
+    assert.equal(releases.length, 10);
+    assert.equal(releases.filter((r) => r.name.startsWith("platform-")).length, 9);
+    const providers = harness.ofType("pulumi:providers:kubernetes");
+    assert.equal(providers.length, 1, "one provider for the management cluster");
+    assert.ok(providers[0].dependsOn.includes(harness.get("basphere-mgmt-template-sync", "Command").urn));
+  });
+
+  it("deploys the automation service from the example's pinned image on the management cluster's provider", () => {
     const provider = harness.ofType("pulumi:providers:kubernetes")[0];
-    assert.ok(provider.dependsOn.includes(harness.get("basphere-mgmt-template-sync", "Command").urn));
+    const deployment = harness.get("automation-deployment", "kubernetes:apps/v1:Deployment");
+    assert.equal(
+      deployment.inputs.spec.template.spec.containers[0].image,
+      "registry.example.internal/basphere/automation-service:0.1.0",
+    );
+    assert.equal(deployment.inputs.spec.replicas, 2);
+    assert.equal(deployment.inputs.metadata.namespace, "basphere-system");
+    const cluster = harness.get("automation-postgres", "kubernetes:postgresql.cnpg.io/v1:Cluster");
+    assert.equal(cluster.inputs.spec.instances, 3);
+    assert.equal(cluster.inputs.spec.storage.size, "10Gi");
+    for (const r of [deployment, cluster, harness.get("automation-cnpg", "kubernetes:helm.sh/v3:Release")])
+      assert.ok(String(r.options.provider).startsWith(provider.urn), r.name);
+    const env = deployment.inputs.spec.template.spec.containers[0].env;
+    assert.ok(
+      env
+        .filter((e: any) => e.name !== "HOME" && e.name !== "BASPHERE_REPLICA_ID")
+        .every((e: any) => e.valueFrom?.secretKeyRef),
+    );
+  });
+
+  it("checks the automationService key, naming the field", () => {
+    const { configSchema } = stack();
+    const bad = (mutate: (s: Record<string, any>, v: Record<string, any>) => void) => {
+      const v = exampleValues();
+      mutate(v.automationService, v);
+      try {
+        parseConfig(configSchema, v, "onprem stack config");
+      } catch (e) {
+        assert.ok(e instanceof ConfigError, String(e));
+        return e.message;
+      }
+      assert.fail("config was accepted");
+    };
+    assert.match(
+      bad((s) => delete s.image),
+      /basphere:automationService\.image: required while automationService is enabled/,
+    );
+    assert.match(
+      bad((s) => (s.image = "registry.example.internal/basphere/automation-service:latest")),
+      /basphere:automationService\.image: must not use the tag "latest"/,
+    );
+    assert.match(
+      bad((s) => (s.image = "registry.example.internal/basphere/automation-service")),
+      /basphere:automationService\.image: has no tag or digest/,
+    );
+    assert.match(
+      bad((s) => (s.replicas = 1)),
+      /basphere:automationService\.replicas: must be at least 2/,
+    );
+    assert.match(
+      bad((s) => (s.replicas = 3)),
+      /basphere:automationService\.replicas: needs replicas \+ 1 workers .* cluster\.workers\.count is 3/,
+    );
+    assert.match(
+      bad((s) => (s.postgres.instances = 4)),
+      /basphere:automationService\.postgres\.instances: needs one worker per instance/,
+    );
+    assert.match(
+      bad((s) => (s.postgres.storageSize = "10G")),
+      /basphere:automationService\.postgres\.storageSize: must be a size such as 10Gi/,
+    );
+    assert.match(
+      bad((s) => (s.secretName = "Ops_Secret")),
+      /basphere:automationService\.secretName: must be a DNS label/,
+    );
+    assert.match(
+      bad((s) => (s.replcias = 2)),
+      /basphere:automationService/,
+    );
+    // Switched off (or absent), it needs no image and deploys nothing.
+    const off = exampleValues();
+    off.automationService = { enabled: false };
+    assert.equal(parseConfig(configSchema, off).automationService?.enabled, false);
+    const none = exampleValues();
+    delete none.automationService;
+    assert.equal(parseConfig(configSchema, none).automationService, undefined);
+    const defaults = exampleValues();
+    defaults.automationService = { image: "registry.example.internal/basphere/automation-service:0.1.0" };
+    assert.deepEqual(parseConfig(configSchema, defaults).automationService, {
+      enabled: true,
+      replicas: 2,
+      image: "registry.example.internal/basphere/automation-service:0.1.0",
+      namespace: "basphere-system",
+      secretName: "basphere-automation-service",
+      postgres: { instances: 3, storageSize: "10Gi" },
+    });
   });
 
   it("rejects bad config naming the key", () => {

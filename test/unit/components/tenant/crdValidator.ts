@@ -1,5 +1,5 @@
 /**
- * Structural validation of Cluster API / CAPV / IPAM objects against the CRDs in reference/crds (ajv).
+ * Structural validation of Cluster API / CAPV / IPAM / CloudNativePG objects against the CRDs in reference/crds (ajv).
  *
  * The CRD's openAPIV3Schema of the object's version is compiled with ajv (`strict: false`, so CEL rules and other
  * Kubernetes extensions are ignored), after two Kubernetes behaviours are made explicit:
@@ -52,12 +52,24 @@ function getAjv(): Ajv {
 
 const byKind = new Map<string, LoadedCrd>();
 
-/** Loads every CRD of reference/crds once. */
+/** The CRD files of reference/crds and its folders (one per upstream project, e.g. cloudnative-pg/). */
+function crdFiles(dir: string): string[] {
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) =>
+      e.isDirectory()
+        ? crdFiles(path.join(dir, e.name))
+        : e.name.endsWith(".yaml")
+          ? [path.join(dir, e.name)]
+          : [],
+    );
+}
+
+/** Loads every CRD of reference/crds (and its folders) once. */
 function loadCrds(): Map<string, LoadedCrd> {
   if (byKind.size) return byKind;
-  const dir = path.join(PROJECT_ROOT, "reference", "crds");
-  for (const f of fs.readdirSync(dir).filter((f) => f.endsWith(".yaml"))) {
-    const crd = parse(fs.readFileSync(path.join(dir, f), "utf8"));
+  for (const f of crdFiles(path.join(PROJECT_ROOT, "reference", "crds"))) {
+    const crd = parse(fs.readFileSync(f, "utf8"));
     const versions = new Map<string, ValidateFunction>();
     for (const v of crd.spec.versions) {
       const spec = v.schema?.openAPIV3Schema?.properties?.spec;
