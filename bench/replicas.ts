@@ -48,7 +48,9 @@ async function waitDone(base: string, ids: string[]): Promise<void> {
     const r = await replicaRequest(base, "GET", "/v1/operations?limit=500");
     const byId = new Map((r.body.items as { id: string; status: string }[]).map((o) => [o.id, o.status]));
     const open = ids.filter((id) => !["succeeded", "failed", "cancelled"].includes(byId.get(id) ?? "queued"));
-    const failed = ids.filter((id) => byId.get(id) !== undefined && byId.get(id) !== "succeeded" && !open.includes(id));
+    const failed = ids.filter(
+      (id) => byId.get(id) !== undefined && byId.get(id) !== "succeeded" && !open.includes(id),
+    );
     if (failed.length) throw new Error(`operations failed: ${failed.join(", ")}`);
     if (open.length === 0) return;
     await sleep(100);
@@ -78,7 +80,10 @@ async function realPhase(pg: TestPostgres, emulator: Emulator, n: number) {
     const ids: string[] = [];
     for (let k = 0; k < REAL_OPS; k++) {
       const r = await client(serves[k % n].url)("POST", "/v1/tenants", {
-        body: { name: `q${n}x${k}`, spec: { vms: [{ name: "app", address: `10.0.1.${20 + k}` }], floatingIps: [] } },
+        body: {
+          name: `q${n}x${k}`,
+          spec: { vms: [{ name: "app", address: `10.0.1.${20 + k}` }], floatingIps: [] },
+        },
       });
       if (r.status !== 202) throw new Error(`create: ${r.status} ${JSON.stringify(r.body)}`);
       ids.push(r.body.operation.id);
@@ -164,8 +169,12 @@ async function main() {
           await waitDone(set.url(1), more);
           const again = cut.map(
             (stack) =>
-              Math.min(...set.runs().filter((r) => r.stack === stack && r.start > killedAt).map((r) => r.start)) -
-              killedAt,
+              Math.min(
+                ...set
+                  .runs()
+                  .filter((r) => r.stack === stack && r.start > killedAt)
+                  .map((r) => r.start),
+              ) - killedAt,
           );
           results.failoverMs = { leaseMs: LEASE_MS, afterKill: again };
           process.stderr.write(`failover: ${JSON.stringify(results.failoverMs)}\n`);
@@ -179,7 +188,9 @@ async function main() {
       await requireEngine();
       for (const n of [1, 2]) {
         results[`realReplicas${n}`] = await realPhase(pg, router, n);
-        process.stderr.write(`real engine, ${n} replica(s): ${JSON.stringify(results[`realReplicas${n}`])}\n`);
+        process.stderr.write(
+          `real engine, ${n} replica(s): ${JSON.stringify(results[`realReplicas${n}`])}\n`,
+        );
       }
     }
   } finally {

@@ -46,7 +46,8 @@ export async function startPostgres(): Promise<TestPostgres> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "basphere-pg-"));
   const data = path.join(dir, "data");
   const root = process.getuid?.() === 0;
-  const as = (cmd: string, args: string[]) => (root ? ["runuser", ["-u", "postgres", "--", cmd, ...args]] : [cmd, args]);
+  const as = (cmd: string, args: string[]) =>
+    root ? ["runuser", ["-u", "postgres", "--", cmd, ...args]] : [cmd, args];
   if (root) execFileSync("chown", ["postgres:postgres", dir]);
   const run = (cmd: string, args: string[]) => {
     const [c, a] = as(path.join(bin, cmd), args) as [string, string[]];

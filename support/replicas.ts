@@ -205,7 +205,10 @@ export async function replicaRequest(
 }
 
 /** Pairs of engine runs of one stack that overlapped in time (a run without an end lasts until `cutAt`). */
-export function overlappingRuns(runs: EngineRun[], cutAt: (r: EngineRun) => number): [EngineRun, EngineRun][] {
+export function overlappingRuns(
+  runs: EngineRun[],
+  cutAt: (r: EngineRun) => number,
+): [EngineRun, EngineRun][] {
   const out: [EngineRun, EngineRun][] = [];
   const byStack = new Map<string, EngineRun[]>();
   for (const r of runs) byStack.set(r.stack, [...(byStack.get(r.stack) ?? []), r]);

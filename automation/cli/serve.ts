@@ -58,7 +58,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
   const leaseMs = durationMs("lease", opts.lease);
   if (leaseMs < 5000 || leaseMs > 600_000)
     throw new Error(`--lease must be from 5s to 10m, got ${JSON.stringify(opts.lease)}`);
-  if (opts.replicaId !== undefined && !/^[A-Za-z0-9._\/:-]{1,128}$/.test(opts.replicaId))
+  if (opts.replicaId !== undefined && !/^[A-Za-z0-9._/:-]{1,128}$/.test(opts.replicaId))
     throw new Error(
       `--replica-id must be 1-128 letters, digits or . _ / : -, got ${JSON.stringify(opts.replicaId)}`,
     );

@@ -67,7 +67,6 @@ export interface RefreshOptions extends OperationOptions {
   clearPendingCreates?: boolean;
 }
 
-
 /** Options of {@link Engine.recover}. */
 export interface RecoverOptions {
   /**
@@ -329,15 +328,18 @@ export class Engine {
       // Nothing writes the stack now: repair what a kill can leave half-written before the CLI reads it (the file
       // backend's two writes per blob; a PostgreSQL row is written in one statement).
       const pulumiDir = path.join(this.environment.backendDir, ".pulumi");
-      const repair = this.backend.kind !== "file" ? { removedAttrs: [], removedTemps: [] } : repairStackBlobs(
-        path.join(pulumiDir, "stacks", this.project),
-        [
-          this.lockDir(name),
-          path.join(pulumiDir, "history", this.project, name),
-          path.join(pulumiDir, "backups", this.project, name),
-        ],
-        name,
-      );
+      const repair =
+        this.backend.kind !== "file"
+          ? { removedAttrs: [], removedTemps: [] }
+          : repairStackBlobs(
+              path.join(pulumiDir, "stacks", this.project),
+              [
+                this.lockDir(name),
+                path.join(pulumiDir, "history", this.project, name),
+                path.join(pulumiDir, "backups", this.project, name),
+              ],
+              name,
+            );
       report.repairedFiles = [...repair.removedAttrs, ...repair.removedTemps];
       if (repair.removedAttrs.length)
         report.actions.push(

@@ -107,7 +107,9 @@ export class FileStateBackend implements StateBackend {
 export function stateTable(url: string): string {
   const table = new URL(url).searchParams.get("table") ?? "pulumi_state";
   if (!/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/.test(table))
-    throw new Error(`state backend URL: table=${table} is not a plain (optionally schema-qualified) SQL name`);
+    throw new Error(
+      `state backend URL: table=${table} is not a plain (optionally schema-qualified) SQL name`,
+    );
   return table;
 }
 
@@ -167,5 +169,7 @@ export class PostgresStateBackend implements StateBackend {
 export function stateBackendOf(url: string): StateBackend {
   if (url.startsWith("file://")) return new FileStateBackend(url.slice("file://".length));
   if (url.startsWith("postgres://")) return new PostgresStateBackend(url);
-  throw new Error(`state backend ${url.replace(/\/\/[^@/]*@/, "//***@")}: only file:// and postgres:// are supported`);
+  throw new Error(
+    `state backend ${url.replace(/\/\/[^@/]*@/, "//***@")}: only file:// and postgres:// are supported`,
+  );
 }

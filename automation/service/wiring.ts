@@ -148,7 +148,13 @@ export async function createService(cfg: ServiceConfig = {}): Promise<Service> {
       throw new Error(
         "store: only postgres://user@host:port/database URLs (without --store: SQLite in the data folder)",
       );
-    if (shared && !cfg.adminToken && !env.BASPHERE_ADMIN_TOKEN && !env.BASPHERE_ADMIN_TOKEN_FILE && !cfg.adminTokenFile)
+    if (
+      shared &&
+      !cfg.adminToken &&
+      !env.BASPHERE_ADMIN_TOKEN &&
+      !env.BASPHERE_ADMIN_TOKEN_FILE &&
+      !cfg.adminTokenFile
+    )
       throw new Error(
         "store postgres://: every replica needs the same admin token: set BASPHERE_ADMIN_TOKEN or BASPHERE_ADMIN_TOKEN_FILE",
       );

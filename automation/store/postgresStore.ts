@@ -26,11 +26,10 @@ async function migrate(db: PgDb, migrations: readonly Migration[], now: () => st
         await client.query("BEGIN");
         try {
           await client.query(m.sql);
-          await client.query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)", [
-            m.version,
-            m.name,
-            now(),
-          ]);
+          await client.query(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+            [m.version, m.name, now()],
+          );
           await client.query("COMMIT");
         } catch (e) {
           await client.query("ROLLBACK").catch(() => undefined);

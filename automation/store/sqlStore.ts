@@ -39,8 +39,6 @@ export interface SqlStoreOptions {
   now?: () => string;
 }
 
-
-
 const json = (v: unknown): string => JSON.stringify(v ?? null);
 const parse = (s: unknown): any => (typeof s === "string" ? JSON.parse(s) : null);
 
@@ -196,11 +194,11 @@ export class SqlStore implements Store {
   /** Whether the tenant has an operation queued or running (other than `except`). */
   private async busy(tenant: string, except?: string): Promise<boolean> {
     return (
-      await this.get(
+      (await this.get(
         "SELECT 1 FROM operations WHERE tenant = ? AND status IN ('queued','running') AND id != ? LIMIT 1",
         tenant,
         except ?? "",
-      ) !== undefined
+      )) !== undefined
     );
   }
 
@@ -268,7 +266,11 @@ export class SqlStore implements Store {
   }
 
   async getSpec(name: string, version: number): Promise<unknown> {
-    const r = await this.get("SELECT spec FROM spec_versions WHERE tenant = ? AND version = ?", name, version);
+    const r = await this.get(
+      "SELECT spec FROM spec_versions WHERE tenant = ? AND version = ?",
+      name,
+      version,
+    );
     if (!r) throw new NotFoundError("tenant", `${name}@${version}`);
     return parse(r.spec);
   }
@@ -289,11 +291,13 @@ export class SqlStore implements Store {
   }
 
   private async specHistoryTx(t: Tenant): Promise<unknown[]> {
-    return (await this.all(
-      "SELECT spec FROM spec_versions WHERE tenant = ? AND version >= ? ORDER BY version DESC",
-      t.name,
-      t.appliedVersion ?? 1,
-    )).map((r) => parse(r.spec));
+    return (
+      await this.all(
+        "SELECT spec FROM spec_versions WHERE tenant = ? AND version >= ? ORDER BY version DESC",
+        t.name,
+        t.appliedVersion ?? 1,
+      )
+    ).map((r) => parse(r.spec));
   }
 
   async replaceSpec(input: {
@@ -326,7 +330,11 @@ export class SqlStore implements Store {
         now,
         input.name,
       );
-      const operation = await this.insertOperation(t, { kind: "up", requestedBy: input.requestedBy }, version);
+      const operation = await this.insertOperation(
+        t,
+        { kind: "up", requestedBy: input.requestedBy },
+        version,
+      );
       return { tenant: await this.tenantRow(input.name), operation };
     });
   }
@@ -340,10 +348,9 @@ export class SqlStore implements Store {
       );
       if (running)
         throw new ConflictError(`tenant ${JSON.stringify(input.name)} is already being deleted`, "name");
-      const cancelled = (await this.all(
-        "SELECT id FROM operations WHERE tenant = ? AND status = 'queued'",
-        input.name,
-      )).map((r) => r.id as string);
+      const cancelled = (
+        await this.all("SELECT id FROM operations WHERE tenant = ? AND status = 'queued'", input.name)
+      ).map((r) => r.id as string);
       const now = this.now();
       for (const id of cancelled) {
         await this.run(
@@ -352,7 +359,11 @@ export class SqlStore implements Store {
           id,
         );
       }
-      await this.run("UPDATE tenants SET status = 'deleting', updated_at = ? WHERE name = ?", now, input.name);
+      await this.run(
+        "UPDATE tenants SET status = 'deleting', updated_at = ? WHERE name = ?",
+        now,
+        input.name,
+      );
       const operation = await this.insertOperation(
         t,
         { kind: "destroy", requestedBy: input.requestedBy },
@@ -407,15 +418,17 @@ export class SqlStore implements Store {
   }
 
   async driftDue(now: string, limit: number): Promise<string[]> {
-    return (await this.all(
-      `SELECT t.name FROM tenants t
+    return (
+      await this.all(
+        `SELECT t.name FROM tenants t
         WHERE t.status = 'ready' AND t.applied_version = t.spec_version
           AND (t.drift_next_check_at IS NULL OR t.drift_next_check_at <= ?)
           AND NOT EXISTS (SELECT 1 FROM operations o WHERE o.tenant = t.name AND o.status IN ('queued','running'))
         ORDER BY COALESCE(t.drift_next_check_at, ''), t.name LIMIT ?`,
-      now,
-      limit,
-    )).map((r) => r.name as string);
+        now,
+        limit,
+      )
+    ).map((r) => r.name as string);
   }
 
   async enqueueDriftCheck(
@@ -431,7 +444,11 @@ export class SqlStore implements Store {
       if (await this.busy(name)) return { skipped: "busy" as const };
       await this.run("UPDATE tenants SET drift_next_check_at = ? WHERE name = ?", input.nextCheckAt, name);
       return {
-        operation: await this.insertOperation(t, { kind: "drift", requestedBy: input.requestedBy }, t.specVersion),
+        operation: await this.insertOperation(
+          t,
+          { kind: "drift", requestedBy: input.requestedBy },
+          t.specVersion,
+        ),
       };
     });
   }
@@ -442,7 +459,7 @@ export class SqlStore implements Store {
   ): Promise<Operation | undefined> {
     return this.tx(async () => {
       const r = await this.get("SELECT * FROM tenants WHERE name = ?", name);
-      if (!r || r.status !== "ready" || await this.busy(name, input.checkId)) return undefined;
+      if (!r || r.status !== "ready" || (await this.busy(name, input.checkId))) return undefined;
       const t = tenantOf(r);
       const operation = await this.insertOperation(
         t,
@@ -639,7 +656,9 @@ export class SqlStore implements Store {
           ? Infinity
           : opts.driftLimit -
             Number(
-              (await this.get("SELECT COUNT(*) AS n FROM operations WHERE kind = 'drift' AND status = 'running'"))!.n,
+              (await this.get(
+                "SELECT COUNT(*) AS n FROM operations WHERE kind = 'drift' AND status = 'running'",
+              ))!.n,
             );
       const rows = candidates.filter((r) => r.kind !== "drift" || driftRoom-- > 0);
       const now = this.now();
@@ -779,14 +798,19 @@ export class SqlStore implements Store {
   }
 
   async runningOperations(): Promise<Operation[]> {
-    return (await this.all("SELECT * FROM operations WHERE status = 'running' ORDER BY seq")).map(operationOf);
+    return (await this.all("SELECT * FROM operations WHERE status = 'running' ORDER BY seq")).map(
+      operationOf,
+    );
   }
 
   // ---- events ----
 
   async appendEvent(opId: string, type: string, data?: unknown): Promise<OperationEvent> {
     return this.tx(async () => {
-      const r = (await this.get("SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM events WHERE op_id = ?", opId))!;
+      const r = (await this.get(
+        "SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM events WHERE op_id = ?",
+        opId,
+      ))!;
       const ev: OperationEvent = { opId, seq: Number(r.next), time: this.now(), type, data: data ?? null };
       await this.run(
         "INSERT INTO events (op_id, seq, time, type, data) VALUES (?, ?, ?, ?, ?)",
@@ -803,12 +827,14 @@ export class SqlStore implements Store {
   async listEvents(opId: string, after: number, limit: number): Promise<OperationEvent[]> {
     pageBound("after", after, 0);
     pageBound("limit", limit, 1);
-    return (await this.all(
-      "SELECT * FROM events WHERE op_id = ? AND seq > ? ORDER BY seq LIMIT ?",
-      opId,
-      after,
-      limit,
-    )).map((r) => ({
+    return (
+      await this.all(
+        "SELECT * FROM events WHERE op_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+        opId,
+        after,
+        limit,
+      )
+    ).map((r) => ({
       opId: r.op_id,
       seq: Number(r.seq),
       time: r.time,

@@ -314,7 +314,11 @@ export interface Store {
    * Extends the leases `owner` holds on `ids` (running operations) by `ms` from now. Returns those still held, each
    * with whether a cancel was requested (a cancel may reach any replica); an id missing was lost (taken over).
    */
-  renewLeases(owner: string, ids: readonly string[], ms: number): Promise<{ id: string; cancelRequested: boolean }[]>;
+  renewLeases(
+    owner: string,
+    ids: readonly string[],
+    ms: number,
+  ): Promise<{ id: string; cancelRequested: boolean }[]>;
   /**
    * Takes over running operations (all of them with `all`, else those whose lease has expired or that have none):
    * the lease becomes `lease`'s, atomically, so that two replicas never take over the same one.

@@ -498,7 +498,10 @@ export class Worker {
         await this.tenantFailed(op, `${what} ${op.id} ${cancelled ? "cancelled" : "failed"}: ${message}`);
       }
       if (current && current.status === "running")
-        await this.store.finishOperation(op.id, cancelled ? "cancelled" : "failed", { error: message, owner });
+        await this.store.finishOperation(op.id, cancelled ? "cancelled" : "failed", {
+          error: message,
+          owner,
+        });
     }
   }
 
@@ -639,7 +642,9 @@ export class Worker {
         try {
           const report = await this.driver.recover(stack, ours);
           if (elsewhere)
-            report.actions.push(`${elsewhere} engine process(es) of another host left to that replica's fencing`);
+            report.actions.push(
+              `${elsewhere} engine process(es) of another host left to that replica's fencing`,
+            );
           engineNote = `engine recovery: ${report.actions.join(", ") || "nothing to do"}`;
           await this.event(op.id, "recovery.engine", report);
         } catch (e) {

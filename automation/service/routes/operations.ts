@@ -225,10 +225,13 @@ export function registerOperationRoutes(app: FastifyInstance, ctx: Context): voi
       const poll = ctx.store.shared
         ? setInterval(() => {
             if (pumping) return;
-            void ctx.store.getOperation(op.id).then((o) => {
-              if (o && TERMINAL_STATUSES.includes(o.status)) finished = true;
-              return pump();
-            }, () => undefined);
+            void ctx.store.getOperation(op.id).then(
+              (o) => {
+                if (o && TERMINAL_STATUSES.includes(o.status)) finished = true;
+                return pump();
+              },
+              () => undefined,
+            );
           }, SHARED_POLL_MS)
         : undefined;
       poll?.unref();

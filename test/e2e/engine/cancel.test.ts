@@ -44,7 +44,7 @@ describe("engine cancel, listeners and lock recovery (real engine)", function ()
       (e: unknown) => e instanceof EngineOperationError && e.cancelled && /did not start/.test(e.message),
     );
     assert.deepEqual(filesIn(outDir), []);
-    assert.deepEqual((await engine.locks("cancel")), []);
+    assert.deepEqual(await engine.locks("cancel"), []);
   });
 
   it("an operation aborted while queued behind another one is rejected at once and never runs", async () => {
@@ -82,7 +82,7 @@ describe("engine cancel, listeners and lock recovery (real engine)", function ()
       /up on stack cancel succeeded, but a listener \(onEvent\/onOutput\) threw: listener bug/,
     );
     assert.deepEqual(filesIn(outDir), ["a", "b", "c"], "the up ran to its end");
-    assert.deepEqual((await engine.locks("cancel")), []);
+    assert.deepEqual(await engine.locks("cancel"), []);
   });
 
   it("recovery refuses to remove the lock of a live pulumi process, and works once it has ended", async () => {

@@ -48,7 +48,7 @@ describe("engine e2e: crash and recovery", function () {
     assert.ok(err instanceof EngineOperationError, String(err));
     assert.equal(err.cancelled, true);
     assert.equal(err.signal, null, "the CLI exited by itself after SIGINT, it was not killed");
-    assert.deepEqual((await engine.locks("crash")), [], "a graceful cancel leaves no lock");
+    assert.deepEqual(await engine.locks("crash"), [], "a graceful cancel leaves no lock");
     // The creates that were in flight finished (the engine waits for them) or never started; none is half-done.
     const result = await stack.up();
     assert.deepEqual(filesIn(outDir), ["a", "b", "c"]);
@@ -128,7 +128,7 @@ describe("engine e2e: crash and recovery", function () {
       report.actions.some((a) => a.startsWith("removed 1 cut attribute file")),
       JSON.stringify(report),
     );
-    assert.deepEqual((await engine.locks("crash")), []);
+    assert.deepEqual(await engine.locks("crash"), []);
 
     await stack.setConfig({ "files:delayMs": "0" });
     const result = await stack.up();

@@ -82,7 +82,11 @@ describe("engine e2e: stack state in PostgreSQL shared by two replicas", functio
     const outputs = await stacks[1].outputs();
     assert.deepEqual(outputs.ids.value, ["a", "b"]);
     assert.equal(outputs.token.secret, true);
-    assert.equal(outputs.token.value, "s3cr3t-token", "decrypted with the shared passphrase and the stack's salt");
+    assert.equal(
+      outputs.token.value,
+      "s3cr3t-token",
+      "decrypted with the shared passphrase and the stack's salt",
+    );
     await stacks[1].setConfig(config({ a: "alpha", b: "bravo" }));
     assert.deepEqual((await stacks[1].up()).resourceChanges, { same: 3 });
   });
@@ -106,6 +110,9 @@ describe("engine e2e: stack state in PostgreSQL shared by two replicas", functio
       keys.filter((k) => /stacks\/engine-files\/shared\.json$/.test(k)),
       [],
     );
-    assert.ok(keys.some((k) => k.includes("/backups/engine-files/shared/")), "backups as on the file backend");
+    assert.ok(
+      keys.some((k) => k.includes("/backups/engine-files/shared/")),
+      "backups as on the file backend",
+    );
   });
 });

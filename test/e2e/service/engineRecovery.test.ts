@@ -93,7 +93,7 @@ describe("engine e2e: recovery of orphaned engine processes", function () {
     assert.ok(err instanceof EngineOperationError && err.signal === "SIGKILL", String(err));
     assert.equal(report.removedLocks.length, 1, JSON.stringify(report));
     assert.ok(report.droppedPendingOperations.length >= 1, JSON.stringify(report));
-    assert.deepEqual((await engine.locks("orphan")), []);
+    assert.deepEqual(await engine.locks("orphan"), []);
 
     await stack.setConfig({ "files:delayMs": "0" });
     await stack.up();

@@ -78,7 +78,10 @@ describe("service replicas on one PostgreSQL store", function () {
     let running: string[] = [];
     for (let k = 0; k < 200 && running.length === 0; k++) {
       await sleep(50);
-      running = set.runs().filter((r) => r.replica === victim && r.end === undefined).map((r) => r.stack);
+      running = set
+        .runs()
+        .filter((r) => r.replica === victim && r.end === undefined)
+        .map((r) => r.stack);
     }
     assert.ok(running.length > 0, "replica 0 ran an operation");
     killedAt = await set.kill(0);
@@ -92,13 +95,20 @@ describe("service replicas on one PostgreSQL store", function () {
     const tenants = (await replicaRequest(set.url(2), "GET", "/v1/tenants")).body;
     const list = (tenants.items ?? tenants.tenants ?? tenants) as { name: string; status: string }[];
     assert.deepEqual(list.map((t) => t.name).sort(), [...names].sort());
-    assert.ok(list.every((t) => t.status === "ready"), JSON.stringify(list.filter((t) => t.status !== "ready")));
+    assert.ok(
+      list.every((t) => t.status === "ready"),
+      JSON.stringify(list.filter((t) => t.status !== "ready")),
+    );
     const aliases = Object.values(router.state.collections.alias ?? {}).map((a) => a.name);
     assert.deepEqual(aliases.sort(), names.map((n) => `t_${n}`).sort(), "one record per tenant, none twice");
 
     // The killed replica's operations ran again on another replica, after its lease, never beside the cut run.
     const runs = set.runs();
-    assert.deepEqual(overlappingRuns(runs, () => killedAt), [], "no two engine runs of one tenant overlap");
+    assert.deepEqual(
+      overlappingRuns(runs, () => killedAt),
+      [],
+      "no two engine runs of one tenant overlap",
+    );
     const failovers: number[] = [];
     for (const stack of running) {
       const again = runs.filter((r) => r.stack === stack && r.start > killedAt && r.method === "up");

@@ -136,8 +136,9 @@ describe("service e2e: two replicas with the real engine on one PostgreSQL (stor
     const tDone = Date.now();
     assert.equal(fin.status, "succeeded", fin.error);
     assert.equal(fin.attempt, 2);
-    const events = (await client(replicas[survivor]!.url)("GET", `/v1/operations/${hung.id}/events?limit=1000`))
-      .body.items as { type: string; data: any; time: string }[];
+    const events = (
+      await client(replicas[survivor]!.url)("GET", `/v1/operations/${hung.id}/events?limit=1000`)
+    ).body.items as { type: string; data: any; time: string }[];
     const rec = events.find((e) => e.type === "recovery.started");
     assert.equal(rec?.data.takenOverFrom, `real-${victim}`);
     assert.equal(rec?.data.replica, `real-${survivor}`);
@@ -153,10 +154,17 @@ describe("service e2e: two replicas with the real engine on one PostgreSQL (stor
     // Every tenant ready; each record exactly once on the router; no lock left in the state.
     const tenants = (await req("GET", "/v1/tenants")).body.items;
     assert.deepEqual(tenants.map((t: { name: string }) => t.name).sort(), names);
-    assert.ok(tenants.every((t: { status: string }) => t.status === "ready"), JSON.stringify(tenants));
+    assert.ok(
+      tenants.every((t: { status: string }) => t.status === "ready"),
+      JSON.stringify(tenants),
+    );
     const aliases = Object.keys(emulatedAliases(emulator)).sort();
     assert.equal(aliases.length, new Set(aliases).size);
-    for (const n of names) assert.ok(aliases.some((a) => a.includes(n)), `alias of ${n}: ${aliases}`);
+    for (const n of names)
+      assert.ok(
+        aliases.some((a) => a.includes(n)),
+        `alias of ${n}: ${aliases}`,
+      );
     assert.equal(emulatedVips(emulator).length, names.length, "one virtual IP per tenant");
     assert.deepEqual(
       (await stateKeys()).filter((k) => k.includes("/locks/")),

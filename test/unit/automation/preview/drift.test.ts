@@ -71,7 +71,12 @@ describe("drift from a preview --refresh", () => {
         },
       },
       new: {
-        inputs: { memory: 4096, numCpus: 2, disks: [{ label: "disk0", size: 40 }], clone: { templateUuid: "t1" } },
+        inputs: {
+          memory: 4096,
+          numCpus: 2,
+          disks: [{ label: "disk0", size: 40 }],
+          clone: { templateUuid: "t1" },
+        },
       },
     });
     assert.deepEqual(

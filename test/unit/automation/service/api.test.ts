@@ -48,7 +48,10 @@ describe("service API contract", function () {
       ]);
       assert.notEqual(r.body.tenant.allocations.lan1VlanId, 2000);
       assert.equal((await t.waitOp(r.body.operation.id)).status, "succeeded");
-      const raw = (await t.svc.store.sql.get("SELECT token_hash FROM tenants WHERE name = 'beta'", [])) as any;
+      const raw = (await t.svc.store.sql.get(
+        "SELECT token_hash FROM tenants WHERE name = 'beta'",
+        [],
+      )) as any;
       assert.match(raw.token_hash, /^[0-9a-f]{64}$/);
       assert.ok(!JSON.stringify(raw).includes(r.body.token.split(".")[2]), "token stored hashed");
     });

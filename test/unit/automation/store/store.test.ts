@@ -195,7 +195,9 @@ for (const backend of ["sqlite", "postgres"] as const)
       advance(20_000);
       assert.deepEqual(await store.takeOverRunning({ owner: "r2", ms: 30_000 }), []);
       // r1 renews a; b is left to run out (r1 went away with it).
-      assert.deepEqual(await store.renewLeases("r1", [opA.id], 30_000), [{ id: opA.id, cancelRequested: false }]);
+      assert.deepEqual(await store.renewLeases("r1", [opA.id], 30_000), [
+        { id: opA.id, cancelRequested: false },
+      ]);
       // Another replica cannot renew what it does not hold.
       assert.deepEqual(await store.renewLeases("r2", [opA.id, opB.id], 30_000), []);
       advance(15_000);
@@ -213,7 +215,9 @@ for (const backend of ["sqlite", "postgres"] as const)
       );
       // A cancel requested through any replica reaches the holder with its renewal.
       await store.requestCancel(opA.id);
-      assert.deepEqual(await store.renewLeases("r1", [opA.id], 30_000), [{ id: opA.id, cancelRequested: true }]);
+      assert.deepEqual(await store.renewLeases("r1", [opA.id], 30_000), [
+        { id: opA.id, cancelRequested: true },
+      ]);
     });
 
     it("fencing: a replica that lost a lease can neither finish nor requeue nor release its operation", async () => {

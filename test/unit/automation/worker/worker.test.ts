@@ -268,7 +268,10 @@ describe("worker leases (fencing)", function () {
       while (driver.running > 0) await new Promise((r) => setTimeout(r, 10));
       const stoppedAfter = Date.now() - cut;
       // Stopped after half a lease without renewal, well before the lease (2 s from the last renewal) runs out.
-      assert.ok(stoppedAfter >= 1000 && stoppedAfter < 2000, `engine stopped ${stoppedAfter} ms after the last renewal`);
+      assert.ok(
+        stoppedAfter >= 1000 && stoppedAfter < 2000,
+        `engine stopped ${stoppedAfter} ms after the last renewal`,
+      );
       const op = (await store.getOperation(operation.id))!;
       assert.equal(op.status, "running", "not finished by the fenced replica: the next holder recovers it");
       const events = await store.listEvents(operation.id, 0, 100);
