@@ -3,6 +3,7 @@
  * Pulumi project in the data folder, the adapter from automation/engine to the worker's driver interface, and the
  * worker recording engine processes and handing them to recovery.
  */
+import { hostname } from "node:os";
 import assert from "node:assert/strict";
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -293,18 +294,50 @@ describe("service wiring of the real engine", () => {
       await w1.start();
       for (let i = 0; i < 200 && (await store.getOperation(operation.id))!.engineProcesses.length === 0; i++)
         await new Promise((r) => setTimeout(r, 10));
+      // Recorded with this replica's host: only a replica of the same host may kill them at recovery.
       assert.deepEqual((await store.getOperation(operation.id))!.engineProcesses, [
-        { pid: 1234, startTime: 5678 },
+        { host: hostname(), pid: 1234, startTime: 5678 },
       ]);
       await w1.stop(0); // interrupted: left running, as after a crash
 
       const w2 = new Worker({ store, driver: hanging, pollIntervalMs: 10, recovery: { policy: "fail" } });
       await w2.recover();
-      assert.deepEqual(recovered, [{ stack: "tenant-acme", orphans: [{ pid: 1234, startTime: 5678 }] }]);
+      assert.deepEqual(recovered, [
+        { stack: "tenant-acme", orphans: [{ host: hostname(), pid: 1234, startTime: 5678 }] },
+      ]);
       const op = (await store.getOperation(operation.id))!;
       assert.equal(op.status, "failed");
       assert.match(op.error!, /engine recovery: killed/);
       store.close();
+    });
+
+    it("leaves engine processes of another host to that replica: never handed to this host's recovery", async () => {
+      const store = new SqliteStore({ path: join(dir, "db-hosts.sqlite") });
+      const recovered: (EngineProcess[] | undefined)[] = [];
+      const driver = {
+        recover: async (_stack: string, orphans?: EngineProcess[]) => {
+          recovered.push(orphans);
+          return { actions: ["nothing to recover"] };
+        },
+      } as unknown as EngineDriver;
+      const spec = { name: "acme", floatingIps: [] };
+      const { operation } = await store.createTenant({
+        name: "acme",
+        spec,
+        tokenHash: "x",
+        demand: demandOfSpec(spec),
+        requestedBy: "admin",
+      });
+      await store.claimNext(1, { lease: { owner: "elsewhere", ms: 60000 } });
+      await store.addEngineProcess(operation.id, { host: "other-host", pid: 4321, startTime: 1 });
+      await store.addEngineProcess(operation.id, { host: hostname(), pid: 1234, startTime: 5678 });
+      const w = new Worker({ store, driver, recovery: { policy: "fail" } });
+      await w.recover();
+      assert.deepEqual(recovered, [[{ host: hostname(), pid: 1234, startTime: 5678 }]]);
+      const events = await store.listEvents(operation.id, 0, 100);
+      const rec = events.find((e) => e.type === "recovery.engine")!.data as { actions: string[] };
+      assert.ok(rec.actions.includes("1 engine process(es) of another host left to that replica's fencing"));
+      await store.close();
     });
 
     it("forgets the processes of an attempt when it is requeued", async () => {
