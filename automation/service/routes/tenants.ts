@@ -1,22 +1,11 @@
 /**
  * /v1/tenants: create (admin), list (admin), show, replace spec, delete, preview, refresh, rotate token
- * (admin or the tenant's own token). Every change is an operation in the queue; the answer is 202 with it.
+ * (admin or the tenant's own token). Each route declares its schema, authenticates and calls one tenant use case
+ * (../tenantUseCases.ts), which alone talks to the store; every change is an operation in the queue, answered 202.
  */
 import { FastifyInstance } from "fastify";
-import { allocationsObject } from "../../allocator/demand";
-import { Tenant } from "../../store/types";
-import { stackName } from "../../worker/engineDriver";
-import { principalId, hashToken, newTenantToken } from "../auth";
-import {
-  Context,
-  accepted202,
-  checkConfig,
-  checkSpec,
-  mustTenant,
-  pinSpec,
-  principalOf,
-  requireEngine,
-} from "../context";
+import { principalId } from "../auth";
+import { Context, accepted202, mustTenant, principalOf } from "../context";
 import { ApiError } from "../errors";
 import {
   TENANT_NAME_PATTERN,
@@ -27,8 +16,7 @@ import {
   specSchema,
   tenantNameParam,
 } from "../schemas";
-
-const SECRET_PLACEHOLDER = "[secret]";
+import { TenantUseCases } from "../tenantUseCases";
 
 const accepted = {
   type: "object",
@@ -39,50 +27,9 @@ const accepted = {
   },
 } as const;
 
-async function tenantView(
-  ctx: Context,
-  t: Tenant,
-  secrets?: Record<string, unknown>,
-): Promise<Record<string, unknown>> {
-  const outputs: Record<string, unknown> = { ...t.outputs };
-  for (const k of t.secretOutputKeys) outputs[k] = secrets && k in secrets ? secrets[k] : SECRET_PLACEHOLDER;
-  return {
-    ...t,
-    spec: await ctx.store.getSpec(t.name, t.specVersion),
-    allocations: allocationsObject(await ctx.store.allocationsOf(t.name)),
-    outputs,
-  };
-}
-
-/** The spec names its tenant (`spec.name`): filled in from the tenant name when absent, 400 when different. */
-function withName(spec: Record<string, unknown>, name: string): Record<string, unknown> {
-  if (spec.name === undefined) return { ...spec, name };
-  if (spec.name !== name) {
-    throw new ApiError(
-      400,
-      "invalid_request",
-      `body.spec.name: must equal the tenant name ${JSON.stringify(name)}`,
-      [{ field: "body.spec.name", message: `must equal the tenant name ${JSON.stringify(name)}` }],
-    );
-  }
-  return spec;
-}
-
-/**
- * The program's config check of the spec as the client sent it (so a 400 names the fields it wrote, `cluster.…`
- * rather than the `clusters[0].…` it is stored as), then of the spec as it will be stored (pinned addresses).
- */
-function checkBoth(
-  ctx: Context,
-  parsed: unknown,
-  stored: unknown,
-  rows: Parameters<typeof checkConfig>[2],
-): void {
-  checkConfig(ctx, parsed, rows);
-  if (stored !== parsed) checkConfig(ctx, stored, rows);
-}
-
 export function registerTenantRoutes(app: FastifyInstance, ctx: Context): void {
+  const tenants = new TenantUseCases(ctx);
+  const by = (req: Parameters<typeof principalOf>[0]) => principalId(principalOf(req));
   app.post<{ Body: { name: string; spec: Record<string, unknown> } }>(
     "/v1/tenants",
     {
@@ -115,21 +62,9 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: Context): void {
       },
     },
     async (req, reply) => {
-      // A new tenant: nothing holds an address yet.
-      const parsed = checkSpec(ctx, withName(req.body.spec, req.body.name));
-      const spec = pinSpec(ctx, parsed, []);
-      requireEngine(ctx);
-      const token = newTenantToken(req.body.name);
-      const { tenant, operation } = await ctx.store.createTenant({
-        name: req.body.name,
-        spec,
-        tokenHash: hashToken(token),
-        demand: ctx.demandOf(spec),
-        requestedBy: principalId(principalOf(req)),
-        check: (rows) => checkBoth(ctx, parsed, spec, rows),
-      });
-      accepted202(ctx, reply, operation);
-      return { tenant: await tenantView(ctx, tenant), operation, token };
+      const out = await tenants.create(req.body.name, req.body.spec, by(req));
+      accepted202(ctx, reply, out.operation);
+      return out;
     },
   );
 
@@ -168,7 +103,7 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: Context): void {
         },
       },
     },
-    async () => ({ items: await ctx.store.listTenants() }),
+    async () => ({ items: await tenants.list() }),
   );
 
   app.get<{ Params: { name: string }; Querystring: { showSecrets?: boolean } }>(
@@ -202,23 +137,7 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: Context): void {
           { field: "querystring.showSecrets", message: "needs the tenant's own token" },
         ]);
       }
-      const t = await mustTenant(ctx, req, req.params.name);
-      let secrets: Record<string, unknown> | undefined;
-      if (req.query.showSecrets && t.secretOutputKeys.length) {
-        if (!ctx.driver)
-          throw new ApiError(
-            503,
-            "engine_unavailable",
-            ctx.engineUnavailable ?? "the engine is not available to read secret outputs",
-          );
-        const out = await ctx.driver.outputs(stackName(t.name));
-        secrets = Object.fromEntries(
-          Object.entries(out)
-            .filter(([, v]) => v.secret)
-            .map(([k, v]) => [k, v.value]),
-        );
-      }
-      return tenantView(ctx, t, secrets);
+      return tenants.show(await mustTenant(ctx, req, req.params.name), req.query.showSecrets === true);
     },
   );
 
@@ -243,20 +162,9 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: Context): void {
     },
     async (req, reply) => {
       await mustTenant(ctx, req, req.params.name);
-      const parsed = checkSpec(ctx, withName(req.body.spec, req.params.name));
-      requireEngine(ctx);
-      // Addresses are pinned inside the store's transaction, against the versions the stack may still hold.
-      let spec = parsed;
-      const { tenant, operation } = await ctx.store.replaceSpec({
-        name: req.params.name,
-        spec: parsed,
-        settle: (history) => (spec = pinSpec(ctx, parsed, history)),
-        demand: ctx.demandOf(parsed),
-        requestedBy: principalId(principalOf(req)),
-        check: (rows) => checkBoth(ctx, parsed, spec, rows),
-      });
-      accepted202(ctx, reply, operation);
-      return { tenant: await tenantView(ctx, tenant), operation };
+      const out = await tenants.replaceSpec(req.params.name, req.body.spec, by(req));
+      accepted202(ctx, reply, out.operation);
+      return out;
     },
   );
 
@@ -276,13 +184,9 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: Context): void {
     },
     async (req, reply) => {
       await mustTenant(ctx, req, req.params.name);
-      requireEngine(ctx);
-      const { tenant, operation, cancelled } = await ctx.store.requestDelete({
-        name: req.params.name,
-        requestedBy: principalId(principalOf(req)),
-      });
-      accepted202(ctx, reply, operation);
-      return { tenant: await tenantView(ctx, tenant), operation, cancelledOperations: cancelled };
+      const out = await tenants.remove(req.params.name, by(req));
+      accepted202(ctx, reply, out.operation);
+      return out;
     },
   );
 
@@ -302,27 +206,9 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: Context): void {
     },
     async (req, reply) => {
       await mustTenant(ctx, req, req.params.name);
-      const parsed =
-        req.body?.spec === undefined ? undefined : checkSpec(ctx, withName(req.body.spec, req.params.name));
-      const proposed =
-        parsed === undefined ? undefined : pinSpec(ctx, parsed, await ctx.store.specHistory(req.params.name));
-      requireEngine(ctx);
-      if (proposed !== undefined) {
-        // 409 when the pools cannot hold it; 400 when the program would refuse it with these allocations.
-        checkBoth(
-          ctx,
-          parsed,
-          proposed,
-          await ctx.store.tentativeAllocations(req.params.name, ctx.demandOf(proposed)),
-        );
-      }
-      const operation = await ctx.store.enqueue(req.params.name, {
-        kind: "preview",
-        requestedBy: principalId(principalOf(req)),
-        proposedSpec: proposed,
-      });
-      accepted202(ctx, reply, operation);
-      return { operation };
+      const out = await tenants.preview(req.params.name, req.body?.spec, by(req));
+      accepted202(ctx, reply, out.operation);
+      return out;
     },
   );
 
@@ -341,13 +227,9 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: Context): void {
     },
     async (req, reply) => {
       await mustTenant(ctx, req, req.params.name);
-      requireEngine(ctx);
-      const operation = await ctx.store.enqueue(req.params.name, {
-        kind: "refresh",
-        requestedBy: principalId(principalOf(req)),
-      });
-      accepted202(ctx, reply, operation);
-      return { operation };
+      const out = await tenants.refresh(req.params.name, by(req));
+      accepted202(ctx, reply, out.operation);
+      return out;
     },
   );
 
@@ -368,10 +250,7 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: Context): void {
       },
     },
     async (req) => {
-      const t = await mustTenant(ctx, req, req.params.name);
-      const token = newTenantToken(req.params.name);
-      await ctx.store.setTenantTokenHash(t.name, t.id, hashToken(token));
-      return { token };
+      return tenants.rotateToken(await mustTenant(ctx, req, req.params.name));
     },
   );
 
@@ -392,16 +271,7 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: Context): void {
       },
     },
     async (req) => {
-      const t = await mustTenant(ctx, req, req.params.name);
-      // The current incarnation's only (the admin sees earlier ones with GET /v1/operations?tenant=<name>).
-      return {
-        items: await ctx.store.listOperations({
-          tenant: t.name,
-          tenantId: t.id,
-          limit: req.query.limit,
-          before: req.query.before,
-        }),
-      };
+      return tenants.operations(await mustTenant(ctx, req, req.params.name), req.query);
     },
   );
 }
