@@ -2,12 +2,18 @@
  * The store on SQL: tenants, spec versions, operations (the queue), events and allocations, with every multi-row
  * change in one write transaction ({@link SqlDb.tx}: writers serialized, so a check and the write after it never
  * interleave with another writer). The same statements run on SQLite (sqliteStore.ts, the embedded default) and
- * PostgreSQL (postgresStore.ts, for several replicas); where the two differ the dialect decides.
+ * PostgreSQL (postgresStore.ts, for several replicas); where the two differ the dialect decides. This class holds the
+ * tenants, their specs and the queue (with the replicas' leases); the allocations (allocationTable.ts) and the
+ * events (eventLog.ts) are parts of their own, the rows' mapping is rows.ts, the migrations are migrations.ts and
+ * postgresMigrations.ts.
  */
 import { randomUUID } from "node:crypto";
 import { Allocation, AllocationDemand, checkDemand } from "../allocator/demand";
-import { POOL_NAMES, Pool, PoolName, buildPools, pickFree } from "../allocator/pools";
-import type { DriftCheck, DriftPolicy } from "../../model/drift";
+import { POOL_NAMES, Pool, PoolName, buildPools } from "../allocator/pools";
+import type { DriftPolicy } from "../../model/drift";
+import { AllocationTable } from "./allocationTable";
+import { EventLog } from "./eventLog";
+import { json, operationOf, pageBound, parse, tenantOf } from "./rows";
 import { Row, SqlDb, SqlValue } from "./sql/db";
 import {
   ConflictError,
@@ -39,71 +45,10 @@ export interface SqlStoreOptions {
   now?: () => string;
 }
 
-const json = (v: unknown): string => JSON.stringify(v ?? null);
-const parse = (s: unknown): any => (typeof s === "string" ? JSON.parse(s) : null);
-
-function tenantOf(r: Row): Tenant {
-  const drift = parse(r.drift) as DriftCheck | null;
-  return {
-    id: r.id,
-    name: r.name,
-    // `drifted` is shown, not stored: a ready tenant whose last check found drift.
-    status: r.status === "ready" && drift?.state === "drifted" ? "drifted" : r.status,
-    specVersion: Number(r.spec_version),
-    appliedVersion: r.applied_version === null ? null : Number(r.applied_version),
-    outputs: parse(r.outputs) ?? {},
-    secretOutputKeys: parse(r.secret_output_keys) ?? [],
-    lastError: r.last_error ?? null,
-    driftPolicy: r.drift_policy ?? "detect",
-    drift,
-    driftNextCheckAt: r.drift_next_check_at ?? null,
-    lastReconcile: parse(r.last_reconcile),
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-  };
-}
-
-function operationOf(r: Row): Operation {
-  return {
-    id: r.id,
-    tenant: r.tenant,
-    tenantId: r.tenant_id,
-    kind: r.kind,
-    status: r.status,
-    specVersion: r.spec_version === null ? null : Number(r.spec_version),
-    requestedBy: r.requested_by,
-    reason: r.reason ?? null,
-    refresh: Number(r.refresh) === 1,
-    attempt: Number(r.attempt),
-    cancelRequested: Number(r.cancel_requested) === 1,
-    error: r.error ?? null,
-    result: parse(r.result),
-    engineProcesses: parse(r.engine_processes) ?? [],
-    leaseOwner: r.lease_owner ?? null,
-    leaseExpiresAt: r.lease_expires_at ?? null,
-    createdAt: r.created_at,
-    startedAt: r.started_at ?? null,
-    finishedAt: r.finished_at ?? null,
-  };
-}
-
-function allocationOf(r: Row): Allocation {
-  return { pool: r.pool, value: r.value, tenant: r.tenant, key: r.key, createdAt: r.created_at };
-}
-
-/**
- * A page bound must be a safe integer of at least `min`: SQLite would refuse Infinity ("datatype mismatch") and
- * read a fraction or NaN as something else. The API checks its query parameters before; this is the store's own
- * guard, with a clear error.
- */
-function pageBound(name: string, value: number, min: number): void {
-  if (!Number.isSafeInteger(value) || value < min)
-    throw new RangeError(`${name} must be an integer of at least ${min} (got ${String(value)})`);
-}
-
 export class SqlStore implements Store {
-  private readonly pools: Record<PoolName, Pool>;
   private readonly now: () => string;
+  private readonly allocations: AllocationTable;
+  private readonly events: EventLog;
 
   constructor(
     /** The connection (tests and diagnostics run statements of their own on it). */
@@ -111,8 +56,9 @@ export class SqlStore implements Store {
     readonly schemaVersion: number,
     opts: SqlStoreOptions = {},
   ) {
-    this.pools = opts.pools ?? buildPools();
     this.now = opts.now ?? (() => new Date().toISOString());
+    this.allocations = new AllocationTable(sql, opts.pools ?? buildPools(), this.now);
+    this.events = new EventLog(sql, this.now);
   }
 
   async close(): Promise<void> {
@@ -229,7 +175,7 @@ export class SqlStore implements Store {
         json(input.spec),
         now,
       );
-      const allocations = await this.allocateTx(input.name, input.demand);
+      const allocations = await this.allocations.allocateTx(input.name, input.demand);
       input.check?.(allocations);
       const operation = await this.insertOperation(
         await this.tenantRow(input.name),
@@ -322,7 +268,7 @@ export class SqlStore implements Store {
         json(spec),
         now,
       );
-      const allocations = await this.allocateTx(input.name, input.demand);
+      const allocations = await this.allocations.allocateTx(input.name, input.demand);
       input.check?.(allocations);
       await this.run(
         "UPDATE tenants SET spec_version = ?, status = CASE WHEN applied_version IS NULL THEN 'creating' ELSE 'updating' END, updated_at = ? WHERE name = ?",
@@ -483,103 +429,29 @@ export class SqlStore implements Store {
   ): Promise<{ released: number }> {
     return this.tx(async () => {
       await this.fence(opId, opts.owner);
-      const released = await this.releaseTx(name);
+      const released = await this.allocations.releaseTx(name);
       await this.run("DELETE FROM tenants WHERE name = ?", name);
       await this.finishTx(opId, "succeeded", { result: { ...result, releasedAllocations: released } });
       return { released };
     });
   }
 
-  // ---- allocations ----
-
-  private async usedValues(pool: PoolName): Promise<Set<string>> {
-    return new Set(
-      (await this.all("SELECT value FROM allocations WHERE pool = ?", pool)).map((r) => r.value as string),
-    );
-  }
-
-  private async allocateTx(tenant: string, demand: AllocationDemand): Promise<Allocation[]> {
-    const now = this.now();
-    for (const pool of POOL_NAMES) {
-      const want = demand[pool] ?? [];
-      const held = new Set(
-        (await this.all("SELECT key FROM allocations WHERE tenant = ? AND pool = ?", tenant, pool)).map(
-          (r) => r.key as string,
-        ),
-      );
-      const missing = want.filter((k) => !held.has(k));
-      if (missing.length === 0) continue;
-      const values = pickFree(this.pools[pool], await this.usedValues(pool), missing.length);
-      for (const [i, key] of missing.entries()) {
-        await this.run(
-          "INSERT INTO allocations (pool, value, tenant, key, created_at) VALUES (?, ?, ?, ?, ?)",
-          pool,
-          values[i],
-          tenant,
-          key,
-          now,
-        );
-        await this.run(
-          "INSERT INTO allocation_log (action, pool, value, tenant, at) VALUES ('allocate', ?, ?, ?, ?)",
-          pool,
-          values[i],
-          tenant,
-          now,
-        );
-      }
-    }
-    return (await this.all("SELECT * FROM allocations WHERE tenant = ? ORDER BY pool, key", tenant)).map(
-      allocationOf,
-    );
-  }
-
-  private async releaseTx(tenant: string, keep?: AllocationDemand): Promise<number> {
-    const rows = (await this.all("SELECT * FROM allocations WHERE tenant = ?", tenant)).map(allocationOf);
-    const now = this.now();
-    let n = 0;
-    for (const a of rows) {
-      if (keep && (keep[a.pool] === undefined || keep[a.pool]!.includes(a.key))) continue;
-      await this.run("DELETE FROM allocations WHERE pool = ? AND value = ?", a.pool, a.value);
-      await this.run(
-        "INSERT INTO allocation_log (action, pool, value, tenant, at) VALUES ('release', ?, ?, ?, ?)",
-        a.pool,
-        a.value,
-        tenant,
-        now,
-      );
-      n++;
-    }
-    return n;
-  }
+  // ---- allocations (allocationTable.ts) ----
 
   async allocate(tenant: string, demand: AllocationDemand): Promise<Allocation[]> {
-    checkDemand(demand);
-    return this.tx(() => this.allocateTx(tenant, demand));
+    return this.allocations.allocate(tenant, demand);
   }
 
   async release(tenant: string, keep?: AllocationDemand): Promise<number> {
-    return this.tx(() => this.releaseTx(tenant, keep));
+    return this.allocations.release(tenant, keep);
   }
 
   async allocationsOf(tenant: string): Promise<Allocation[]> {
-    return (await this.all("SELECT * FROM allocations WHERE tenant = ? ORDER BY pool, key", tenant)).map(
-      allocationOf,
-    );
+    return this.allocations.allocationsOf(tenant);
   }
 
   async tentativeAllocations(tenant: string, demand: AllocationDemand): Promise<Allocation[]> {
-    checkDemand(demand);
-    const held = await this.allocationsOf(tenant);
-    const out = held.filter((a) => demand[a.pool] === undefined || demand[a.pool]!.includes(a.key));
-    const now = this.now();
-    for (const pool of POOL_NAMES) {
-      const keys = new Set(held.filter((a) => a.pool === pool).map((a) => a.key));
-      const missing = (demand[pool] ?? []).filter((k) => !keys.has(k));
-      if (!missing.length) continue;
-      const values = pickFree(this.pools[pool], await this.usedValues(pool), missing.length);
-      missing.forEach((key, i) => out.push({ pool, value: values[i], tenant, key, createdAt: now }));
-    }
-    return out;
+    return this.allocations.tentativeAllocations(tenant, demand);
   }
 
   // ---- operations ----
@@ -803,44 +675,14 @@ export class SqlStore implements Store {
     );
   }
 
-  // ---- events ----
+  // ---- events (eventLog.ts) ----
 
-  async appendEvent(opId: string, type: string, data?: unknown): Promise<OperationEvent> {
-    return this.tx(async () => {
-      const r = (await this.get(
-        "SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM events WHERE op_id = ?",
-        opId,
-      ))!;
-      const ev: OperationEvent = { opId, seq: Number(r.next), time: this.now(), type, data: data ?? null };
-      await this.run(
-        "INSERT INTO events (op_id, seq, time, type, data) VALUES (?, ?, ?, ?, ?)",
-        opId,
-        ev.seq,
-        ev.time,
-        type,
-        json(ev.data),
-      );
-      return ev;
-    });
+  appendEvent(opId: string, type: string, data?: unknown): Promise<OperationEvent> {
+    return this.events.append(opId, type, data);
   }
 
-  async listEvents(opId: string, after: number, limit: number): Promise<OperationEvent[]> {
-    pageBound("after", after, 0);
-    pageBound("limit", limit, 1);
-    return (
-      await this.all(
-        "SELECT * FROM events WHERE op_id = ? AND seq > ? ORDER BY seq LIMIT ?",
-        opId,
-        after,
-        limit,
-      )
-    ).map((r) => ({
-      opId: r.op_id,
-      seq: Number(r.seq),
-      time: r.time,
-      type: r.type,
-      data: parse(r.data),
-    }));
+  listEvents(opId: string, after: number, limit: number): Promise<OperationEvent[]> {
+    return this.events.list(opId, after, limit);
   }
 
   async counts(): Promise<StoreCounts> {
@@ -866,6 +708,6 @@ export class SqlStore implements Store {
 
   /** Pool sizes, for metrics. */
   poolSizes(): Record<PoolName, number> {
-    return Object.fromEntries(POOL_NAMES.map((p) => [p, this.pools[p].size])) as Record<PoolName, number>;
+    return this.allocations.poolSizes();
   }
 }
