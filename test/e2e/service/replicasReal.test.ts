@@ -105,6 +105,7 @@ describe("service e2e: two replicas with the real engine on one PostgreSQL (stor
       assert.equal(r.status, 202, JSON.stringify(r.body));
       ops.push(r.body.operation.id);
     }
+    // Before the kill any replica answers for all (one database); after it, the survivor does.
     const req = client(replicas[1]!.url);
     // The hung create: the one operation still running once the three others are done; its replica from its events.
     const hung = await waitFor(
@@ -152,7 +153,7 @@ describe("service e2e: two replicas with the real engine on one PostgreSQL (stor
     assert.ok(failoverMs >= 4000 && failoverMs < 30000, `running again ${failoverMs} ms after the kill`);
 
     // Every tenant ready; each record exactly once on the router; no lock left in the state.
-    const tenants = (await req("GET", "/v1/tenants")).body.items;
+    const tenants = (await client(replicas[survivor]!.url)("GET", "/v1/tenants")).body.items;
     assert.deepEqual(tenants.map((t: { name: string }) => t.name).sort(), names);
     assert.ok(
       tenants.every((t: { status: string }) => t.status === "ready"),
