@@ -21,8 +21,9 @@ export interface EngineEnvironmentOptions {
   /** Backend folder (file:// backend). Default: `<dataDir>/pulumi-state`. */
   backendDir?: string;
   /**
-   * A `postgres://` state backend instead of the folder (the CLI's pkg/backend/diy/postgres: one table of blobs).
-   * Contains the database password: never log it. Default none (the folder).
+   * A `postgres://` state backend instead of the folder (the CLI's pkg/backend/diy/postgres: one table of blobs),
+   * or another `file://` folder (an operator's live stacks). A database URL contains its password: never log it.
+   * Default none (the folder).
    */
   backendUrl?: string;
   /** PULUMI_HOME. Default: `<dataDir>/pulumi-home`. */
@@ -91,8 +92,10 @@ export function engineEnvironment(opts: EngineEnvironmentOptions = {}): EngineEn
     );
   }
 
-  if (opts.backendUrl !== undefined && !opts.backendUrl.startsWith("postgres://"))
-    throw new Error("backendUrl: only postgres:// URLs (else the file backend in the data folder)");
+  if (opts.backendUrl !== undefined && !/^(postgres|file):\/\//.test(opts.backendUrl))
+    throw new Error(
+      "backendUrl: only postgres:// or file:// URLs (the state backends the engine reads locks and salts of)",
+    );
   const env: Record<string, string> = {
     PULUMI_BACKEND_URL: opts.backendUrl ?? `file://${backendDir}`,
     PULUMI_HOME: pulumiHome,

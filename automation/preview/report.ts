@@ -18,6 +18,8 @@ export interface StackReport {
   source: "engine" | "offline";
   /** Why the offline diff stands in for the engine (shown in the report). */
   note?: string;
+  /** The engine previewed the live stack (its real backend and providers), not the box. */
+  live?: boolean;
   /** The preview failed: its error (the engine's diagnostics), shown instead of steps. */
   error?: string;
   steps: PreviewStep[];
@@ -72,7 +74,8 @@ export function renderPreviewReport(stacks: readonly StackReport[], title = "Bas
       lines.push(`| ${code(s.stack)} | | | | | | **failed** |`);
       continue;
     }
-    const from = s.source === "engine" ? "pulumi preview" : "offline plan ⚠";
+    const from =
+      s.source === "engine" ? (s.live ? "pulumi preview (live)" : "pulumi preview") : "offline plan ⚠";
     lines.push(`| ${code(s.stack)} | ${OPS.map((o) => s.counts[o]).join(" | ")} | ${from} |`);
   }
   lines.push("");
@@ -82,6 +85,7 @@ export function renderPreviewReport(stacks: readonly StackReport[], title = "Bas
       lines.push("The preview of this stack failed:", "", "```", s.error.trim(), "```", "");
       continue;
     }
+    if (s.live) lines.push("Previewed against the live stack: its backend, providers and credentials.", "");
     if (s.source === "offline")
       lines.push(
         `> ⚠ Offline plan diff, not the engine's preview: ${s.note ?? "the engine could not run"}.`,
