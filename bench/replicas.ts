@@ -28,6 +28,7 @@ import {
 import type { Emulator } from "../providers/opnsense/emulator";
 import type { TestPostgres } from "../support/postgres";
 import { tempDir } from "../support/serviceApp";
+import { percentile } from "../support/stats";
 
 const OP_MS = Number(process.env.BENCH_OP_MS ?? 500);
 const OPS = Number(process.env.BENCH_OPS ?? 60);
@@ -38,10 +39,11 @@ const REAL_OPS = Number(process.env.BENCH_REAL_OPS ?? 12);
 const spec = { vms: [{ name: "web", cpus: 2, memoryMiB: 2048, diskGb: 20 }], floatingIps: [] };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function percentile(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] : NaN;
-}
+const sortedPercentile = (xs: number[], p: number) =>
+  percentile(
+    [...xs].sort((a, b) => a - b),
+    p,
+  );
 
 async function waitDone(base: string, ids: string[]): Promise<void> {
   for (;;) {
@@ -143,8 +145,8 @@ async function main() {
         await Promise.all(loaders);
         results[`replicas${n}`] = {
           opsPerMinute: Math.round(OPS / minutes),
-          apiP99Ms: latencies.map((l) => Number(percentile(l, 99).toFixed(1))),
-          apiP50Ms: latencies.map((l) => Number(percentile(l, 50).toFixed(1))),
+          apiP99Ms: latencies.map((l) => Number(sortedPercentile(l, 99).toFixed(1))),
+          apiP50Ms: latencies.map((l) => Number(sortedPercentile(l, 50).toFixed(1))),
           requests: latencies.map((l) => l.length),
         };
         process.stderr.write(`${n} replica(s): ${JSON.stringify(results[`replicas${n}`])}\n`);
