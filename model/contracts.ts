@@ -49,6 +49,9 @@ export interface OnpremOutputs {
 }
 
 /** The keys of {@link OnpremOutputs}, for code that must list them. */
+/** Default golden OPNsense template every tenant router is cloned from (the onprem config's `routerTemplate.name`). */
+export const DEFAULT_ROUTER_TEMPLATE = "opnsense-26.7-golden";
+
 export const onpremOutputKeys: (keyof OnpremOutputs)[] = [
   "vcenterServer",
   "vcenterThumbprint",

@@ -17,7 +17,7 @@ import {
   AUTOMATION_SERVICE_DEFAULTS,
   imagePinProblem,
 } from "../components/onprem/automationServiceManifests";
-import { DEFAULT_ROUTER_TEMPLATE } from "../components/tenant/tenantRouter";
+import { DEFAULT_ROUTER_TEMPLATE } from "../model/contracts";
 import { sha256Fingerprint } from "../model/tenant/fields";
 
 const required = (what: string) => ({

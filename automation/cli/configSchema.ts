@@ -25,7 +25,10 @@ type JsonSchema = {
 
 /** JSON Schema (draft 2020-12) of a stack kind's config, as the program reads it (`basphere:<key>` entries). */
 export function configJsonSchema(kind: StackKind): JsonSchema {
-  const mod = require(`../../stacks/${kind}`) as { configSchema: z.ZodType };
+  // A kind whose schema has a module of its own loads only that (not its program and the providers).
+  const mod = require(kind === "onprem" ? "../../stacks/onpremConfig" : `../../stacks/${kind}`) as {
+    configSchema: z.ZodType;
+  };
   const { z: zod } = require("zod") as typeof import("zod");
   return zod.toJSONSchema(mod.configSchema, { io: "input", unrepresentable: "any" }) as JsonSchema;
 }

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as opnsense from "../../providers/opnsense";
 import * as vsphere from "../../providers/vsphere";
+import { DEFAULT_ROUTER_TEMPLATE } from "../../model/contracts";
 import { formatRange, staticMacFor } from "../../model/tenant/lanPlan";
 import { RouterApiReady } from "./routerApiReady";
 import { lanOutSequence } from "./ruleOrder";
@@ -8,8 +9,6 @@ import { TenantLan } from "./tenantNetwork";
 
 /** Router VM size (fixed: every tenant router is the same). */
 export const ROUTER_SIZE = { numCpus: 2, memoryMb: 4096, diskGb: 100 } as const;
-/** Default golden OPNsense template. */
-export const DEFAULT_ROUTER_TEMPLATE = "opnsense-26.7-golden";
 
 /** Where the router VM goes in vSphere (from the onprem stack). */
 export interface RouterPlacement {

@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as YAML from "yaml";
 import { BOX_INVENTORY, BOX_NAMES } from "../../../box/inventory";
-import { DEFAULT_ROUTER_TEMPLATE } from "../../../components/tenant/tenantRouter";
+import { DEFAULT_ROUTER_TEMPLATE } from "../../../model/contracts";
 import { PROJECT_ROOT } from "../../../support/engine";
 import { clusterTemplateOf, tenantClusterSpecSchema, tenantVmSpecSchema } from "../../../model/tenant/spec";
 import { seedObjects } from "../../../box/vsphereSimulator/seed";

@@ -62,6 +62,27 @@ describe("basphere client commands load only the HTTP client", function () {
     assert.deepEqual(bad, []);
   });
 
+  it("`config-schema --kind onprem` loads the onprem schema, not the program, Pulumi or the providers", async () => {
+    const out = join(dir, "modules-schema.txt");
+    const r = await runCli(["config-schema", "--kind", "onprem", "--markdown"], {
+      nodeArgs: ["--require", join(dir, "record.cjs")],
+      env: { BASPHERE_TEST_MODULES: out },
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /basphere:automationService/);
+    const loaded = readFileSync(out, "utf8").split("\n");
+    assert.ok(
+      loaded.some((m) => m.endsWith(join("stacks", "onpremConfig.js"))),
+      loaded.join("\n"),
+    );
+    const bad = loaded.filter((m) =>
+      [/[\\/]stacks[\\/]onprem\.js$/, /[\\/]providers[\\/]/, /[\\/]node_modules[\\/]@pulumi[\\/]/].some((f) =>
+        f.test(m),
+      ),
+    );
+    assert.deepEqual(bad, []);
+  });
+
   it("`tenants list` works under the machine's Node 20 (/usr/bin/node, no node:sqlite)", async function () {
     if (!existsSync(SYSTEM_NODE)) this.skip();
     const version = execFileSync(SYSTEM_NODE, ["--version"], { encoding: "utf8" }).trim();
