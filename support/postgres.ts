@@ -5,10 +5,10 @@
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Client } from "pg";
+import { freePort } from "../box/daemons";
 
 const BIN_DIRS = ["/usr/lib/postgresql/15/bin", "/usr/lib/postgresql/16/bin", "/usr/lib/postgresql/17/bin"];
 
@@ -20,17 +20,6 @@ export function postgresBinDir(): string {
       "PostgreSQL server binaries not found (looked in /usr/lib/postgresql/{15,16,17}/bin): apt-get install postgresql-15",
     );
   return dir;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 export interface TestPostgres {
@@ -89,4 +78,15 @@ export async function startPostgres(): Promise<TestPostgres> {
       }
     },
   };
+}
+
+/** Keys of the Pulumi CLI's postgres:// backend (table `pulumi_state`): checkpoints, locks, backups, history. */
+export async function pulumiStateKeys(url: string): Promise<string[]> {
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  try {
+    return (await c.query("SELECT key FROM pulumi_state ORDER BY key")).rows.map((r) => r.key as string);
+  } finally {
+    await c.end();
+  }
 }

@@ -5,35 +5,10 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { processTree } from "../automation/engine/processes";
 import { round } from "./stats";
 
 const PAGE = 4096;
-
-/** Parent pid of every process in /proc. */
-export function parents(): Map<number, number[]> {
-  const children = new Map<number, number[]>();
-  for (const e of fs.readdirSync("/proc")) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${e}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      const list = children.get(ppid);
-      if (list) list.push(Number(e));
-      else children.set(ppid, [Number(e)]);
-    } catch {
-      // ended while we looked
-    }
-  }
-  return children;
-}
-
-/** `root` and its descendants. */
-export function tree(root: number): number[] {
-  const children = parents();
-  const out = [root];
-  for (let i = 0; i < out.length; i++) out.push(...(children.get(out[i]) ?? []));
-  return out;
-}
 
 export function rssBytes(pid: number): number {
   try {
@@ -131,7 +106,7 @@ export class TreeSampler {
   }
 
   sample(): void {
-    const pids = tree(this.root);
+    const pids = processTree(this.root).map((p) => p.pid);
     let rss = 0;
     let pss = 0;
     for (const pid of pids) {

@@ -231,3 +231,24 @@ export async function waitOperation(
     await new Promise((res) => setTimeout(res, 100));
   }
 }
+
+/**
+ * SIGKILLs every process (but this one) whose environment contains `marker` — what a test's services and their engine
+ * processes carry (a backend folder, a database URL), re-parented dynamic providers included: nothing of a test is
+ * left behind, whatever happened. Returns how many were killed.
+ */
+export function killProcessesWithEnv(marker: string): number {
+  let n = 0;
+  for (const p of listProcesses()) {
+    if (p.pid === process.pid) continue;
+    try {
+      if (fs.readFileSync(`/proc/${p.pid}/environ`, "utf8").includes(marker)) {
+        process.kill(p.pid, "SIGKILL");
+        n++;
+      }
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return n;
+}

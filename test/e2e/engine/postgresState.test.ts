@@ -7,11 +7,10 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { Client } from "pg";
 import { Engine, EngineStack } from "../../../automation/engine/engine";
 import { engineEnvironment } from "../../../automation/engine/environment";
 import { PROJECT_ROOT, Sandbox, filesIn, requireEngine } from "../../../support/engine";
-import { TestPostgres, startPostgres } from "../../../support/postgres";
+import { TestPostgres, pulumiStateKeys, startPostgres } from "../../../support/postgres";
 
 const PASSPHRASE = "replicas-share-this-passphrase";
 
@@ -39,15 +38,7 @@ describe("engine e2e: stack state in PostgreSQL shared by two replicas", functio
     "files:records": JSON.stringify(records),
     "files:token": { value: "s3cr3t-token", secret: true },
   });
-  async function stateKeys(): Promise<string[]> {
-    const c = new Client({ connectionString: url });
-    await c.connect();
-    try {
-      return (await c.query("SELECT key FROM pulumi_state ORDER BY key")).rows.map((r) => r.key as string);
-    } finally {
-      await c.end();
-    }
-  }
+  const stateKeys = () => pulumiStateKeys(url);
 
   before(async () => {
     await requireEngine();

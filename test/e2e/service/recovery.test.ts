@@ -23,6 +23,7 @@ import {
   emulatedAliases,
   emulatedVips,
   enginePulumiProcesses,
+  killProcessesWithEnv,
   programEnv,
   requireEngine,
   startServe,
@@ -76,15 +77,7 @@ describe("service e2e: SIGKILL of the service and restart recovery with the real
     }
     // Never leave processes of this sandbox behind, whatever happened: everything the services started has the
     // sandbox's backend in its environment (PULUMI_BACKEND_URL), including re-parented dynamic providers.
-    for (const p of listProcesses()) {
-      if (p.pid === process.pid) continue;
-      try {
-        if (fs.readFileSync(`/proc/${p.pid}/environ`, "utf8").includes(sandbox.backendDir))
-          process.kill(p.pid, "SIGKILL");
-      } catch {
-        // gone, or not ours to read
-      }
-    }
+    if (sandbox) killProcessesWithEnv(sandbox.backendDir);
     await emulator?.close();
     sandbox?.dispose();
   });

@@ -7,11 +7,9 @@
  * ends ready with its records exactly once on the router and no lock left in the state.
  */
 import * as assert from "node:assert/strict";
-import * as fs from "node:fs";
-import { Client } from "pg";
-import { isAlive, listProcesses } from "../../../automation/engine/processes";
+import { isAlive } from "../../../automation/engine/processes";
 import { Emulator, startEmulator } from "../../../providers/opnsense/emulator";
-import { TestPostgres, startPostgres } from "../../../support/postgres";
+import { TestPostgres, pulumiStateKeys, startPostgres } from "../../../support/postgres";
 import {
   ADMIN_TOKEN,
   ServeProcess,
@@ -19,6 +17,7 @@ import {
   client,
   emulatedAliases,
   emulatedVips,
+  killProcessesWithEnv,
   programEnv,
   requireEngine,
   startServe,
@@ -48,15 +47,7 @@ describe("service e2e: two replicas with the real engine on one PostgreSQL (stor
       args: ["--store", url, "--replica-id", `real-${i}`, "--lease", "5s", "--concurrency", "2"],
     });
   }
-  async function stateKeys(): Promise<string[]> {
-    const c = new Client({ connectionString: url });
-    await c.connect();
-    try {
-      return (await c.query("SELECT key FROM pulumi_state ORDER BY key")).rows.map((r) => r.key as string);
-    } finally {
-      await c.end();
-    }
-  }
+  const stateKeys = () => pulumiStateKeys(url);
 
   before(async () => {
     await requireEngine();
@@ -74,15 +65,7 @@ describe("service e2e: two replicas with the real engine on one PostgreSQL (stor
       }
     // Whatever happened, no engine process of this test is left: they all have the database's port in their env.
     const port = new URL(url).port;
-    for (const p of listProcesses()) {
-      if (p.pid === process.pid) continue;
-      try {
-        if (fs.readFileSync(`/proc/${p.pid}/environ`, "utf8").includes(`127.0.0.1:${port}/real`))
-          process.kill(p.pid, "SIGKILL");
-      } catch {
-        // gone, or not ours to read
-      }
-    }
+    killProcessesWithEnv(`127.0.0.1:${port}/real`);
     await emulator?.close();
     await pg?.stop();
     for (const s of sandboxes) s.dispose();
